@@ -1,0 +1,45 @@
+# The workflow of s3vl. `make demo` and `make test` set up what they need on a fresh
+# Debian or Ubuntu machine: Debian packages (devstack/system-deps.sh) and .venv/.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-fast lint synth bench system-deps venv clean
+
+demo: system-deps $(STAMP)
+	$(PY) -m devstack up
+
+test: system-deps $(STAMP)
+	$(PY) -m pytest
+
+# Unit tests only: no PostgreSQL, no servers.
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy devstack lambda_src/s3vl_bridge infra
+
+synth: system-deps $(STAMP)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx --yes aws-cdk@2 synth --quiet
+
+bench: system-deps $(STAMP)
+	$(PY) -m bench
+
+system-deps:
+	@bash devstack/system-deps.sh
+
+venv: $(STAMP)
+
+# Dependency groups (PEP 735) need pip 25.1 or newer, so pip is upgraded first.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q --group dev
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) cdk.out build .pytest_cache

@@ -1,0 +1,1 @@
+"""Benchmarks that print tables. Never part of the pass/fail test run."""

@@ -2,6 +2,8 @@
 # Debian or Ubuntu machine: Debian packages (devstack/system-deps.sh) and .venv/.
 
 PYTHON ?= python3
+# jsii prints a large end-of-life banner for Node 20 on every CDK call; the banner is noise in test output.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed

@@ -1,0 +1,111 @@
+"""The Lambda bundle built without Docker: pip downloads wheels for Lambda's platform.
+
+`pip install --platform ... --only-binary=:all:` fetches the manylinux wheels of the
+target architecture and Python version whatever the machine synthesizing is, so
+`cdk synth` needs neither Docker nor an ARM machine. Docker stays as the fallback when
+pip cannot run here (CDK then uses the runtime's bundling image).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsii
+from aws_cdk import BundlingOptions, ILocalBundling
+from aws_cdk import aws_lambda as lambda_
+
+PACKAGE = "s3vl_bridge"
+REQUIREMENTS = "requirements.txt"
+# Lambda's Python 3.13 runs on Amazon Linux 2023 (glibc 2.34): wheels tagged up to
+# manylinux_2_28 load there; manylinux2014 (glibc 2.17) is what most projects publish.
+_PLATFORMS = {
+    "arm64": ("manylinux2014_aarch64", "manylinux_2_28_aarch64"),
+    "x86_64": ("manylinux2014_x86_64", "manylinux_2_28_x86_64"),
+}
+
+_DOCKER_PLATFORMS = {"arm64": "linux/arm64", "x86_64": "linux/amd64"}
+
+
+class BundleError(RuntimeError):
+    """The bundle could not be built; the message holds pip's own words."""
+
+
+def build_bundle(
+    source: Path, target: Path, *, architecture: str, python_version: str = "3.13"
+) -> Path:
+    """Install lambda_src's requirements for Lambda's platform into target, then the package."""
+    if architecture not in _PLATFORMS:
+        raise BundleError(f"architecture must be one of {sorted(_PLATFORMS)}, got {architecture}")
+    target.mkdir(parents=True, exist_ok=True)
+    platforms = [arg for tag in _PLATFORMS[architecture] for arg in ("--platform", tag)]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-compile",
+        *platforms,
+        "--only-binary=:all:",
+        "--implementation",
+        "cp",
+        "--python-version",
+        python_version,
+        "--upgrade",
+        "--target",
+        str(target),
+        "--requirement",
+        str(source / REQUIREMENTS),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise BundleError(f"pip could not build the bundle:\n{result.stderr.strip()}")
+    package = target / PACKAGE
+    if package.exists():
+        shutil.rmtree(package)
+    shutil.copytree(
+        source / PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+    )
+    return target
+
+
+@jsii.implements(ILocalBundling)
+class PipLocalBundling:
+    """CDK's local bundling hook: builds with pip, or returns False so Docker takes over."""
+
+    def __init__(self, *, source: Path, architecture: str) -> None:
+        self._source = source
+        self._architecture = architecture
+
+    # jsii hands over the bundling options; they are not needed, hence *_ and **__.
+    def try_bundle(self, output_dir: str, *_: Any, **__: Any) -> bool:
+        try:
+            build_bundle(self._source, Path(output_dir), architecture=self._architecture)
+        except (BundleError, OSError) as error:
+            print(f"s3vl: local bundling failed, falling back to Docker: {error}", file=sys.stderr)
+            return False
+        return True
+
+
+def bridge_code(source: Path, *, architecture: str, runtime: lambda_.Runtime) -> lambda_.Code:
+    """The function's code asset: bundled locally with pip, in Docker only as a fallback."""
+    return lambda_.Code.from_asset(
+        str(source),
+        exclude=["**/__pycache__", "**/*.pyc", "tests"],
+        bundling=BundlingOptions(
+            image=runtime.bundling_image,
+            platform=_DOCKER_PLATFORMS[architecture],
+            local=PipLocalBundling(source=source, architecture=architecture),
+            command=[
+                "bash",
+                "-c",
+                f"pip install --no-compile -r {REQUIREMENTS} -t /asset-output"
+                f" && cp -r {PACKAGE} /asset-output/",
+            ],
+        ),
+    )

@@ -1,0 +1,158 @@
+"""The bridge function: runtime, sizing and settings from context, observability around it."""
+
+from __future__ import annotations
+
+from aws_cdk.assertions import Capture, Match
+
+HANDLER = "s3vl_bridge.handler.lambda_handler"
+
+
+def _bridge(synth) -> tuple[str, dict]:
+    return synth.only("AWS::Lambda::Function", {"Handler": HANDLER})
+
+
+def test_the_default_function_is_python_3_13_on_arm64_with_the_shipped_sizes(synth_default):
+    _, function = _bridge(synth_default)
+    properties = function["Properties"]
+    assert properties["Runtime"] == "python3.13"
+    assert properties["Architectures"] == ["arm64"]
+    assert properties["MemorySize"] == 512
+    assert properties["Timeout"] == 30
+    assert "ReservedConcurrentExecutions" not in properties
+    assert properties["TracingConfig"] == {"Mode": "Active"}
+
+
+def test_memory_timeout_concurrency_and_architecture_come_from_context(synth_existing):
+    synth_existing.template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Handler": HANDLER,
+            "Architectures": ["x86_64"],
+            "MemorySize": 1024,
+            "Timeout": 60,
+            "ReservedConcurrentExecutions": 20,
+        },
+    )
+
+
+def test_the_function_is_told_exactly_which_indexes_and_bucket_it_serves(synth_existing):
+    template = synth_existing.template
+    bucket_id, _ = synth_existing.only("AWS::S3Vectors::VectorBucket")
+    products, _ = synth_existing.only("AWS::S3Vectors::Index", {"IndexName": "products"})
+    reviews, _ = synth_existing.only("AWS::S3Vectors::Index", {"IndexName": "reviews.v2"})
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Handler": HANDLER,
+            "Environment": {
+                "Variables": {
+                    "S3VL_INDEX_ARNS": {
+                        "Fn::Join": [
+                            "",
+                            [
+                                {"Fn::GetAtt": [products, "IndexArn"]},
+                                ",",
+                                {"Fn::GetAtt": [reviews, "IndexArn"]},
+                            ],
+                        ]
+                    },
+                    "S3VL_BUCKET_ARNS": {"Fn::GetAtt": [bucket_id, "VectorBucketArn"]},
+                    "POWERTOOLS_SERVICE_NAME": "s3vl-bridge",
+                    "POWERTOOLS_METRICS_NAMESPACE": "s3vl",
+                    "LOG_LEVEL": "INFO",
+                }
+            },
+        },
+    )
+
+
+def test_the_function_logs_to_its_own_group_with_the_configured_retention(
+    synth_default, synth_existing
+):
+    for synth, days in ((synth_default, 30), (synth_existing, 90)):
+        log_group = Capture()
+        synth.template.has_resource_properties(
+            "AWS::Lambda::Function",
+            {"Handler": HANDLER, "LoggingConfig": {"LogGroup": {"Ref": log_group}}},
+        )
+        assert synth.template.to_json()["Resources"][log_group.as_string()]["Properties"] == {
+            "RetentionInDays": days
+        }
+
+
+def test_failed_asynchronous_invocations_land_in_an_encrypted_dead_letter_queue(synth_default):
+    queue_id, queue = synth_default.only("AWS::SQS::Queue")
+    assert queue["Properties"] == {"MessageRetentionPeriod": 1209600, "SqsManagedSseEnabled": True}
+    synth_default.template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {"Handler": HANDLER, "DeadLetterConfig": {"TargetArn": {"Fn::GetAtt": [queue_id, "Arn"]}}},
+    )
+    synth_default.template.has_resource_properties(
+        "AWS::SQS::QueuePolicy",
+        {
+            "Queues": [{"Ref": queue_id}],
+            "PolicyDocument": {
+                "Statement": [
+                    Match.object_like(
+                        {
+                            "Effect": "Deny",
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        }
+                    )
+                ]
+            },
+        },
+    )
+
+
+def test_aurora_calls_a_live_alias_on_a_published_version(synth_default):
+    function_id, _ = _bridge(synth_default)
+    version_id, _ = synth_default.only(
+        "AWS::Lambda::Version", {"FunctionName": {"Ref": function_id}}
+    )
+    synth_default.template.resource_count_is("AWS::Lambda::Alias", 1)
+    synth_default.template.has_resource_properties(
+        "AWS::Lambda::Alias",
+        {
+            "Name": "live",
+            "FunctionName": {"Ref": function_id},
+            "FunctionVersion": {"Fn::GetAtt": [version_id, "Version"]},
+        },
+    )
+
+
+def _alarms_by_metric(synth) -> dict[str, dict]:
+    return {
+        alarm["Properties"]["MetricName"]: alarm["Properties"]
+        for alarm in synth.resources("AWS::CloudWatch::Alarm").values()
+    }
+
+
+def test_alarms_watch_errors_throttles_duration_near_the_timeout_and_the_dlq(
+    synth_default, synth_existing
+):
+    function_id, _ = _bridge(synth_default)
+    queue_id, _ = synth_default.only("AWS::SQS::Queue")
+    alarms = _alarms_by_metric(synth_default)
+    assert sorted(alarms) == [
+        "ApproximateNumberOfMessagesVisible",
+        "Duration",
+        "Errors",
+        "Throttles",
+    ]
+    function_dimension = [{"Name": "FunctionName", "Value": {"Ref": function_id}}]
+    for name in ("Errors", "Throttles"):
+        assert alarms[name]["Dimensions"] == function_dimension
+        assert (alarms[name]["Statistic"], alarms[name]["Threshold"]) == ("Sum", 1)
+    assert alarms["Duration"]["Dimensions"] == function_dimension
+    assert (alarms["Duration"]["Statistic"], alarms["Duration"]["Threshold"]) == ("Maximum", 24000)
+    dlq = alarms["ApproximateNumberOfMessagesVisible"]
+    assert dlq["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}
+    ]
+    assert dlq["Threshold"] == 1
+    for alarm in alarms.values():
+        assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+        assert alarm["TreatMissingData"] == "notBreaching"
+    # The duration threshold follows the configured timeout (60 s there).
+    assert _alarms_by_metric(synth_existing)["Duration"]["Threshold"] == 48000

@@ -1,0 +1,400 @@
+"""The Lambda Invoke API (POST /2015-03-31/functions/{name}/invocations) over HTTP, threaded,
+in front of one function hosted in this process.
+
+    with LocalLambda(environment={"S3VECTORS_ENDPOINT_URL": url, ...}) as fn:
+        boto3.client("lambda", endpoint_url=fn.url).invoke(FunctionName=fn.function_arn, ...)
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import os
+import re
+import threading
+import uuid
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .context import ClientContext
+from .function import LambdaFunction, error_payload, load_handler
+
+DEFAULT_HANDLER = "s3vl_bridge.handler.lambda_handler"
+DEFAULT_FUNCTION_NAME = "s3vl-bridge"
+DEFAULT_ACCOUNT_ID = "123456789012"  # moto's default account, so ARNs line up with S3 Vectors
+DEFAULT_REGION = "us-east-1"
+MAX_SYNC_REQUEST_BYTES = 6_291_456
+MAX_ASYNC_REQUEST_BYTES = 1_048_576
+INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
+LOG_TYPES = ("None", "Tail")
+
+# What a local container sees besides the caller's environment: fake credentials (the local
+# S3 Vectors service accepts any), the runtime's own variables, and Powertools settings that
+# keep it quiet without an X-Ray daemon.
+LOCAL_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "test",
+    "AWS_SECRET_ACCESS_KEY": "test",
+    "AWS_SESSION_TOKEN": "test",
+    "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+    "POWERTOOLS_SERVICE_NAME": DEFAULT_FUNCTION_NAME,
+    "POWERTOOLS_METRICS_NAMESPACE": "s3vl",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}
+
+_INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
+_FULL_ARN = re.compile(
+    r"^arn:aws[a-z-]*:lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):function:"
+    r"(?P<name>[A-Za-z0-9_-]+)(?::(?P<qualifier>[A-Za-z0-9$_-]+))?$"
+)
+_PARTIAL_ARN = re.compile(
+    r"^(?P<account>\d{12}):function:(?P<name>[A-Za-z0-9_-]+)(?::(?P<qualifier>[A-Za-z0-9$_-]+))?$"
+)
+_NAME = re.compile(r"^(?P<name>[A-Za-z0-9_-]{1,64})(?::(?P<qualifier>[A-Za-z0-9$_-]+))?$")
+
+log = logging.getLogger("devstack.lambda")
+
+
+class ApiError(Exception):
+    """An error of the Invoke API itself (not of the function): status, AWS type, message."""
+
+    def __init__(self, status: HTTPStatus, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_type = error_type
+        self.message = message
+
+
+class LocalLambda:
+    """A real handler behind the Lambda Invoke API on `host:port` (0 = a free port)."""
+
+    def __init__(
+        self,
+        handler: str = DEFAULT_HANDLER,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        timeout_s: float = 30,
+        environment: dict[str, str] | None = None,
+        *,
+        function_name: str = DEFAULT_FUNCTION_NAME,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        memory_mb: int = 512,
+    ) -> None:
+        if timeout_s <= 0:
+            raise ValueError(f"timeout_s must be positive, got {timeout_s}")
+        self.handler_path = handler
+        self.host = host
+        self.port = port
+        self.timeout_s = timeout_s
+        self.function_name = function_name
+        self.account_id = account_id
+        self.memory_mb = memory_mb
+        self.region = (environment or {}).get("AWS_REGION", DEFAULT_REGION)
+        self.environment = {
+            **LOCAL_ENVIRONMENT,
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_LAMBDA_FUNCTION_NAME": function_name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb),
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{function_name}",
+            **(environment or {}),
+        }
+        self.function: LambdaFunction | None = None
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._saved_environment: dict[str, str | None] = {}
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def function_arn(self) -> str:
+        return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.function_name}"
+
+    def start(self) -> LocalLambda:
+        if self._server is not None:
+            return self
+        # The handler reads its settings from os.environ, so the environment goes in first.
+        self._saved_environment = {key: os.environ.get(key) for key in self.environment}
+        os.environ.update(self.environment)
+        try:
+            self.function = LambdaFunction(
+                handler=load_handler(self.handler_path),
+                function_name=self.function_name,
+                region=self.region,
+                account_id=self.account_id,
+                timeout_s=self.timeout_s,
+                memory_mb=self.memory_mb,
+            )
+            server = ThreadingHTTPServer((self.host, self.port), _InvokeRequestHandler)
+        except BaseException:
+            self._restore_environment()
+            raise
+        server.daemon_threads = True
+        server.local_lambda = self  # type: ignore[attr-defined]
+        self._server = server
+        self.port = int(server.server_address[1])
+        self._thread = threading.Thread(
+            target=server.serve_forever, name="lambda-invoke-api", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and restore the environment; safe to call more than once."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._restore_environment()
+
+    def __enter__(self) -> LocalLambda:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _restore_environment(self) -> None:
+        for key, value in self._saved_environment.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved_environment = {}
+
+    # -- the API ---------------------------------------------------------------------------
+
+    def resolve(self, raw_name: str, query_qualifier: str | None) -> str:
+        """Check the function named in the path (name, partial or full ARN, maybe qualified)
+        and return the ARN as invoked; unknown names answer 404 as Lambda does."""
+        name = unquote(raw_name)
+        match = _FULL_ARN.match(name) or _PARTIAL_ARN.match(name) or _NAME.match(name)
+        if match is None:
+            raise ApiError(
+                HTTPStatus.BAD_REQUEST,
+                "ValidationException",
+                f"1 validation error detected: Value '{name}' at 'functionName' failed to "
+                "satisfy constraint: Member must satisfy regular expression pattern: "
+                "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?"
+                "(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?",
+            )
+        parts = match.groupdict()
+        qualifier = parts.get("qualifier")
+        if qualifier and query_qualifier and qualifier != query_qualifier:
+            raise ApiError(
+                HTTPStatus.BAD_REQUEST,
+                "InvalidParameterValueException",
+                "The derived qualifier from the function name does not match the specified "
+                "qualifier.",
+            )
+        qualifier = qualifier or query_qualifier
+        arn = f"arn:aws:lambda:{parts.get('region') or self.region}:"
+        arn += f"{parts.get('account') or self.account_id}:function:{parts['name']}"
+        known = (
+            parts["name"] == self.function_name
+            and (parts.get("region") or self.region) == self.region
+            and (parts.get("account") or self.account_id) == self.account_id
+            and qualifier in (None, "$LATEST")
+        )
+        if not known:
+            shown = f"{arn}:{qualifier}" if qualifier else arn
+            raise ApiError(
+                HTTPStatus.NOT_FOUND, "ResourceNotFoundException", f"Function not found: {shown}"
+            )
+        return f"{arn}:{qualifier}" if qualifier else arn
+
+    def run_event(self, event: Any, request_id: str, invoked_arn: str, ctx: Any) -> None:
+        """An asynchronous invocation: run in the background, log what a crash would have
+        sent to a dead-letter queue."""
+        assert self.function is not None
+        outcome = self.function.invoke(
+            event, request_id=request_id, invoked_arn=invoked_arn, client_context=ctx
+        )
+        if outcome.function_error:
+            log.warning("Event invocation %s failed: %s", request_id, outcome.payload.decode())
+
+
+class _InvokeRequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, so boto3 and psql sessions reuse connections
+    server_version = "s3vl-devstack-lambda"
+
+    @property
+    def local_lambda(self) -> LocalLambda:
+        return self.server.local_lambda  # type: ignore[attr-defined,no-any-return]
+
+    def do_POST(self) -> None:
+        request_id = str(uuid.uuid4())
+        try:
+            self._answer(request_id)
+        except ConnectionError:
+            # The caller gave up (e.g. aws_lambda.request_timeout_ms passed): nobody to answer.
+            log.info("invoke %s: the caller closed the connection before the answer", request_id)
+            self.close_connection = True
+
+    def _answer(self, request_id: str) -> None:
+        try:
+            self._invoke(request_id)
+        except ConnectionError:
+            raise
+        except ApiError as exc:
+            body = {"Type": "User", "message": exc.message}
+            self._send(exc.status, json.dumps(body).encode(), request_id, error_type=exc.error_type)
+        except Exception as exc:  # a bug in this server: answer like Lambda's service error
+            log.exception("invoke %s failed inside the local endpoint", request_id)
+            body = {"Type": "Service", "message": error_payload(exc, request_id)["errorMessage"]}
+            self._send(
+                HTTPStatus.INTERNAL_SERVER_ERROR,
+                json.dumps(body).encode(),
+                request_id,
+                error_type="ServiceException",
+            )
+
+    def do_GET(self) -> None:
+        self._method_not_allowed()
+
+    def do_PUT(self) -> None:
+        self._method_not_allowed()
+
+    def do_DELETE(self) -> None:
+        self._method_not_allowed()
+
+    def _method_not_allowed(self) -> None:
+        self._drain_body()
+        body = {"Type": "User", "message": "this endpoint serves only the Invoke API (POST)"}
+        self._send(
+            HTTPStatus.NOT_FOUND,
+            json.dumps(body).encode(),
+            str(uuid.uuid4()),
+            error_type="ResourceNotFoundException",
+        )
+
+    def _invoke(self, request_id: str) -> None:
+        url = urlsplit(self.path)
+        raw_body = self._drain_body()
+        match = _INVOKE_PATH.match(url.path)
+        if match is None:
+            raise ApiError(
+                HTTPStatus.NOT_FOUND,
+                "UnknownOperationException",
+                f"no operation at {url.path}; POST /2015-03-31/functions/NAME/invocations",
+            )
+        qualifiers = parse_qs(url.query).get("Qualifier")
+        qualifier = qualifiers[0] if qualifiers else None
+        invocation_type = self.headers.get("X-Amz-Invocation-Type") or "RequestResponse"
+        log_type = self.headers.get("X-Amz-Log-Type") or "None"
+        _check_enum("invocationType", invocation_type, INVOCATION_TYPES)
+        _check_enum("logType", log_type, LOG_TYPES)
+        invoked_arn = self.local_lambda.resolve(match["name"], qualifier)
+        limit = MAX_ASYNC_REQUEST_BYTES if invocation_type == "Event" else MAX_SYNC_REQUEST_BYTES
+        if len(raw_body) > limit:
+            raise ApiError(
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                "RequestTooLargeException",
+                f"Request must be smaller than {limit} bytes for the InvokeFunction operation",
+            )
+        event = _parse_event(raw_body)
+        client_context = _parse_client_context(self.headers.get("X-Amz-Client-Context"))
+
+        if invocation_type == "DryRun":
+            self._send(HTTPStatus.NO_CONTENT, b"", request_id)
+            return
+        if invocation_type == "Event":
+            threading.Thread(
+                target=self.local_lambda.run_event,
+                args=(event, request_id, invoked_arn, client_context),
+                name=f"lambda-event-{request_id[:8]}",
+                daemon=True,
+            ).start()
+            self._send(HTTPStatus.ACCEPTED, b"", request_id)
+            return
+        function = self.local_lambda.function
+        assert function is not None
+        outcome = function.invoke(
+            event, request_id=request_id, invoked_arn=invoked_arn, client_context=client_context
+        )
+        headers = {"X-Amz-Executed-Version": function.version}
+        if outcome.function_error:
+            headers["X-Amz-Function-Error"] = outcome.function_error
+        if log_type == "Tail":
+            headers["X-Amz-Log-Result"] = outcome.log_tail
+        self._send(HTTPStatus.OK, outcome.payload, request_id, headers=headers)
+
+    def _drain_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _send(
+        self,
+        status: HTTPStatus,
+        body: bytes,
+        request_id: str,
+        *,
+        headers: dict[str, str] | None = None,
+        error_type: str | None = None,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("x-amzn-RequestId", request_id)
+        if error_type:
+            self.send_header("x-amzn-ErrorType", error_type)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        if body:
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("%s - %s", self.address_string(), format % args)
+
+
+def _check_enum(field: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ApiError(
+            HTTPStatus.BAD_REQUEST,
+            "ValidationException",
+            f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
+            f"constraint: Member must satisfy enum value set: [{', '.join(allowed)}]",
+        )
+
+
+def _parse_event(raw: bytes) -> Any:
+    if not raw.strip():
+        return {}  # Lambda hands an empty payload to the handler as {}
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ApiError(
+            HTTPStatus.BAD_REQUEST,
+            "InvalidRequestContentException",
+            f"Could not parse request body into json: {exc}",
+        ) from None
+
+
+def _parse_client_context(header: str | None) -> ClientContext | None:
+    if not header:
+        return None
+    try:
+        data = json.loads(base64.b64decode(header, validate=True))
+    except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError):
+        data = None
+    if not isinstance(data, dict):
+        raise ApiError(
+            HTTPStatus.BAD_REQUEST,
+            "InvalidRequestContentException",
+            "Client context must be a valid Base64-encoded JSON object.",
+        )
+    return ClientContext(client=data.get("client"), custom=data.get("custom"), env=data.get("env"))

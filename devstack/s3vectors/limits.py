@@ -1,0 +1,193 @@
+"""The S3 Vectors limits (shared/DESIGN.md), checked before anything is stored.
+
+Every check raises a ValidationException naming the field by its request path
+(e.g. `vectors[3].metadata`), so a caller can point at the exact input to fix.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Collection
+from typing import Any
+
+import numpy as np
+
+from .errors import ValidationException
+
+MAX_DIMENSION = 4096
+MAX_PUT_VECTORS = 500
+MAX_GET_KEYS = 100
+MAX_DELETE_KEYS = 500
+MAX_KEY_LENGTH = 1024
+MAX_TOP_K = 10_000
+QUERY_PAGE_SIZE = 100
+MAX_LIST_RESULTS = 1000
+DEFAULT_LIST_RESULTS = 500
+LIST_PAGE_BYTES = 1024 * 1024
+MAX_SEGMENTS = 16
+MAX_LIST_INDEXES = 500
+MAX_METADATA_BYTES = 40 * 1024
+MAX_FILTERABLE_METADATA_BYTES = 2 * 1024
+MAX_METADATA_KEYS = 50
+MAX_NON_FILTERABLE_KEYS = 10
+MAX_METADATA_KEY_LENGTH = 63
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def index_selector(index_arn: str | None, bucket_name: str | None, index_name: str | None) -> None:
+    if index_arn and (bucket_name or index_name):
+        raise ValidationException(
+            "indexArn",
+            "indexArn was given together with vectorBucketName/indexName",
+            "Specify either indexArn or both vectorBucketName and indexName, not both.",
+        )
+    if not index_arn and not (bucket_name and index_name):
+        raise ValidationException(
+            "indexName" if bucket_name else "vectorBucketName",
+            "the index is not fully specified",
+            "Specify either indexArn or both vectorBucketName and indexName.",
+        )
+
+
+def count_between(items: Any, field: str, low: int, high: int) -> list[Any]:
+    if not isinstance(items, list):
+        raise ValidationException(field, "must be a list")
+    if not low <= len(items) <= high:
+        raise ValidationException(
+            field,
+            f"has {len(items)} items; between {low} and {high} are allowed",
+            f"Send at most {high} per request and split larger batches.",
+        )
+    return items
+
+
+def vector_key(key: Any, field: str) -> str:
+    if not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY_LENGTH:
+        length = len(key) if isinstance(key, str) else "no"
+        raise ValidationException(
+            field,
+            f"a key must be 1 to {MAX_KEY_LENGTH} characters, got {length} characters",
+        )
+    return key
+
+
+def keys(items: Any, field: str, high: int) -> list[str]:
+    count_between(items, field, 1, high)
+    return [vector_key(key, f"{field}[{i}]") for i, key in enumerate(items)]
+
+
+def vector_data(data: Any, field: str, dimension: int, metric: str) -> np.ndarray:
+    values = data.get("float32") if isinstance(data, dict) else None
+    if not isinstance(values, list):
+        raise ValidationException(field, "vector data must be given as {'float32': [...]}")
+    if len(values) != dimension:
+        raise ValidationException(
+            field,
+            f"vector has dimension {len(values)} but the index has dimension {dimension}",
+            "Send vectors with exactly the index's dimension.",
+        )
+    try:
+        row = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValidationException(field, "every element must be a number") from None
+    if not np.isfinite(row).all() or (row.size and np.abs(row).max() > _FLOAT32_MAX):
+        raise ValidationException(
+            field, "NaN and Infinity are not allowed (nor values beyond float32 range)"
+        )
+    row32 = row.astype(np.float32)
+    if metric == "cosine" and not row32.any():
+        raise ValidationException(
+            field, "an all-zero vector has no direction under the cosine metric"
+        )
+    return row32
+
+
+def metadata(meta: Any, field: str, non_filterable: Collection[str]) -> dict[str, Any]:
+    if meta is None:
+        return {}
+    if not isinstance(meta, dict):
+        raise ValidationException(field, "metadata must be a JSON object")
+    if len(meta) > MAX_METADATA_KEYS:
+        raise ValidationException(
+            field, f"has {len(meta)} keys; at most {MAX_METADATA_KEYS} are allowed"
+        )
+    for name, value in meta.items():
+        _metadata_value(value, f"{field}.{name}")
+    total = _json_bytes(meta)
+    if total > MAX_METADATA_BYTES:
+        raise ValidationException(
+            field,
+            f"metadata is {total} bytes; at most {MAX_METADATA_BYTES} bytes are allowed",
+        )
+    filterable = {k: v for k, v in meta.items() if k not in non_filterable}
+    filterable_bytes = _json_bytes(filterable)
+    if filterable_bytes > MAX_FILTERABLE_METADATA_BYTES:
+        raise ValidationException(
+            field,
+            f"filterable metadata is {filterable_bytes} bytes; at most "
+            f"{MAX_FILTERABLE_METADATA_BYTES} bytes are allowed",
+            "Declare large keys in metadataConfiguration.nonFilterableMetadataKeys.",
+        )
+    return meta
+
+
+def _metadata_value(value: Any, field: str) -> None:
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            if not _is_scalar(item):
+                raise ValidationException(
+                    f"{field}[{i}]", "list elements must be strings, numbers or booleans"
+                )
+    elif not _is_scalar(value):
+        raise ValidationException(
+            field, "metadata values must be a string, number, boolean or list of those"
+        )
+
+
+def _is_scalar(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, str | bool | int)
+
+
+def _json_bytes(value: Any) -> int:
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+
+def top_k(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_TOP_K:
+        raise ValidationException(
+            "topK",
+            f"must be between 1 and {MAX_TOP_K}, got {value}",
+            "Results come back in pages of 100 that follow nextToken.",
+        )
+    return value
+
+
+def int_between(value: Any, field: str, low: int, high: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ValidationException(field, f"must be between {low} and {high}, got {value}")
+    return value
+
+
+def dimension(value: Any) -> int:
+    return int_between(value, "dimension", 1, MAX_DIMENSION)
+
+
+def non_filterable_keys(config: Any) -> list[str]:
+    if config is None:
+        return []
+    if not isinstance(config, dict):
+        raise ValidationException("metadataConfiguration", "must be an object")
+    names = config.get("nonFilterableMetadataKeys") or []
+    field = "metadataConfiguration.nonFilterableMetadataKeys"
+    count_between(names, field, 0, MAX_NON_FILTERABLE_KEYS)
+    for i, name in enumerate(names):
+        if not isinstance(name, str) or not 1 <= len(name) <= MAX_METADATA_KEY_LENGTH:
+            raise ValidationException(
+                f"{field}[{i}]", f"a metadata key must be 1 to {MAX_METADATA_KEY_LENGTH} characters"
+            )
+    if len(set(names)) != len(names):
+        raise ValidationException(field, "contains the same key more than once")
+    return list(names)

@@ -1,0 +1,45 @@
+"""Opaque pagination tokens for QueryVectors and ListVectors.
+
+A token is URL-safe base64 of a small JSON object. A QueryVectors token carries a digest of
+the request it belongs to, so reusing it with another vector, topK or filter is refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from typing import Any
+
+from .errors import ValidationException
+
+
+def encode(payload: dict[str, Any]) -> str:
+    raw = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii")
+
+
+def decode(token: Any, kind: str) -> dict[str, Any]:
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(str(token).encode("ascii")))
+    except (binascii.Error, ValueError, UnicodeError):
+        payload = None
+    if not isinstance(payload, dict) or payload.get("kind") != kind:
+        raise ValidationException(
+            "nextToken",
+            "the token is not one this operation returned",
+            "Pass the nextToken from the previous response unchanged, or omit it to start over.",
+        )
+    return payload
+
+
+def request_digest(*parts: Any) -> str:
+    hasher = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, bytes):
+            hasher.update(part)
+        else:
+            hasher.update(json.dumps(part, sort_keys=True, separators=(",", ":")).encode())
+        hasher.update(b"\x00")
+    return hasher.hexdigest()[:32]

@@ -1,0 +1,89 @@
+"""The response envelope, and the one place where exceptions become error envelopes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .errors import BridgeError, InvalidRequest, ResponseTooLarge
+from .limits import RESPONSE_BYTES_MAX
+
+
+def success(result: Any, request_id: str, execution_time_ms: int) -> dict[str, Any]:
+    return {
+        "success": True,
+        "result": result,
+        "request_id": request_id,
+        "execution_time_ms": execution_time_ms,
+    }
+
+
+def failure(error: BridgeError, request_id: str, execution_time_ms: int) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": error.type,
+        "message": error.message,
+        "retryable": error.retryable,
+    }
+    if error.field is not None:
+        body["field"] = error.field
+    if error.details:
+        body["details"] = error.details
+    return {
+        "success": False,
+        "error": body,
+        "request_id": request_id,
+        "execution_time_ms": execution_time_ms,
+    }
+
+
+def to_domain_error(exc: BaseException) -> BridgeError:
+    """Map any exception to a domain error. Unexpected ones keep their trace in the log only."""
+    if isinstance(exc, BridgeError):
+        return exc
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        return _from_pydantic(exc)
+    return BridgeError("unexpected error in the bridge Lambda; see its log for the request_id")
+
+
+def _from_pydantic(exc: Any) -> InvalidRequest:
+    problems = exc.errors(include_url=False, include_context=False, include_input=False)
+    fields = [field_path(p["loc"]) for p in problems]
+    parts = [f"{f or 'request'}: {_message(p)}" for f, p in zip(fields, problems, strict=True)]
+    more = f" (and {len(parts) - 3} more)" if len(parts) > 3 else ""
+    return InvalidRequest("; ".join(parts[:3]) + more, field=fields[0] or None)
+
+
+def _message(problem: dict[str, Any]) -> str:
+    if problem["type"] == "extra_forbidden":
+        return "unknown field; remove it (field names are snake_case, see the README)"
+    if problem["type"] == "missing":
+        return "required field is missing"
+    return str(problem["msg"]).removeprefix("Value error, ")
+
+
+def field_path(loc: tuple[Any, ...]) -> str:
+    """('query_vectors', 'query_vector', 3) -> 'query_vector[3]'. The first element is the
+    union tag (the operation); members tried by a smart union (e.g. 'list[...]') are skipped."""
+    out = ""
+    for part in loc[1:]:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif "[" in part or part in ("function-after", "str", "int", "float", "bool"):
+            continue
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def check_size(result: Any, *, rows: int, row_bound: int, hint: str) -> None:
+    """Refuse a result over Lambda's 6 MB response limit. Serialising is only needed when
+    rows * row_bound (a generous per-row size) could pass the limit."""
+    if rows * row_bound < RESPONSE_BYTES_MAX:
+        return
+    size = len(json.dumps(result, separators=(",", ":")))
+    if size > RESPONSE_BYTES_MAX:
+        raise ResponseTooLarge(
+            f"the result is {size:,} bytes, over Lambda's 6 MB response limit; {hint}"
+        )

@@ -1,0 +1,81 @@
+"""Domain errors: each carries the envelope's `type`, the field at fault and a retryable flag.
+
+The type names are the contract with the SQL side, which maps them to SQLSTATEs
+(see the table in the README): keep them stable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class BridgeError(Exception):
+    """An error answered as `success: false`; never a Lambda function error."""
+
+    type = "InternalError"
+    retryable = False
+
+    def __init__(
+        self, message: str, *, field: str | None = None, details: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.details = details
+
+
+class InvalidRequest(BridgeError):
+    type = "ValidationError"
+
+
+class AccessDenied(BridgeError):
+    type = "AccessDenied"
+
+
+class NotFound(BridgeError):
+    type = "NotFound"
+
+
+class Conflict(BridgeError):
+    type = "Conflict"
+
+
+class QuotaExceeded(BridgeError):
+    type = "ServiceQuotaExceeded"
+
+
+class Throttled(BridgeError):
+    type = "Throttled"
+    retryable = True
+
+
+class ServiceUnavailable(BridgeError):
+    type = "ServiceUnavailable"
+    retryable = True
+
+
+class ResponseTooLarge(BridgeError):
+    type = "ResponseTooLarge"
+
+
+class PartialWrite(BridgeError):
+    """A chunked write stopped part way: `details` lists the keys written and not written."""
+
+    type = "PartialWrite"
+
+    def __init__(self, message: str, *, cause: BridgeError, details: dict[str, Any]) -> None:
+        super().__init__(message, field=cause.field, details=details)
+        self.retryable = cause.retryable
+        self.cause = cause
+
+
+class UpstreamError(BridgeError):
+    """An S3 Vectors error with no better mapping; its code is kept in the message."""
+
+    type = "UpstreamError"
+
+
+class ConfigurationError(BridgeError):
+    """The function's own environment is wrong (a malformed allowlist entry, a bad timeout)."""
+
+    type = "ConfigurationError"

@@ -1,0 +1,21 @@
+"""S3 Vectors and Lambda limits the bridge enforces before calling AWS (shared/DESIGN.md)."""
+
+TOP_K_MAX = 10_000
+DIMENSION_MAX = 4096
+KEY_LENGTH_MAX = 1024
+QUERY_TEXTS_MAX = 10
+BATCH_QUERIES_MAX = 100
+
+GET_CHUNK = 100  # GetVectors takes 1..100 keys
+PUT_CHUNK = 500  # PutVectors takes 1..500 vectors
+PUT_CHUNK_BYTES = 20 * 1024 * 1024  # and a 20 MiB request body
+DELETE_CHUNK = 500
+LIST_MAX_RESULTS = 1000
+SEGMENT_COUNT_MAX = 16
+
+METADATA_TOTAL_BYTES = 40 * 1024
+METADATA_FILTERABLE_BYTES = 2 * 1024
+METADATA_KEYS_MAX = 50
+
+# Lambda's synchronous response limit is 6 MB; keep room for the envelope and JSON escaping.
+RESPONSE_BYTES_MAX = 6_000_000

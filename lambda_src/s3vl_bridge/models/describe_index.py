@@ -1,0 +1,7 @@
+from typing import Literal
+
+from .common import IndexSelector
+
+
+class DescribeIndex(IndexSelector):
+    operation: Literal["describe_index"]

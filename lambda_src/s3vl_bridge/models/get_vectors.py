@@ -1,0 +1,15 @@
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from .common import IndexSelector, Key
+
+
+class GetVectors(IndexSelector):
+    """Reference fields and defaults: vector_ids, include_vector_data=true,
+    include_metadata=true. Any number of keys; the operation fetches them 100 at a time."""
+
+    operation: Literal["get_vectors"]
+    vector_ids: Annotated[list[Key], Field(min_length=1)]
+    include_vector_data: bool = True
+    include_metadata: bool = True

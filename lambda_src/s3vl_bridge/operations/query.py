@@ -1,0 +1,117 @@
+"""query_vectors and query_vectors_batch."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from .. import client
+from ..access import index_arn_of
+from ..envelope import check_size
+from ..errors import InvalidRequest
+from ..index_info import metric_of
+from ..limits import KEY_LENGTH_MAX, METADATA_TOTAL_BYTES
+from ..models import QueryVectors, QueryVectorsBatch
+from .pool import run_all
+
+_TOO_LARGE = "lower top_k or set return_metadata to false"
+
+
+def query_vectors(request: QueryVectors) -> list[dict[str, Any]]:
+    if request.query_vector is None and request.query_texts is None:
+        raise InvalidRequest(
+            "query_vector is required (or query_texts for a full-text query)",
+            field="query_vector",
+        )
+    if request.return_scores and request.query_texts is None:
+        raise InvalidRequest("return_scores needs query_texts", field="return_scores")
+    index_arn = index_arn_of(request)
+    rows = _search(index_arn, request.query_vector, request)
+    check_size(rows, rows=len(rows), row_bound=_row_bound(request), hint=_TOO_LARGE)
+    return rows
+
+
+def query_vectors_batch(request: QueryVectorsBatch) -> list[dict[str, Any]]:
+    """Each query runs on the container's thread pool; rows carry query_position (1-based,
+    like a PostgreSQL array subscript) so SQL can tell the queries apart."""
+    index_arn = index_arn_of(request)
+    results = run_all(
+        [partial(_search, index_arn, vector, request) for vector in request.query_vectors]
+    )
+    rows = [
+        {"query_position": position, **row}
+        for position, found in enumerate(results, start=1)
+        for row in found
+    ]
+    check_size(rows, rows=len(rows), row_bound=_row_bound(request), hint=_TOO_LARGE)
+    return rows
+
+
+def _search(index_arn: str, vector: list[float] | None, request: Any) -> list[dict[str, Any]]:
+    """One QueryVectors search, following nextToken until top_k hits (same vector, topK and
+    filter on every page, as the API requires)."""
+    top_k = request.top_k
+    params: dict[str, Any] = {
+        "indexArn": index_arn,
+        "topK": top_k,
+        "returnMetadata": request.return_metadata,
+        "returnDistance": request.return_distance,
+    }
+    if vector is not None:
+        params["queryVector"] = {"float32": vector}
+    if request.metadata_filter is not None:
+        params["filter"] = request.metadata_filter
+    if request.query_mode is not None:
+        params["queryMode"] = request.query_mode
+    texts = getattr(request, "query_texts", None)
+    if texts is not None:
+        params["queryTexts"] = texts
+        if request.return_scores:
+            params["returnScores"] = True
+
+    hits: list[dict[str, Any]] = []
+    metric: str | None = None
+    while True:
+        page = client.call("query_vectors", **params)
+        hits.extend(page.get("vectors", ()))
+        metric = metric or page.get("distanceMetric")
+        token = page.get("nextToken")
+        if not token or len(hits) >= top_k:
+            break
+        params["nextToken"] = token
+    del hits[top_k:]
+
+    if request.return_distance and metric is None and hits:
+        metric = metric_of(index_arn)  # GetIndex, once per container and index
+    score = _SCORES.get((metric or "").lower(), _cosine)
+    with_scores = texts is not None and request.return_scores
+    rows = []
+    for hit in hits:
+        distance = hit.get("distance")
+        row = {
+            "vector_id": hit["key"],
+            "distance": distance,
+            "similarity_score": None if distance is None else score(distance),
+            "metadata": hit.get("metadata") or {},
+        }
+        if with_scores:
+            row["scores"] = hit.get("scores") or {}
+        rows.append(row)
+    return rows
+
+
+def _cosine(distance: float) -> float:
+    return 1.0 - distance
+
+
+def _euclidean(distance: float) -> float:
+    return 1.0 / (1.0 + distance)
+
+
+_SCORES = {"cosine": _cosine, "euclidean": _euclidean}
+
+
+def _row_bound(request: Any) -> int:
+    """A generous size of one row in the response, in bytes (keys up to 1 KiB, metadata up
+    to 40 KB)."""
+    return KEY_LENGTH_MAX + 256 + (METADATA_TOTAL_BYTES + 1024 if request.return_metadata else 0)

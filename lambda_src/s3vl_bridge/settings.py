@@ -1,0 +1,62 @@
+"""The function's settings, read once per container from the environment."""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigurationError
+
+# Aurora's aws_lambda.invoke gives up after 3 s by default; the function timeout is set in
+# infra. Keep botocore's connect + read timeouts below both so a slow call surfaces here as
+# a retryable error instead of a killed invocation.
+Seconds = Annotated[float, Field(gt=0, le=60)]
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    index_arns: tuple[str, ...] = ()
+    bucket_arns: tuple[str, ...] = ()
+    endpoint_url: str | None = None
+    region: str = "us-east-1"
+    connect_timeout_s: Seconds = 1.0
+    read_timeout_s: Seconds = 5.0
+    max_attempts: Annotated[int, Field(ge=1, le=10)] = 4
+    max_workers: Annotated[int, Field(ge=1, le=64)] = 8
+
+    @field_validator("index_arns", "bucket_arns", mode="before")
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+
+ENVIRONMENT = {
+    "index_arns": "S3VL_INDEX_ARNS",
+    "bucket_arns": "S3VL_BUCKET_ARNS",
+    "endpoint_url": "S3VECTORS_ENDPOINT_URL",
+    "region": "AWS_REGION",
+    "connect_timeout_s": "S3VL_CONNECT_TIMEOUT_S",
+    "read_timeout_s": "S3VL_READ_TIMEOUT_S",
+    "max_attempts": "S3VL_MAX_ATTEMPTS",
+    "max_workers": "S3VL_MAX_WORKERS",
+}
+
+
+@functools.cache
+def settings() -> Settings:
+    """Settings of this container; tests call `settings.cache_clear()` after changing env."""
+    raw = {field: os.environ[var] for field, var in ENVIRONMENT.items() if os.environ.get(var)}
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        var = ENVIRONMENT.get(str(first["loc"][0]), str(first["loc"][0])) if first["loc"] else "?"
+        raise ConfigurationError(
+            f"environment variable {var}: {first['msg']}; fix the function's configuration"
+        ) from None

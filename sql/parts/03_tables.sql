@@ -1,0 +1,70 @@
+-- The two tables: one configuration row and the registry of index names.
+-- Column names follow the aws-samples integration so its queries keep working; columns it
+-- lacks come last. Invariants live in CHECK constraints.
+
+CREATE TABLE IF NOT EXISTS s3vl.config (
+    id serial PRIMARY KEY,
+    lambda_arn text NOT NULL,
+    aws_region text NOT NULL,
+    timeout_seconds integer NOT NULL DEFAULT 30,
+    created_at timestamp with time zone NOT NULL DEFAULT pg_catalog.now(),
+    updated_at timestamp with time zone NOT NULL DEFAULT pg_catalog.now(),
+    last_validated_at timestamp with time zone,
+    last_validation_status text,
+    CONSTRAINT valid_timeout CHECK (timeout_seconds BETWEEN 1 AND 900),
+    -- A function name, or a function ARN with an optional version or alias.
+    CONSTRAINT valid_lambda_arn CHECK (
+        lambda_arn ~ '^[A-Za-z0-9_-]{1,64}$'
+        OR lambda_arn ~ '^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]{1,128})?$'
+    ),
+    CONSTRAINT valid_aws_region CHECK (aws_region ~ '^[a-z]{2}(-[a-z]+)+-[0-9]+$')
+);
+-- Exactly one configuration: s3vl.configure replaces it.
+CREATE UNIQUE INDEX IF NOT EXISTS config_single_row ON s3vl.config ((true));
+
+COMMENT ON TABLE s3vl.config IS
+    'The s3vl bridge Lambda function to invoke; one row, written by s3vl.configure()';
+COMMENT ON COLUMN s3vl.config.lambda_arn IS 'Function name or ARN of the s3vl bridge Lambda function';
+COMMENT ON COLUMN s3vl.config.aws_region IS 'AWS Region of the Lambda function';
+COMMENT ON COLUMN s3vl.config.timeout_seconds IS
+    'Applied to aws_lambda.request_timeout_ms for every s3vl invocation (1-900)';
+COMMENT ON COLUMN s3vl.config.last_validation_status IS
+    'HEALTHY or the error of the last s3vl.validate_config()';
+
+CREATE TABLE IF NOT EXISTS s3vl.index_registry (
+    id serial PRIMARY KEY,
+    index_name text NOT NULL UNIQUE,
+    index_arn text NOT NULL,
+    description text,
+    bucket_name text NOT NULL,
+    region text NOT NULL,
+    account_id text NOT NULL,
+    created_at timestamp with time zone NOT NULL DEFAULT pg_catalog.now(),
+    updated_at timestamp with time zone NOT NULL DEFAULT pg_catalog.now(),
+    is_active boolean NOT NULL DEFAULT true,
+    dimension integer,
+    distance_metric text,
+    CONSTRAINT valid_index_name CHECK (
+        index_name ~ '^[a-zA-Z][a-zA-Z0-9_-]*$' AND length(index_name) BETWEEN 2 AND 64
+    ),
+    -- Keep in step with s3vl._check_index_arn().
+    CONSTRAINT valid_arn_format CHECK (
+        index_arn ~ '^arn:aws[a-z-]*:s3vectors:[a-z0-9-]+:[0-9]{12}:bucket/[a-z0-9][a-z0-9-]{1,61}[a-z0-9]/index/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$'
+    ),
+    CONSTRAINT valid_bucket_name CHECK (
+        bucket_name ~ '^[a-z0-9][a-z0-9-]*[a-z0-9]$' AND length(bucket_name) BETWEEN 3 AND 63
+    ),
+    CONSTRAINT valid_account_id CHECK (account_id ~ '^[0-9]{12}$'),
+    CONSTRAINT valid_dimension CHECK (dimension BETWEEN 1 AND 4096),
+    CONSTRAINT valid_distance_metric CHECK (distance_metric IN ('cosine', 'euclidean')),
+    CONSTRAINT dimension_with_metric CHECK ((dimension IS NULL) = (distance_metric IS NULL))
+);
+
+COMMENT ON TABLE s3vl.index_registry IS
+    'Friendly names for S3 Vectors index ARNs, with the dimension and metric checked before invoking';
+COMMENT ON COLUMN s3vl.index_registry.index_name IS 'Name used in SQL calls (letters, digits, _ and -)';
+COMMENT ON COLUMN s3vl.index_registry.index_arn IS 'Full S3 Vectors index ARN';
+COMMENT ON COLUMN s3vl.index_registry.dimension IS
+    'Vector dimension from DescribeIndex; query vectors must match it';
+COMMENT ON COLUMN s3vl.index_registry.distance_metric IS 'cosine or euclidean, from DescribeIndex';
+COMMENT ON COLUMN s3vl.index_registry.is_active IS 'Inactive indexes refuse queries by name';

@@ -1,0 +1,331 @@
+-- Private helpers (underscore names). No role may execute them directly: they run inside the
+-- public functions, which check their arguments with them and invoke the Lambda through them.
+
+-- s3vl._invalid: raise the error for a bad argument (SQLSTATE 22023).
+-- Names the function and the argument, says what was wrong and what to pass instead.
+CREATE OR REPLACE FUNCTION s3vl._invalid(fn text, argument text, problem text, hint text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+    RAISE EXCEPTION 's3vl.%: argument "%" %', fn, argument, problem
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = pg_catalog.format('s3vl.%s checks its arguments before invoking the Lambda function.', fn),
+              HINT = hint;
+END
+$$;
+COMMENT ON FUNCTION s3vl._invalid(text, text, text, text) IS
+    'Private: raises SQLSTATE 22023 naming the function and the argument, with a hint';
+
+-- s3vl._configuration: the configuration row, or an error telling the admin to configure s3vl.
+CREATE OR REPLACE FUNCTION s3vl._configuration(fn text)
+RETURNS s3vl.config
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    v_config s3vl.config;
+BEGIN
+    SELECT c.* INTO v_config FROM s3vl.config AS c;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 's3vl.%: s3vl is not configured: no Lambda function to invoke', fn
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 's3vl.config is empty.',
+                  HINT = 'As s3vl_admin run: SELECT s3vl.configure(lambda_arn => ''arn:aws:lambda:REGION:ACCOUNT:function:NAME'', aws_region => ''REGION'');';
+    END IF;
+    RETURN v_config;
+END
+$$;
+COMMENT ON FUNCTION s3vl._configuration(text) IS
+    'Private: the configuration row; SQLSTATE 55000 with a hint when s3vl is not configured';
+
+-- s3vl._check_index_arn: an S3 Vectors index ARN, or error 22023.
+-- Same pattern as the valid_arn_format constraint of s3vl.index_registry.
+CREATE OR REPLACE FUNCTION s3vl._check_index_arn(fn text, argument text, arn text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+    IF arn IS NULL OR arn !~ '^arn:aws[a-z-]*:s3vectors:[a-z0-9-]+:[0-9]{12}:bucket/[a-z0-9][a-z0-9-]{1,61}[a-z0-9]/index/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$' THEN
+        PERFORM s3vl._invalid(fn, argument,
+            pg_catalog.format('is not an S3 Vectors index ARN: %s', coalesce(pg_catalog.quote_literal(arn), 'NULL')),
+            'An index ARN looks like arn:aws:s3vectors:us-east-1:123456789012:bucket/BUCKET/index/INDEX.');
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION s3vl._check_index_arn(text, text, text) IS
+    'Private: raises SQLSTATE 22023 unless the text is an S3 Vectors index ARN';
+
+-- s3vl._resolve_index: the index a call addresses, from exactly one of index_name and index_arn.
+-- A name must be registered and active; an ARN may be unregistered (then no dimension check).
+CREATE OR REPLACE FUNCTION s3vl._resolve_index(fn text, index_name text, index_arn text)
+RETURNS TABLE (label text, arn text, dimension integer, distance_metric text)
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    v_entry s3vl.index_registry;
+BEGIN
+    IF (index_name IS NULL) = (index_arn IS NULL) THEN
+        PERFORM s3vl._invalid(fn,
+            CASE WHEN index_name IS NULL THEN 'index_name' ELSE 'index_arn' END,
+            CASE WHEN index_name IS NULL
+                THEN 'is missing: pass exactly one of index_name and index_arn'
+                ELSE 'conflicts with index_name: pass exactly one of index_name and index_arn' END,
+            'Pass index_name => ''NAME'' for an index registered with s3vl.register_index, or index_arn => ''arn:aws:s3vectors:...''.');
+    END IF;
+
+    IF index_arn IS NOT NULL THEN
+        PERFORM s3vl._check_index_arn(fn, 'index_arn', index_arn);
+        SELECT r.* INTO v_entry FROM s3vl.index_registry AS r
+        WHERE r.index_arn = _resolve_index.index_arn AND r.dimension IS NOT NULL
+        ORDER BY r.is_active DESC LIMIT 1;
+        RETURN QUERY SELECT index_arn, index_arn, v_entry.dimension, v_entry.distance_metric;
+        RETURN;
+    END IF;
+
+    SELECT r.* INTO v_entry FROM s3vl.index_registry AS r WHERE r.index_name = _resolve_index.index_name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 's3vl.%: index "%" is not registered', fn, index_name
+            USING ERRCODE = 'undefined_object',
+                  DETAIL = 'Argument "index_name" must name an index in s3vl.list_indexes().',
+                  HINT = 'Register it with s3vl.register_index(index_name => ''NAME'', index_arn => ''arn:aws:s3vectors:...''), or pass index_arn.';
+    END IF;
+    IF NOT v_entry.is_active THEN
+        RAISE EXCEPTION 's3vl.%: index "%" is deactivated', fn, index_name
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = pg_catalog.format('Argument "index_name" names %s, marked inactive in the registry.', v_entry.index_arn),
+                  HINT = pg_catalog.format('An s3vl_admin can run: SELECT s3vl.activate_index(%L);', index_name);
+    END IF;
+    RETURN QUERY SELECT v_entry.index_name, v_entry.index_arn, v_entry.dimension, v_entry.distance_metric;
+END
+$$;
+COMMENT ON FUNCTION s3vl._resolve_index(text, text, text) IS
+    'Private: resolves exactly one of index_name and index_arn to the ARN, dimension and metric';
+
+-- s3vl._check_vector: a usable query vector for an index of the given dimension (NULL: unknown).
+CREATE OR REPLACE FUNCTION s3vl._check_vector(
+    fn text, argument text, vector double precision[], dimension integer, label text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+    IF vector IS NULL THEN
+        PERFORM s3vl._invalid(fn, argument, 'must not be null',
+            'Pass the query embedding as an array, e.g. ARRAY[0.1, 0.2, 0.3]::real[].');
+    ELSIF pg_catalog.cardinality(vector) = 0 THEN
+        PERFORM s3vl._invalid(fn, argument, 'must not be empty',
+            'Pass the query embedding as an array with one element per dimension.');
+    ELSIF pg_catalog.array_ndims(vector) <> 1 THEN
+        PERFORM s3vl._invalid(fn, argument,
+            pg_catalog.format('must be a one-dimensional array, got %s dimensions', pg_catalog.array_ndims(vector)),
+            'Pass one embedding; for many, use s3vl.query_vectors_batch.');
+    ELSIF pg_catalog.cardinality(vector) > 4096 THEN
+        PERFORM s3vl._invalid(fn, argument,
+            pg_catalog.format('has %s elements; S3 Vectors allows at most 4096', pg_catalog.cardinality(vector)),
+            'Pass an embedding of the index''s dimension.');
+    ELSIF EXISTS (SELECT 1 FROM pg_catalog.unnest(vector) AS e(x)
+                  WHERE e.x IS NULL OR e.x IN ('NaN', 'Infinity', '-Infinity')) THEN
+        PERFORM s3vl._invalid(fn, argument, 'contains NULL, NaN or infinite elements',
+            'Every element must be a finite number.');
+    ELSIF dimension IS NOT NULL AND pg_catalog.cardinality(vector) <> dimension THEN
+        PERFORM s3vl._invalid(fn, argument,
+            pg_catalog.format('has %s elements but index %s has dimension %s',
+                pg_catalog.cardinality(vector), pg_catalog.quote_ident(label), dimension),
+            pg_catalog.format('Pass an embedding of %s elements, made by the same model as the index.', dimension));
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION s3vl._check_vector(text, text, double precision[], integer, text) IS
+    'Private: raises SQLSTATE 22023 for a null, empty, non-finite or wrongly sized query vector';
+
+-- s3vl._check_top_k: 1..10000, the range of S3 Vectors QueryVectors (the bridge follows pages).
+CREATE OR REPLACE FUNCTION s3vl._check_top_k(fn text, top_k integer)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+    IF top_k IS NULL OR top_k NOT BETWEEN 1 AND 10000 THEN
+        PERFORM s3vl._invalid(fn, 'top_k',
+            pg_catalog.format('must be between 1 and 10000, got %s', coalesce(top_k::text, 'NULL')),
+            'Pass top_k => 10, or any number of neighbours from 1 to 10000.');
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION s3vl._check_top_k(text, integer) IS
+    'Private: raises SQLSTATE 22023 unless top_k is between 1 and 10000';
+
+-- s3vl._check_flag: booleans must be given (NULL would reach the Lambda as JSON null).
+CREATE OR REPLACE FUNCTION s3vl._check_flag(fn text, argument text, flag boolean)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+    IF flag IS NULL THEN
+        PERFORM s3vl._invalid(fn, argument, 'must be true or false, not NULL',
+            pg_catalog.format('Leave %s out to use its default, or pass true or false.', argument));
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION s3vl._check_flag(text, text, boolean) IS
+    'Private: raises SQLSTATE 22023 when a boolean argument is NULL';
+
+-- s3vl._check_filter: a metadata filter is a JSON object (the filter language is checked by the
+-- bridge and S3 Vectors, which answer with the offending field).
+CREATE OR REPLACE FUNCTION s3vl._check_filter(fn text, metadata_filter jsonb)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+    IF metadata_filter IS NOT NULL AND pg_catalog.jsonb_typeof(metadata_filter) <> 'object' THEN
+        PERFORM s3vl._invalid(fn, 'metadata_filter',
+            pg_catalog.format('must be a JSON object, got a JSON %s', pg_catalog.jsonb_typeof(metadata_filter)),
+            'Pass e.g. metadata_filter => ''{"category": "demo"}''::jsonb or ''{"price": {"$lt": 20}}''::jsonb.');
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION s3vl._check_filter(text, jsonb) IS
+    'Private: raises SQLSTATE 22023 unless metadata_filter is NULL or a JSON object';
+
+-- s3vl._check_query_mode: NULL (the index default), CLASSIC or ENHANCED; returns it upper-cased.
+CREATE OR REPLACE FUNCTION s3vl._check_query_mode(fn text, query_mode text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+    IF query_mode IS NOT NULL AND pg_catalog.upper(query_mode) NOT IN ('CLASSIC', 'ENHANCED') THEN
+        PERFORM s3vl._invalid(fn, 'query_mode',
+            pg_catalog.format('must be CLASSIC or ENHANCED, got %L', query_mode),
+            'Leave query_mode out for the index default; ENHANCED filters before the search.');
+    END IF;
+    RETURN pg_catalog.upper(query_mode);
+END
+$$;
+COMMENT ON FUNCTION s3vl._check_query_mode(text, text) IS
+    'Private: raises SQLSTATE 22023 unless query_mode is NULL, CLASSIC or ENHANCED';
+
+-- s3vl._raise_lambda_error: turn a {success: false, error: {...}} envelope into a SQL error.
+-- ValidationError -> 22023, NotFound -> 42704, AccessDenied -> 42501,
+-- Throttled / ServiceUnavailable -> 58000, ServiceQuotaExceeded -> 53400,
+-- ResponseTooLarge -> 54000, Conflict -> 55000, anything else (InternalError, UpstreamError,
+-- ConfigurationError) -> 38000. Matched loosely so AWS-style names (ValidationException) map too.
+CREATE OR REPLACE FUNCTION s3vl._raise_lambda_error(fn text, envelope jsonb)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+    v_error jsonb := coalesce(envelope -> 'error', '{}'::jsonb);
+    v_type text := coalesce(v_error ->> 'type', 'UnknownError');
+    v_kind text := pg_catalog.lower(pg_catalog.replace(v_type, '_', ''));
+    v_field text := v_error ->> 'field';
+    v_message text := coalesce(v_error ->> 'message', 'the Lambda function reported an error without a message');
+    v_state text;
+    v_hint text;
+BEGIN
+    IF pg_catalog.jsonb_typeof(envelope -> 'error') = 'string' THEN
+        v_message := envelope ->> 'error';
+    END IF;
+    IF v_kind LIKE '%validation%' OR v_kind LIKE '%invalid%' THEN
+        v_state := 'invalid_parameter_value';
+        v_hint := CASE WHEN v_field IS NULL THEN 'Correct the request and run it again.'
+                       ELSE pg_catalog.format('Correct "%s" and run it again.', v_field) END;
+    ELSIF v_kind LIKE '%notfound%' OR v_kind LIKE '%nosuch%' THEN
+        v_state := 'undefined_object';
+        v_hint := 'Check the index ARN with s3vl.list_indexes(); the index or bucket may have been deleted.';
+    ELSIF v_kind LIKE '%accessdenied%' OR v_kind LIKE '%forbidden%' OR v_kind LIKE '%unauthorized%' THEN
+        v_state := 'insufficient_privilege';
+        v_hint := 'The bridge serves only the indexes and buckets in its S3VL_INDEX_ARNS and S3VL_BUCKET_ARNS settings; add this one there, and to its IAM policy.';
+    ELSIF v_kind LIKE '%throttl%' OR v_kind LIKE '%toomanyrequests%' OR v_kind LIKE '%unavailable%'
+          OR v_kind LIKE '%timeout%' THEN
+        v_state := 'system_error';
+        v_hint := 'S3 Vectors is busy or unavailable; retry shortly with backoff.';
+    ELSIF v_kind LIKE '%quota%' THEN
+        v_state := 'configuration_limit_exceeded';
+        v_hint := 'A service quota was reached; request fewer vectors or raise the quota.';
+    ELSIF v_kind LIKE '%toolarge%' THEN
+        v_state := 'program_limit_exceeded';
+        v_hint := 'Ask for fewer rows per call (top_k, max_results) or leave out vector data and metadata.';
+    ELSIF v_kind LIKE '%conflict%' THEN
+        v_state := 'object_not_in_prerequisite_state';
+        v_hint := 'The index is being changed by another request; retry after it completes.';
+    ELSIF v_kind LIKE '%configuration%' THEN
+        v_state := 'external_routine_exception';
+        v_hint := 'The bridge function''s own environment is wrong; fix its settings (see its log).';
+    ELSE
+        v_state := 'external_routine_exception';
+        v_hint := 'See the bridge function''s log for this request id.';
+    END IF;
+
+    RAISE EXCEPTION 's3vl.%: %', fn,
+        CASE WHEN v_field IS NULL THEN v_message ELSE pg_catalog.format('%s (field "%s")', v_message, v_field) END
+        USING ERRCODE = v_state,
+              DETAIL = pg_catalog.format('The bridge Lambda function answered %s%s; retryable: %s; request id %s.',
+                  v_type,
+                  CASE WHEN v_field IS NULL THEN '' ELSE pg_catalog.format(' on field "%s"', v_field) END,
+                  coalesce(v_error ->> 'retryable', 'unknown'),
+                  coalesce(envelope ->> 'request_id', 'unknown')),
+              HINT = v_hint;
+END
+$$;
+COMMENT ON FUNCTION s3vl._raise_lambda_error(text, jsonb) IS
+    'Private: raises the error of a failed bridge envelope with a SQLSTATE for its type, its field, DETAIL and HINT';
+
+-- s3vl._invoke: one synchronous invocation of the bridge; returns the envelope's result.
+-- The configured timeout is applied to aws_lambda.request_timeout_ms for this call only.
+CREATE OR REPLACE FUNCTION s3vl._invoke(fn text, request jsonb)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    v_config s3vl.config := s3vl._configuration(fn);
+    v_previous_timeout text := pg_catalog.current_setting('aws_lambda.request_timeout_ms', true);
+    v_envelope jsonb;
+    v_state text;
+    v_message text;
+    v_detail text;
+BEGIN
+    PERFORM pg_catalog.set_config('aws_lambda.request_timeout_ms',
+        (v_config.timeout_seconds * 1000)::text, true);
+    BEGIN
+        SELECT r.payload INTO v_envelope
+        FROM aws_lambda.invoke(function_name => v_config.lambda_arn, payload => request,
+                               region => v_config.aws_region) AS r;
+    EXCEPTION WHEN OTHERS OR query_canceled THEN
+        GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+                                v_detail = PG_EXCEPTION_DETAIL;
+        RAISE EXCEPTION 's3vl.%: invoking the Lambda function failed: %', fn, v_message
+            USING ERRCODE = v_state,
+                  DETAIL = pg_catalog.format('Function %s, operation %s, timeout %s s.%s',
+                      v_config.lambda_arn, request ->> 'operation', v_config.timeout_seconds,
+                      CASE WHEN coalesce(v_detail, '') = '' THEN '' ELSE ' ' || v_detail END),
+                  HINT = 'Check the function with SELECT * FROM s3vl.validate_config(); raise the timeout with s3vl.configure(..., timeout_seconds => N) if it timed out.';
+    END;
+    IF v_previous_timeout IS NOT NULL AND v_previous_timeout <> '' THEN
+        PERFORM pg_catalog.set_config('aws_lambda.request_timeout_ms', v_previous_timeout, true);
+    END IF;
+
+    IF v_envelope IS NULL OR pg_catalog.jsonb_typeof(v_envelope) <> 'object'
+       OR NOT v_envelope ? 'success' THEN
+        RAISE EXCEPTION 's3vl.%: the Lambda function did not answer with an s3vl envelope', fn
+            USING ERRCODE = 'external_routine_exception',
+                  DETAIL = pg_catalog.format('Function %s answered: %s', v_config.lambda_arn,
+                      coalesce(pg_catalog.left(v_envelope::text, 500), 'nothing')),
+                  HINT = 'Check that s3vl.configure() names the s3vl bridge function.';
+    END IF;
+    IF (v_envelope ->> 'success') IS DISTINCT FROM 'true' THEN
+        PERFORM s3vl._raise_lambda_error(fn, v_envelope);
+    END IF;
+    RETURN v_envelope -> 'result';
+END
+$$;
+COMMENT ON FUNCTION s3vl._invoke(text, jsonb) IS
+    'Private: invokes the configured bridge with the configured timeout and returns the result of its envelope';
+
+-- s3vl._float8_array: a JSON array of numbers as double precision[] (NULL for anything else).
+CREATE OR REPLACE FUNCTION s3vl._float8_array(value jsonb)
+RETURNS double precision[]
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT CASE WHEN pg_catalog.jsonb_typeof(value) = 'array'
+                THEN pg_catalog.translate(value::text, '[]', '{}')::double precision[] END
+$$;
+COMMENT ON FUNCTION s3vl._float8_array(jsonb) IS
+    'Private: converts a JSON array of numbers to double precision[]';

@@ -1,0 +1,196 @@
+-- Similarity search: s3vl.query_vectors (one query vector) and s3vl.query_vectors_batch (many,
+-- one invocation). Argument names, defaults and result columns of query_vectors follow the
+-- aws-samples integration; query_mode is added at the end.
+
+-- s3vl.query_vectors: the top_k nearest vectors of an index to query_vector.
+-- Exactly one of index_name (registered) and index_arn. metadata_filter uses the S3 Vectors
+-- filter language ({"category": "demo"}, {"price": {"$lt": 20}}, $and/$or ...).
+CREATE OR REPLACE FUNCTION s3vl.query_vectors(
+    query_vector double precision[],
+    index_name text DEFAULT NULL,
+    index_arn text DEFAULT NULL,
+    top_k integer DEFAULT 10,
+    return_metadata boolean DEFAULT true,
+    metadata_filter jsonb DEFAULT NULL,
+    query_mode text DEFAULT NULL)
+RETURNS TABLE (vector_id text, distance double precision, similarity_score double precision,
+               metadata jsonb)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_index record;
+    v_mode text;
+    v_result jsonb;
+BEGIN
+    SELECT * INTO v_index FROM s3vl._resolve_index('query_vectors', $2, $3);
+    PERFORM s3vl._check_vector('query_vectors', 'query_vector', $1, v_index.dimension, v_index.label);
+    PERFORM s3vl._check_top_k('query_vectors', $4);
+    PERFORM s3vl._check_flag('query_vectors', 'return_metadata', $5);
+    PERFORM s3vl._check_filter('query_vectors', $6);
+    v_mode := s3vl._check_query_mode('query_vectors', $7);
+
+    v_result := s3vl._invoke('query_vectors',
+        pg_catalog.jsonb_build_object(
+            'operation', 'query_vectors',
+            'index_arn', v_index.arn,
+            'query_vector', pg_catalog.to_jsonb($1),
+            'top_k', $4,
+            'return_metadata', $5)
+        || CASE WHEN $6 IS NULL THEN '{}'::jsonb
+                ELSE pg_catalog.jsonb_build_object('metadata_filter', $6) END
+        || CASE WHEN v_mode IS NULL THEN '{}'::jsonb
+                ELSE pg_catalog.jsonb_build_object('query_mode', v_mode) END);
+
+    RETURN QUERY
+    SELECT r.vector_id, r.distance, r.similarity_score,
+           CASE WHEN $5 THEN coalesce(r.metadata, '{}'::jsonb) END
+    FROM pg_catalog.jsonb_to_recordset(v_result)
+         AS r(vector_id text, distance double precision, similarity_score double precision,
+              metadata jsonb);
+END
+$$;
+COMMENT ON FUNCTION s3vl.query_vectors(double precision[], text, text, integer, boolean, jsonb, text) IS
+    'Nearest neighbours of query_vector in an S3 Vectors index: vector_id, distance, similarity_score, metadata, closest first';
+
+-- real[] (and pgvector through ::real[]) and numeric[] (ARRAY[0.1, 0.2] literals) overloads.
+CREATE OR REPLACE FUNCTION s3vl.query_vectors(
+    query_vector real[],
+    index_name text DEFAULT NULL,
+    index_arn text DEFAULT NULL,
+    top_k integer DEFAULT 10,
+    return_metadata boolean DEFAULT true,
+    metadata_filter jsonb DEFAULT NULL,
+    query_mode text DEFAULT NULL)
+RETURNS TABLE (vector_id text, distance double precision, similarity_score double precision,
+               metadata jsonb)
+LANGUAGE sql VOLATILE
+AS $$
+    SELECT * FROM s3vl.query_vectors($1::double precision[], $2, $3, $4, $5, $6, $7)
+$$;
+COMMENT ON FUNCTION s3vl.query_vectors(real[], text, text, integer, boolean, jsonb, text) IS
+    's3vl.query_vectors for a real[] query vector (a pgvector value cast with ::real[])';
+
+CREATE OR REPLACE FUNCTION s3vl.query_vectors(
+    query_vector numeric[],
+    index_name text DEFAULT NULL,
+    index_arn text DEFAULT NULL,
+    top_k integer DEFAULT 10,
+    return_metadata boolean DEFAULT true,
+    metadata_filter jsonb DEFAULT NULL,
+    query_mode text DEFAULT NULL)
+RETURNS TABLE (vector_id text, distance double precision, similarity_score double precision,
+               metadata jsonb)
+LANGUAGE sql VOLATILE
+AS $$
+    SELECT * FROM s3vl.query_vectors($1::double precision[], $2, $3, $4, $5, $6, $7)
+$$;
+COMMENT ON FUNCTION s3vl.query_vectors(numeric[], text, text, integer, boolean, jsonb, text) IS
+    's3vl.query_vectors for a numeric[] query vector, such as ARRAY[0.1, 0.2, 0.3]';
+
+-- s3vl.query_vectors_batch: many query vectors (a two-dimensional array, one row per vector)
+-- in one invocation; query_position numbers the query vectors from 1 in the order given.
+CREATE OR REPLACE FUNCTION s3vl.query_vectors_batch(
+    query_vectors double precision[],
+    index_name text DEFAULT NULL,
+    index_arn text DEFAULT NULL,
+    top_k integer DEFAULT 10,
+    return_metadata boolean DEFAULT true,
+    metadata_filter jsonb DEFAULT NULL,
+    query_mode text DEFAULT NULL)
+RETURNS TABLE (query_position integer, vector_id text, distance double precision,
+               similarity_score double precision, metadata jsonb)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_index record;
+    v_mode text;
+    v_result jsonb;
+    v_rows integer;
+BEGIN
+    SELECT * INTO v_index FROM s3vl._resolve_index('query_vectors_batch', $2, $3);
+    IF $1 IS NULL OR pg_catalog.cardinality($1) = 0 THEN
+        PERFORM s3vl._invalid('query_vectors_batch', 'query_vectors', 'must not be null or empty',
+            'Pass a two-dimensional array, one query vector per row: ARRAY[[0.1, 0.2], [0.3, 0.4]].');
+    ELSIF pg_catalog.array_ndims($1) <> 2 THEN
+        PERFORM s3vl._invalid('query_vectors_batch', 'query_vectors',
+            pg_catalog.format('must be a two-dimensional array, got %s dimension(s)', pg_catalog.array_ndims($1)),
+            'Pass ARRAY[[...], [...]], one query vector per row; for a single vector use s3vl.query_vectors.');
+    END IF;
+    v_rows := pg_catalog.array_length($1, 1);
+    IF v_rows > 100 THEN
+        PERFORM s3vl._invalid('query_vectors_batch', 'query_vectors',
+            pg_catalog.format('has %s query vectors; at most 100 per call', v_rows),
+            'Split the query vectors into calls of up to 100.');
+    END IF;
+    -- Every row has the same length in a PostgreSQL array, so checking the first row's size
+    -- and all elements at once covers them all.
+    PERFORM s3vl._check_vector('query_vectors_batch', 'query_vectors',
+        ARRAY(SELECT e FROM pg_catalog.unnest($1[1:1][:]) AS e), v_index.dimension, v_index.label);
+    IF EXISTS (SELECT 1 FROM pg_catalog.unnest($1) AS e(x)
+               WHERE e.x IS NULL OR e.x IN ('NaN', 'Infinity', '-Infinity')) THEN
+        PERFORM s3vl._invalid('query_vectors_batch', 'query_vectors',
+            'contains NULL, NaN or infinite elements', 'Every element must be a finite number.');
+    END IF;
+    PERFORM s3vl._check_top_k('query_vectors_batch', $4);
+    PERFORM s3vl._check_flag('query_vectors_batch', 'return_metadata', $5);
+    PERFORM s3vl._check_filter('query_vectors_batch', $6);
+    v_mode := s3vl._check_query_mode('query_vectors_batch', $7);
+
+    v_result := s3vl._invoke('query_vectors_batch',
+        pg_catalog.jsonb_build_object(
+            'operation', 'query_vectors_batch',
+            'index_arn', v_index.arn,
+            'query_vectors', pg_catalog.to_jsonb($1),
+            'top_k', $4,
+            'return_metadata', $5)
+        || CASE WHEN $6 IS NULL THEN '{}'::jsonb
+                ELSE pg_catalog.jsonb_build_object('metadata_filter', $6) END
+        || CASE WHEN v_mode IS NULL THEN '{}'::jsonb
+                ELSE pg_catalog.jsonb_build_object('query_mode', v_mode) END);
+
+    RETURN QUERY
+    SELECT r.query_position, r.vector_id, r.distance, r.similarity_score,
+           CASE WHEN $5 THEN coalesce(r.metadata, '{}'::jsonb) END
+    FROM pg_catalog.jsonb_to_recordset(v_result)
+         AS r(query_position integer, vector_id text, distance double precision,
+              similarity_score double precision, metadata jsonb);
+END
+$$;
+COMMENT ON FUNCTION s3vl.query_vectors_batch(double precision[], text, text, integer, boolean, jsonb, text) IS
+    'Nearest neighbours for many query vectors (rows of a 2-D array) in one invocation: query_position, vector_id, distance, similarity_score, metadata';
+
+CREATE OR REPLACE FUNCTION s3vl.query_vectors_batch(
+    query_vectors real[],
+    index_name text DEFAULT NULL,
+    index_arn text DEFAULT NULL,
+    top_k integer DEFAULT 10,
+    return_metadata boolean DEFAULT true,
+    metadata_filter jsonb DEFAULT NULL,
+    query_mode text DEFAULT NULL)
+RETURNS TABLE (query_position integer, vector_id text, distance double precision,
+               similarity_score double precision, metadata jsonb)
+LANGUAGE sql VOLATILE
+AS $$
+    SELECT * FROM s3vl.query_vectors_batch($1::double precision[], $2, $3, $4, $5, $6, $7)
+$$;
+COMMENT ON FUNCTION s3vl.query_vectors_batch(real[], text, text, integer, boolean, jsonb, text) IS
+    's3vl.query_vectors_batch for real[] query vectors';
+
+CREATE OR REPLACE FUNCTION s3vl.query_vectors_batch(
+    query_vectors numeric[],
+    index_name text DEFAULT NULL,
+    index_arn text DEFAULT NULL,
+    top_k integer DEFAULT 10,
+    return_metadata boolean DEFAULT true,
+    metadata_filter jsonb DEFAULT NULL,
+    query_mode text DEFAULT NULL)
+RETURNS TABLE (query_position integer, vector_id text, distance double precision,
+               similarity_score double precision, metadata jsonb)
+LANGUAGE sql VOLATILE
+AS $$
+    SELECT * FROM s3vl.query_vectors_batch($1::double precision[], $2, $3, $4, $5, $6, $7)
+$$;
+COMMENT ON FUNCTION s3vl.query_vectors_batch(numeric[], text, text, integer, boolean, jsonb, text) IS
+    's3vl.query_vectors_batch for numeric[] query vectors';

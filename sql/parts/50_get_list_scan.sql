@@ -1,0 +1,194 @@
+-- Reading vectors: s3vl.get_vectors (by key), s3vl.list_vectors (one page), s3vl.scan_vectors
+-- (every page). Argument names, defaults and result columns of get_vectors and list_vectors
+-- follow the aws-samples integration.
+
+-- s3vl.get_vectors: the vectors with these keys, in the order asked, each key once;
+-- found is false for keys the index does not hold.
+CREATE OR REPLACE FUNCTION s3vl.get_vectors(
+    vector_ids text[],
+    index_name text DEFAULT NULL,
+    index_arn text DEFAULT NULL,
+    include_vector_data boolean DEFAULT true,
+    include_metadata boolean DEFAULT true)
+RETURNS TABLE (vector_id text, embedding double precision[], metadata jsonb, found boolean)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_index record;
+    v_result jsonb;
+BEGIN
+    SELECT * INTO v_index FROM s3vl._resolve_index('get_vectors', $2, $3);
+    IF $1 IS NULL OR pg_catalog.cardinality($1) = 0 THEN
+        PERFORM s3vl._invalid('get_vectors', 'vector_ids', 'must not be null or empty',
+            'Pass the keys as an array: ARRAY[''vec_001'', ''vec_002''].');
+    ELSIF pg_catalog.array_ndims($1) <> 1 THEN
+        PERFORM s3vl._invalid('get_vectors', 'vector_ids', 'must be a one-dimensional array',
+            'Pass the keys as an array: ARRAY[''vec_001'', ''vec_002''].');
+    ELSIF EXISTS (SELECT 1 FROM pg_catalog.unnest($1) AS k(key)
+                  WHERE k.key IS NULL OR k.key = '' OR pg_catalog.length(k.key) > 1024) THEN
+        PERFORM s3vl._invalid('get_vectors', 'vector_ids',
+            'contains a NULL, empty or over-long key (keys are 1 to 1024 characters)',
+            'Remove NULL and empty keys from the array.');
+    END IF;
+    PERFORM s3vl._check_flag('get_vectors', 'include_vector_data', $4);
+    PERFORM s3vl._check_flag('get_vectors', 'include_metadata', $5);
+
+    v_result := s3vl._invoke('get_vectors', pg_catalog.jsonb_build_object(
+        'operation', 'get_vectors',
+        'index_arn', v_index.arn,
+        'vector_ids', pg_catalog.to_jsonb($1),
+        'include_vector_data', $4,
+        'include_metadata', $5));
+
+    RETURN QUERY
+    SELECT r.vector_id, s3vl._float8_array(r.embedding),
+           CASE WHEN $5 AND r.found THEN coalesce(r.metadata, '{}'::jsonb) END,
+           coalesce(r.found, false)
+    FROM pg_catalog.jsonb_to_recordset(v_result)
+         AS r(vector_id text, embedding jsonb, metadata jsonb, found boolean);
+END
+$$;
+COMMENT ON FUNCTION s3vl.get_vectors(text[], text, text, boolean, boolean) IS
+    'The vectors with the given keys, in the order asked: vector_id, embedding, metadata, found (false for missing keys)';
+
+-- s3vl._list_page: one ListVectors page as the bridge answers it ({vectors, total_count, next_token}).
+CREATE OR REPLACE FUNCTION s3vl._list_page(
+    fn text, index_arn text, max_results integer, next_token text, return_data boolean,
+    return_metadata boolean, segment_count integer, segment_index integer)
+RETURNS jsonb
+LANGUAGE sql VOLATILE
+AS $$
+    SELECT s3vl._invoke(fn,
+        pg_catalog.jsonb_build_object(
+            'operation', 'list_vectors',
+            'index_arn', index_arn,
+            'max_results', max_results,
+            'return_data', return_data,
+            'return_metadata', return_metadata)
+        || CASE WHEN next_token IS NULL THEN '{}'::jsonb
+                ELSE pg_catalog.jsonb_build_object('next_token', next_token) END
+        || CASE WHEN segment_count IS NULL THEN '{}'::jsonb
+                ELSE pg_catalog.jsonb_build_object('segment_count', segment_count,
+                                                   'segment_index', segment_index) END)
+$$;
+COMMENT ON FUNCTION s3vl._list_page(text, text, integer, text, boolean, boolean, integer, integer) IS
+    'Private: one list_vectors page from the bridge';
+
+-- s3vl._check_list_arguments: shared checks of list_vectors and scan_vectors.
+CREATE OR REPLACE FUNCTION s3vl._check_list_arguments(
+    fn text, max_results integer, return_data boolean, return_metadata boolean,
+    segment_count integer, segment_index integer)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+    IF max_results IS NULL OR max_results NOT BETWEEN 1 AND 1000 THEN
+        PERFORM s3vl._invalid(fn, CASE fn WHEN 'scan_vectors' THEN 'page_size' ELSE 'max_results' END,
+            pg_catalog.format('must be between 1 and 1000, got %s', coalesce(max_results::text, 'NULL')),
+            'ListVectors returns at most 1000 vectors per page; follow next_token for more.');
+    END IF;
+    PERFORM s3vl._check_flag(fn, 'return_data', return_data);
+    PERFORM s3vl._check_flag(fn, 'return_metadata', return_metadata);
+    IF (segment_count IS NULL) <> (segment_index IS NULL) THEN
+        PERFORM s3vl._invalid(fn, CASE WHEN segment_count IS NULL THEN 'segment_count' ELSE 'segment_index' END,
+            'must be given together with the other of segment_count and segment_index',
+            'Pass both (segment_count => 4, segment_index => 0..3) to scan one segment, or neither.');
+    ELSIF segment_count IS NOT NULL AND segment_count NOT BETWEEN 1 AND 16 THEN
+        PERFORM s3vl._invalid(fn, 'segment_count',
+            pg_catalog.format('must be between 1 and 16, got %s', segment_count),
+            'S3 Vectors splits a scan into 1 to 16 segments.');
+    ELSIF segment_index IS NOT NULL AND segment_index NOT BETWEEN 0 AND segment_count - 1 THEN
+        PERFORM s3vl._invalid(fn, 'segment_index',
+            pg_catalog.format('must be between 0 and %s, got %s', segment_count - 1, segment_index),
+            'Segments are numbered from 0 to segment_count - 1.');
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION s3vl._check_list_arguments(text, integer, boolean, boolean, integer, integer) IS
+    'Private: raises SQLSTATE 22023 for a bad page size, flag or segment';
+
+-- s3vl.list_vectors: one page of an index's vectors. Every row carries the page's
+-- response_next_token (pass it as next_token for the next page) and total_count (rows in this
+-- page); an empty page is one row with a NULL vector_id, so the token is never lost.
+CREATE OR REPLACE FUNCTION s3vl.list_vectors(
+    index_arn text DEFAULT NULL,
+    index_name text DEFAULT NULL,
+    max_results integer DEFAULT 100,
+    next_token text DEFAULT NULL,
+    return_data boolean DEFAULT false,
+    return_metadata boolean DEFAULT true,
+    segment_count integer DEFAULT NULL,
+    segment_index integer DEFAULT NULL)
+RETURNS TABLE (vector_id text, vector_data double precision[], metadata jsonb,
+               response_next_token text, total_count integer)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_index record;
+    v_page jsonb;
+BEGIN
+    SELECT * INTO v_index FROM s3vl._resolve_index('list_vectors', $2, $1);
+    PERFORM s3vl._check_list_arguments('list_vectors', $3, $5, $6, $7, $8);
+    IF $4 = '' THEN
+        PERFORM s3vl._invalid('list_vectors', 'next_token', 'must not be empty',
+            'Pass NULL for the first page, then the response_next_token of the previous page.');
+    END IF;
+
+    v_page := s3vl._list_page('list_vectors', v_index.arn, $3, $4, $5, $6, $7, $8);
+
+    RETURN QUERY
+    SELECT r.vector_id,
+           CASE WHEN $5 THEN s3vl._float8_array(r.vector_data) END,
+           CASE WHEN $6 THEN coalesce(r.metadata, '{}'::jsonb) END,
+           v_page ->> 'next_token',
+           coalesce((v_page ->> 'total_count')::integer, 0)
+    FROM pg_catalog.jsonb_to_recordset(coalesce(v_page -> 'vectors', '[]'::jsonb))
+         AS r(vector_id text, vector_data jsonb, metadata jsonb);
+    IF NOT FOUND THEN
+        RETURN QUERY SELECT NULL::text, NULL::double precision[], NULL::jsonb,
+                            v_page ->> 'next_token', 0;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION s3vl.list_vectors(text, text, integer, text, boolean, boolean, integer, integer) IS
+    'One page of an index''s vectors: vector_id, vector_data, metadata, response_next_token (for the next call''s next_token), total_count';
+
+-- s3vl.scan_vectors: every vector of an index, following the pages (one invocation per page).
+-- segment_count / segment_index restrict it to one segment, to split a scan across sessions.
+CREATE OR REPLACE FUNCTION s3vl.scan_vectors(
+    index_name text DEFAULT NULL,
+    index_arn text DEFAULT NULL,
+    return_data boolean DEFAULT false,
+    return_metadata boolean DEFAULT true,
+    page_size integer DEFAULT 500,
+    segment_count integer DEFAULT NULL,
+    segment_index integer DEFAULT NULL)
+RETURNS TABLE (vector_id text, vector_data double precision[], metadata jsonb)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_index record;
+    v_page jsonb;
+    v_token text;
+BEGIN
+    SELECT * INTO v_index FROM s3vl._resolve_index('scan_vectors', $1, $2);
+    PERFORM s3vl._check_list_arguments('scan_vectors', $5, $3, $4, $6, $7);
+    -- One iteration per page: each page is returned set-based.
+    LOOP
+        v_page := s3vl._list_page('scan_vectors', v_index.arn, $5, v_token, $3, $4, $6, $7);
+        RETURN QUERY
+        SELECT r.vector_id,
+               CASE WHEN $3 THEN s3vl._float8_array(r.vector_data) END,
+               CASE WHEN $4 THEN coalesce(r.metadata, '{}'::jsonb) END
+        FROM pg_catalog.jsonb_to_recordset(coalesce(v_page -> 'vectors', '[]'::jsonb))
+             AS r(vector_id text, vector_data jsonb, metadata jsonb);
+        v_token := v_page ->> 'next_token';
+        EXIT WHEN v_token IS NULL;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION s3vl.scan_vectors(text, text, boolean, boolean, integer, integer, integer) IS
+    'Every vector of an index (or of one segment), following ListVectors pages: vector_id, vector_data, metadata';

@@ -1,0 +1,66 @@
+-- s3vl.import_bucket: register every index of a vector bucket, as IMPORT FOREIGN SCHEMA does
+-- for a foreign server. Each index is registered under its own name (dots become _), with the
+-- dimension and metric S3 Vectors reports.
+CREATE OR REPLACE FUNCTION s3vl.import_bucket(bucket text, description text DEFAULT NULL)
+RETURNS TABLE (index_name text, index_arn text, dimension integer, distance_metric text)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_request jsonb;
+    v_indexes jsonb;
+BEGIN
+    IF bucket IS NULL OR btrim(bucket) = '' THEN
+        PERFORM s3vl._invalid('import_bucket', 'bucket', 'must not be null or empty',
+            'Pass the vector bucket''s name or ARN (arn:aws:s3vectors:REGION:ACCOUNT:bucket/NAME).');
+    ELSIF bucket ~ '^arn:aws[a-z-]*:s3vectors:[a-z0-9-]+:[0-9]{12}:bucket/[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$' THEN
+        v_request := pg_catalog.jsonb_build_object('operation', 'list_indexes', 'vector_bucket_arn', bucket);
+    ELSIF bucket ~ '^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$' THEN
+        v_request := pg_catalog.jsonb_build_object('operation', 'list_indexes', 'vector_bucket_name', bucket);
+    ELSE
+        PERFORM s3vl._invalid('import_bucket', 'bucket',
+            pg_catalog.format('is neither a vector bucket name nor a bucket ARN: %L', bucket),
+            'Bucket names are 3 to 63 lowercase letters, digits and hyphens.');
+    END IF;
+
+    v_indexes := coalesce(s3vl._invoke('import_bucket', v_request) -> 'indexes', '[]'::jsonb);
+
+    -- One describe_index per index (its dimension and metric), then one set-based upsert.
+    RETURN QUERY
+    WITH listed AS (
+        SELECT CASE WHEN i.index_name ~ '^[a-zA-Z]'
+                    THEN pg_catalog.translate(i.index_name, '.', '_')
+                    ELSE 'i_' || pg_catalog.translate(i.index_name, '.', '_') END AS index_name,
+               i.index_arn
+        FROM pg_catalog.jsonb_to_recordset(v_indexes) AS i(index_name text, index_arn text)
+    ), described AS (
+        SELECT l.index_name, l.index_arn, d.dimension, d.distance_metric
+        FROM listed AS l
+        CROSS JOIN LATERAL s3vl._describe_index('import_bucket', l.index_arn) AS d
+    ), upserted AS (
+        INSERT INTO s3vl.index_registry AS r
+            (index_name, index_arn, description, bucket_name, region, account_id,
+             dimension, distance_metric)
+        SELECT d.index_name, d.index_arn, import_bucket.description,
+               pg_catalog.split_part(pg_catalog.split_part(d.index_arn, ':', 6), '/', 2),
+               pg_catalog.split_part(d.index_arn, ':', 4), pg_catalog.split_part(d.index_arn, ':', 5),
+               d.dimension, d.distance_metric
+        FROM described AS d
+        ON CONFLICT ON CONSTRAINT index_registry_index_name_key DO UPDATE SET
+            index_arn = EXCLUDED.index_arn,
+            description = coalesce(EXCLUDED.description, r.description),
+            bucket_name = EXCLUDED.bucket_name,
+            region = EXCLUDED.region,
+            account_id = EXCLUDED.account_id,
+            dimension = EXCLUDED.dimension,
+            distance_metric = EXCLUDED.distance_metric,
+            is_active = true,
+            updated_at = pg_catalog.now()
+        RETURNING r.index_name, r.index_arn, r.dimension, r.distance_metric
+    )
+    SELECT u.index_name, u.index_arn, u.dimension, u.distance_metric
+    FROM upserted AS u ORDER BY u.index_name;
+END
+$$;
+COMMENT ON FUNCTION s3vl.import_bucket(text, text) IS
+    'Registers every index of a vector bucket (name or ARN) under its own name, with dimension and metric; returns what was registered';

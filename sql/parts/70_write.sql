@@ -1,0 +1,489 @@
+-- Writing vectors: s3vl.put_vectors (arrays, or one jsonb array of {key, data, metadata}) and
+-- s3vl.delete_vectors. Every item is checked before the first invocation, so bad input
+-- writes nothing; then the items go out in batches of at most 500 vectors and under Lambda's
+-- 6 MB request limit (one PutVectors per invocation, so a batch is written or not, never half).
+
+-- s3vl._write_target: the index a write addresses, by registered name or by ARN.
+CREATE OR REPLACE FUNCTION s3vl._write_target(fn text, index_name text)
+RETURNS TABLE (label text, arn text, dimension integer, distance_metric text)
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    IF index_name IS NULL OR pg_catalog.btrim(index_name) = '' THEN
+        PERFORM s3vl._invalid(fn, 'index_name', 'must not be null or empty',
+            'Pass a name from s3vl.list_indexes(), or an index ARN.');
+    END IF;
+    IF index_name LIKE 'arn:%' THEN
+        RETURN QUERY SELECT * FROM s3vl._resolve_index(fn, NULL, index_name);
+    ELSE
+        RETURN QUERY SELECT * FROM s3vl._resolve_index(fn, index_name, NULL);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION s3vl._write_target(text, text) IS
+    'Private: resolves the index argument of a write (a registered name, or an ARN)';
+
+-- s3vl._metadata_bytes: the size S3 Vectors counts for a metadata object (compact JSON).
+-- jsonb's text adds one space after each ':' and ','; metadata is flat (scalars and lists of
+-- scalars), so those separators can be counted from the structure.
+CREATE OR REPLACE FUNCTION s3vl._metadata_bytes(metadata jsonb)
+RETURNS integer
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT pg_catalog.octet_length(metadata::text)
+           - coalesce((SELECT pg_catalog.sum(1 + CASE WHEN pg_catalog.jsonb_typeof(e.value) = 'array'
+                                                 THEN pg_catalog.greatest(pg_catalog.jsonb_array_length(e.value) - 1, 0)
+                                                 ELSE 0 END)::integer
+                       FROM pg_catalog.jsonb_each(metadata) AS e), 0)
+           - greatest((SELECT pg_catalog.count(*)::integer FROM pg_catalog.jsonb_object_keys(metadata)) - 1, 0)
+$$;
+COMMENT ON FUNCTION s3vl._metadata_bytes(jsonb) IS
+    'Private: bytes of a flat metadata object as compact JSON, the size S3 Vectors limits';
+
+-- s3vl._item_argument: how an error names one item: keys[3] / vectors[3] / metadata[3] for the
+-- array form (1-based, as SQL arrays), vectors[2].key for the jsonb form (0-based, as JSON).
+CREATE OR REPLACE FUNCTION s3vl._item_argument(form text, field text, n bigint)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT CASE WHEN form = 'arrays'
+                THEN pg_catalog.format('%s[%s]', CASE field WHEN 'key' THEN 'keys'
+                                                            WHEN 'data' THEN 'vectors'
+                                                            ELSE 'metadata' END, n)
+                ELSE pg_catalog.format('vectors[%s].%s', n - 1, field) END
+$$;
+COMMENT ON FUNCTION s3vl._item_argument(text, text, bigint) IS
+    'Private: the argument name of one item in an error message';
+
+-- s3vl._check_put_items: every check S3 Vectors would make, on all items, before any write:
+-- key present, 1..1024 characters and unique; data numbers only, finite, float32, the index's
+-- dimension, not all zeros for cosine; metadata an object of scalars or lists of scalars, at
+-- most 50 keys and 40 KB, and (asked of the index only when some metadata passes 2 KB) at
+-- most 2 KB filterable. Raises 22023 naming the first bad item.
+CREATE OR REPLACE FUNCTION s3vl._check_put_items(
+    fn text, form text, items jsonb, arn text, dimension integer, distance_metric text, label text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    v_bad record;
+    v_hidden jsonb;
+BEGIN
+    SELECT * INTO v_bad FROM (
+        SELECT e.n, problem.field, problem.message, problem.hint
+        FROM pg_catalog.jsonb_array_elements(items) WITH ORDINALITY AS e(item, n)
+        CROSS JOIN LATERAL (
+            SELECT e.item -> 'key' AS k, e.item -> 'data' AS d, e.item -> 'metadata' AS m,
+                   (SELECT pg_catalog.jsonb_array_length(f.item -> 'data')
+                    FROM pg_catalog.jsonb_array_elements(items) AS f(item)
+                    WHERE pg_catalog.jsonb_typeof(f.item -> 'data') = 'array' LIMIT 1) AS first_dimension
+        ) AS x
+        CROSS JOIN LATERAL (VALUES
+            (1, 'key', CASE WHEN pg_catalog.jsonb_typeof(x.k) IS DISTINCT FROM 'string'
+                            THEN 'is NULL or not a string' END,
+             'Every vector needs a key: a string of 1 to 1024 characters.'),
+            (2, 'key', CASE WHEN pg_catalog.jsonb_typeof(x.k) = 'string'
+                                 AND pg_catalog.length(x.k #>> '{}') NOT BETWEEN 1 AND 1024
+                            THEN pg_catalog.format('is %s characters long; keys are 1 to 1024 characters',
+                                                   pg_catalog.length(x.k #>> '{}')) END,
+             'Shorten the key, or hash long identifiers into a key.'),
+            (3, 'data', CASE WHEN pg_catalog.jsonb_typeof(x.d) IS DISTINCT FROM 'array'
+                                  OR pg_catalog.jsonb_array_length(x.d) = 0
+                             THEN 'is NULL or not an array of numbers' END,
+             'Pass the embedding as an array of numbers, one per dimension.'),
+            (4, 'data', CASE WHEN pg_catalog.jsonb_typeof(x.d) = 'array'
+                                  AND pg_catalog.jsonb_path_exists(x.d, '$[*] ? (@.type() != "number")')
+                             THEN 'contains NULL, NaN, infinite or non-numeric elements' END,
+             'Every element must be a finite number.'),
+            (5, 'data', CASE WHEN pg_catalog.jsonb_typeof(x.d) = 'array'
+                                  AND pg_catalog.jsonb_path_exists(x.d,
+                                      '$[*] ? (@.type() == "number" && (@ > 3.4028234663852886e38 || @ < -3.4028234663852886e38))')
+                             THEN 'holds a value outside the float32 range' END,
+             'S3 Vectors stores float32; scale the embedding into range.'),
+            (6, 'data', CASE WHEN pg_catalog.jsonb_typeof(x.d) = 'array'
+                                  AND pg_catalog.jsonb_array_length(x.d)
+                                      <> coalesce(_check_put_items.dimension, x.first_dimension)
+                             THEN CASE WHEN _check_put_items.dimension IS NULL
+                                       THEN pg_catalog.format('has %s elements but the first vector has %s',
+                                                pg_catalog.jsonb_array_length(x.d), x.first_dimension)
+                                       ELSE pg_catalog.format('has %s elements but index %s has dimension %s',
+                                                pg_catalog.jsonb_array_length(x.d), pg_catalog.quote_ident(label),
+                                                _check_put_items.dimension) END END,
+             pg_catalog.format('Pass embeddings of %s elements, made by the index''s model.',
+                               coalesce(_check_put_items.dimension, x.first_dimension))),
+            (7, 'data', CASE WHEN pg_catalog.jsonb_typeof(x.d) = 'array'
+                                  AND pg_catalog.jsonb_array_length(x.d) > 4096
+                             THEN pg_catalog.format('has %s elements; S3 Vectors allows at most 4096',
+                                                    pg_catalog.jsonb_array_length(x.d)) END,
+             'Pass an embedding of the index''s dimension.'),
+            (8, 'data', CASE WHEN _check_put_items.distance_metric = 'cosine'
+                                  AND pg_catalog.jsonb_typeof(x.d) = 'array'
+                                  AND NOT pg_catalog.jsonb_path_exists(x.d, '$[*] ? (@ != 0)')
+                             THEN 'is all zeros, which has no direction for a cosine index' END,
+             'Leave the row out, or give it a real embedding.'),
+            (9, 'metadata', CASE WHEN x.m IS NOT NULL AND pg_catalog.jsonb_typeof(x.m) NOT IN ('object', 'null')
+                                 THEN pg_catalog.format('must be a JSON object, got a JSON %s', pg_catalog.jsonb_typeof(x.m)) END,
+             'Pass metadata as an object, e.g. ''{"category": "demo"}''::jsonb, or NULL.'),
+            (10, 'metadata', CASE WHEN pg_catalog.jsonb_typeof(x.m) = 'object'
+                                   AND pg_catalog.jsonb_path_exists(x.m,
+                                       'lax $.* ? (@.type() == "object" || @.type() == "array" || @.type() == "null")')
+                              THEN 'has a value that is NULL, an object or a nested list' END,
+             'Metadata values are strings, numbers, booleans or lists of those; leave NULL values out.'),
+            (11, 'metadata', CASE WHEN pg_catalog.jsonb_typeof(x.m) = 'object'
+                                   AND (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(x.m)) > 50
+                              THEN pg_catalog.format('has %s keys; S3 Vectors allows 50',
+                                       (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(x.m))) END,
+             'Keep at most 50 metadata keys per vector.'),
+            (12, 'metadata', CASE WHEN pg_catalog.jsonb_typeof(x.m) = 'object'
+                                   AND s3vl._metadata_bytes(x.m) > 40960
+                              THEN pg_catalog.format('is %s bytes; S3 Vectors allows 40960 per vector',
+                                                     s3vl._metadata_bytes(x.m)) END,
+             'Keep large text out of metadata: store it in a table and keep its id in metadata.')
+        ) AS problem(priority, field, message, hint)
+        WHERE problem.message IS NOT NULL
+        UNION ALL
+        SELECT d.n, 'key',
+               pg_catalog.format('repeats key %L, first given at %s', d.key,
+                                 s3vl._item_argument(form, 'key', d.first_n)),
+               'Send each key once: the later one would overwrite the earlier.'
+        FROM (SELECT e.n, e.item ->> 'key' AS key,
+                     pg_catalog.min(e.n) OVER (PARTITION BY e.item ->> 'key') AS first_n
+              FROM pg_catalog.jsonb_array_elements(items) WITH ORDINALITY AS e(item, n)
+              WHERE e.item ->> 'key' IS NOT NULL) AS d
+        WHERE d.n > d.first_n
+    ) AS bad
+    ORDER BY bad.n
+    LIMIT 1;
+
+    IF FOUND THEN
+        PERFORM s3vl._invalid(fn, s3vl._item_argument(form, v_bad.field, v_bad.n), v_bad.message, v_bad.hint);
+    END IF;
+
+    -- Only metadata over 2 KB can break the filterable limit: then ask the index which keys are
+    -- non-filterable (one describe_index), and check the rest.
+    IF EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(items) AS e(item)
+               WHERE pg_catalog.jsonb_typeof(e.item -> 'metadata') = 'object'
+                 AND s3vl._metadata_bytes(e.item -> 'metadata') > 2048) THEN
+        v_hidden := coalesce(s3vl._invoke(fn, pg_catalog.jsonb_build_object(
+                        'operation', 'describe_index', 'index_arn', arn)) -> 'non_filterable_metadata_keys',
+                        '[]'::jsonb);
+        SELECT e.n, s3vl._metadata_bytes(e.item -> 'metadata' - ARRAY(
+                   SELECT pg_catalog.jsonb_array_elements_text(v_hidden))) AS bytes
+        INTO v_bad
+        FROM pg_catalog.jsonb_array_elements(items) WITH ORDINALITY AS e(item, n)
+        WHERE pg_catalog.jsonb_typeof(e.item -> 'metadata') = 'object'
+          AND s3vl._metadata_bytes(e.item -> 'metadata' - ARRAY(
+                  SELECT pg_catalog.jsonb_array_elements_text(v_hidden))) > 2048
+        ORDER BY e.n LIMIT 1;
+        IF FOUND THEN
+            PERFORM s3vl._invalid(fn, s3vl._item_argument(form, 'metadata', v_bad.n),
+                pg_catalog.format('has %s bytes of filterable metadata; S3 Vectors allows 2048', v_bad.bytes),
+                'Declare large keys non-filterable when creating the index, or keep them out of metadata.');
+        END IF;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION s3vl._check_put_items(text, text, jsonb, text, integer, text, text) IS
+    'Private: raises SQLSTATE 22023 naming the first item S3 Vectors would refuse, before anything is written';
+
+-- s3vl._put_batches: items cut into invocations of at most 500 vectors and under Lambda's
+-- 6 MB request payload. A batch starts a new byte slot of (budget - largest item) bytes, so no
+-- batch passes the budget; the payload is sent as jsonb text (", " between items).
+CREATE OR REPLACE FUNCTION s3vl._put_batches(items jsonb)
+RETURNS TABLE (batch bigint, vectors jsonb, keys text[])
+LANGUAGE sql IMMUTABLE
+AS $$
+    WITH sized AS (
+        SELECT e.n, e.item, pg_catalog.octet_length(e.item::text) + 2 AS bytes
+        FROM pg_catalog.jsonb_array_elements(items) WITH ORDINALITY AS e(item, n)
+    ), placed AS (
+        -- 6,291,456 bytes (6 MiB) minus 16 KiB for the operation, the ARN and the envelope.
+        SELECT s.n, s.item,
+               (s.n - 1) / 500 AS count_slot,
+               (pg_catalog.sum(s.bytes) OVER (ORDER BY s.n) - s.bytes)
+                   / (6275072 - pg_catalog.max(s.bytes) OVER ()) AS byte_slot
+        FROM sized AS s
+    ), numbered AS (
+        SELECT p.n, p.item, pg_catalog.dense_rank() OVER (ORDER BY p.count_slot, p.byte_slot) AS batch
+        FROM placed AS p
+    )
+    SELECT b.batch, pg_catalog.jsonb_agg(b.item ORDER BY b.n),
+           pg_catalog.array_agg(b.item ->> 'key' ORDER BY b.n)
+    FROM numbered AS b
+    GROUP BY b.batch
+    ORDER BY b.batch
+$$;
+COMMENT ON FUNCTION s3vl._put_batches(jsonb) IS
+    'Private: cuts put items into invocations of at most 500 vectors and under 6 MB of payload';
+
+-- s3vl._send_put: one put_vectors invocation; returns how many vectors S3 Vectors accepted.
+CREATE OR REPLACE FUNCTION s3vl._send_put(fn text, arn text, vectors jsonb)
+RETURNS integer
+LANGUAGE sql VOLATILE
+AS $$
+    SELECT (s3vl._invoke(fn, pg_catalog.jsonb_build_object(
+                'operation', 'put_vectors', 'index_arn', arn, 'vectors', vectors)) ->> 'written_count')::integer
+$$;
+COMMENT ON FUNCTION s3vl._send_put(text, text, jsonb) IS 'Private: one put_vectors invocation';
+
+-- s3vl._send_delete: one delete_vectors invocation (at most 500 keys).
+CREATE OR REPLACE FUNCTION s3vl._send_delete(fn text, arn text, keys text[])
+RETURNS integer
+LANGUAGE sql VOLATILE
+AS $$
+    SELECT (s3vl._invoke(fn, pg_catalog.jsonb_build_object(
+                'operation', 'delete_vectors', 'index_arn', arn, 'vector_ids', pg_catalog.to_jsonb(keys))) ->> 'deleted_count')::integer
+$$;
+COMMENT ON FUNCTION s3vl._send_delete(text, text, text[]) IS 'Private: one delete_vectors invocation';
+
+-- s3vl._raise_partial: re-raise a failed batch, saying what the earlier batches already wrote
+-- (S3 Vectors is not transactional: those stay written when the SQL transaction rolls back).
+CREATE OR REPLACE FUNCTION s3vl._raise_partial(
+    fn text, verb text, state text, message text, detail text, hint text,
+    batch bigint, batch_count bigint, done integer, first_key_left text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+    IF batch = 1 THEN
+        RAISE EXCEPTION USING ERRCODE = state, MESSAGE = message, DETAIL = coalesce(detail, ''),
+                              HINT = coalesce(hint, '');
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = state, MESSAGE = message,
+        DETAIL = pg_catalog.format('Batch %s of %s failed; the %s vectors of the batches before it were %s and stay so (S3 Vectors is not transactional); the first key not %s is %L. %s',
+                                   batch, batch_count, done, verb, verb, first_key_left, coalesce(detail, '')),
+        HINT = pg_catalog.format('Run the same call again once the cause is fixed: repeating it is safe. %s', coalesce(hint, ''));
+END
+$$;
+COMMENT ON FUNCTION s3vl._raise_partial(text, text, text, text, text, text, bigint, bigint, integer, text) IS
+    'Private: re-raises the error of a failed batch with what the earlier batches already wrote';
+
+-- s3vl._put_items: check, then send in batches; the shared body of both put_vectors forms.
+CREATE OR REPLACE FUNCTION s3vl._put_items(fn text, form text, index_name text, items jsonb)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    v_index record;
+    v_batch record;
+    v_count bigint;
+    v_done integer := 0;
+    v_state text;
+    v_message text;
+    v_detail text;
+    v_hint text;
+BEGIN
+    SELECT * INTO v_index FROM s3vl._write_target(fn, index_name);
+    PERFORM s3vl._check_put_items(fn, form, items, v_index.arn, v_index.dimension,
+                                  v_index.distance_metric, v_index.label);
+    SELECT pg_catalog.count(*) INTO v_count FROM s3vl._put_batches(items);
+    FOR v_batch IN SELECT * FROM s3vl._put_batches(items) LOOP
+        BEGIN
+            v_done := v_done + s3vl._send_put(fn, v_index.arn, v_batch.vectors);
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+                                    v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+            PERFORM s3vl._raise_partial(fn, 'written', v_state, v_message, v_detail, v_hint,
+                                        v_batch.batch, v_count, v_done, v_batch.keys[1]);
+        END;
+    END LOOP;
+    RETURN v_done;
+END
+$$;
+COMMENT ON FUNCTION s3vl._put_items(text, text, text, jsonb) IS
+    'Private: checks put items, then writes them in batches of at most 500 vectors and 6 MB';
+
+-- s3vl.put_vectors: write (or overwrite) vectors: keys[i] gets the row vectors[i][:] and
+-- metadata[i]. vectors is a two-dimensional array, one row per key. Returns how many were written.
+CREATE OR REPLACE FUNCTION s3vl.put_vectors(
+    index_name text,
+    keys text[],
+    vectors real[],
+    metadata jsonb[] DEFAULT NULL)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_items jsonb;
+BEGIN
+    IF keys IS NULL OR pg_catalog.cardinality(keys) = 0 OR pg_catalog.array_ndims(keys) <> 1 THEN
+        PERFORM s3vl._invalid('put_vectors', 'keys', 'must be a non-empty one-dimensional array',
+            'Pass the keys as ARRAY[''doc-1'', ''doc-2''], one per row of vectors.');
+    END IF;
+    IF vectors IS NULL OR pg_catalog.cardinality(vectors) = 0 OR pg_catalog.array_ndims(vectors) <> 2 THEN
+        PERFORM s3vl._invalid('put_vectors', 'vectors',
+            pg_catalog.format('must be a two-dimensional array, one row per key; got %s',
+                CASE WHEN vectors IS NULL THEN 'NULL'
+                     ELSE pg_catalog.format('%s dimension(s)', coalesce(pg_catalog.array_ndims(vectors), 0)) END),
+            'Pass ARRAY[[0.1, 0.2, ...], [0.3, 0.4, ...]]::real[], or array_agg of real[] columns.');
+    END IF;
+    IF pg_catalog.array_length(vectors, 1) <> pg_catalog.array_length(keys, 1) THEN
+        PERFORM s3vl._invalid('put_vectors', 'vectors',
+            pg_catalog.format('has %s rows but keys has %s elements',
+                pg_catalog.array_length(vectors, 1), pg_catalog.array_length(keys, 1)),
+            'Pass exactly one vector row per key, in the same order.');
+    END IF;
+    IF metadata IS NOT NULL AND (pg_catalog.array_ndims(metadata) IS DISTINCT FROM 1
+            OR pg_catalog.array_length(metadata, 1) <> pg_catalog.array_length(keys, 1)) THEN
+        PERFORM s3vl._invalid('put_vectors', 'metadata',
+            pg_catalog.format('has %s elements but keys has %s',
+                coalesce(pg_catalog.cardinality(metadata), 0), pg_catalog.array_length(keys, 1)),
+            'Pass one metadata object (or NULL) per key, or leave metadata out.');
+    END IF;
+
+    -- to_jsonb of a two-dimensional array is a JSON array of its rows.
+    SELECT pg_catalog.jsonb_agg(
+               pg_catalog.jsonb_build_object('key', k.key, 'data', d.row)
+               || CASE WHEN m.meta IS NULL OR m.meta = 'null'::jsonb THEN '{}'::jsonb
+                       ELSE pg_catalog.jsonb_build_object('metadata', m.meta) END
+               ORDER BY k.n)
+    INTO v_items
+    FROM pg_catalog.unnest(keys) WITH ORDINALITY AS k(key, n)
+    JOIN pg_catalog.jsonb_array_elements(pg_catalog.to_jsonb(vectors)) WITH ORDINALITY AS d(row, n)
+        ON d.n = k.n
+    LEFT JOIN pg_catalog.unnest(metadata) WITH ORDINALITY AS m(meta, n) ON m.n = k.n;
+
+    RETURN s3vl._put_items('put_vectors', 'arrays', index_name, v_items);
+END
+$$;
+COMMENT ON FUNCTION s3vl.put_vectors(text, text[], real[], jsonb[]) IS
+    'Writes vectors to an index (name or ARN): keys[i] gets row i of the 2-D vectors array and metadata[i]; all checked first, sent in batches of <= 500 and < 6 MB; returns the count written';
+
+-- s3vl.put_vectors (jsonb form): one JSON array of {key, data, metadata}, the put-vectors file
+-- format (data may also be {"float32": [...]}), so INSERT ... SELECT-style loads are one call:
+--   SELECT s3vl.put_vectors('docs', jsonb_agg(jsonb_build_object('key', id, 'data', emb))) FROM t;
+CREATE OR REPLACE FUNCTION s3vl.put_vectors(index_name text, vectors jsonb)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_bad record;
+    v_items jsonb;
+BEGIN
+    IF vectors IS NULL OR pg_catalog.jsonb_typeof(vectors) <> 'array'
+       OR pg_catalog.jsonb_array_length(vectors) = 0 THEN
+        PERFORM s3vl._invalid('put_vectors', 'vectors',
+            pg_catalog.format('must be a non-empty JSON array of {key, data, metadata}; got %s',
+                coalesce('a JSON ' || pg_catalog.jsonb_typeof(vectors), 'NULL')),
+            'Pass e.g. ''[{"key": "doc-1", "data": [0.1, 0.2], "metadata": {"lang": "en"}}]''::jsonb.');
+    END IF;
+    SELECT e.n, CASE WHEN pg_catalog.jsonb_typeof(e.item) <> 'object'
+                     THEN pg_catalog.format('must be an object {key, data, metadata}, got a JSON %s',
+                                            pg_catalog.jsonb_typeof(e.item))
+                     ELSE pg_catalog.format('has unknown field(s) %s',
+                              (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(f), ', ')
+                               FROM pg_catalog.jsonb_object_keys(e.item) AS f
+                               WHERE f NOT IN ('key', 'data', 'metadata'))) END AS message
+    INTO v_bad
+    FROM pg_catalog.jsonb_array_elements(vectors) WITH ORDINALITY AS e(item, n)
+    WHERE pg_catalog.jsonb_typeof(e.item) <> 'object'
+       OR EXISTS (SELECT 1 FROM pg_catalog.jsonb_object_keys(e.item) AS f
+                  WHERE f NOT IN ('key', 'data', 'metadata'))
+    ORDER BY e.n LIMIT 1;
+    IF FOUND THEN
+        PERFORM s3vl._invalid('put_vectors', pg_catalog.format('vectors[%s]', v_bad.n - 1), v_bad.message,
+            'Each element is {"key": "...", "data": [numbers], "metadata": {...}} (metadata optional).');
+    END IF;
+
+    -- The put-vectors file wraps data as {"float32": [...]}; unwrap it, drop null metadata.
+    SELECT pg_catalog.jsonb_agg(
+               pg_catalog.jsonb_build_object('key', e.item -> 'key', 'data',
+                   CASE WHEN pg_catalog.jsonb_typeof(e.item -> 'data') = 'object'
+                             AND e.item -> 'data' ? 'float32'
+                             AND (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(e.item -> 'data')) = 1
+                        THEN e.item -> 'data' -> 'float32' ELSE e.item -> 'data' END)
+               || CASE WHEN coalesce(e.item -> 'metadata', 'null'::jsonb) = 'null'::jsonb THEN '{}'::jsonb
+                       ELSE pg_catalog.jsonb_build_object('metadata', e.item -> 'metadata') END
+               ORDER BY e.n)
+    INTO v_items
+    FROM pg_catalog.jsonb_array_elements(vectors) WITH ORDINALITY AS e(item, n);
+
+    RETURN s3vl._put_items('put_vectors', 'jsonb', index_name, v_items);
+END
+$$;
+COMMENT ON FUNCTION s3vl.put_vectors(text, jsonb) IS
+    'Writes vectors given as one JSON array of {key, data, metadata} (the put-vectors file format); all checked first, sent in batches; returns the count written';
+
+-- s3vl.delete_vectors: delete these keys from an index (unknown keys are not an error, as in
+-- S3 Vectors). Returns how many distinct keys were sent for deletion.
+CREATE OR REPLACE FUNCTION s3vl.delete_vectors(index_name text, keys text[])
+RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_index record;
+    v_bad record;
+    v_batch record;
+    v_count bigint;
+    v_done integer := 0;
+    v_state text;
+    v_message text;
+    v_detail text;
+    v_hint text;
+BEGIN
+    SELECT * INTO v_index FROM s3vl._write_target('delete_vectors', index_name);
+    IF keys IS NULL OR pg_catalog.cardinality(keys) = 0 OR pg_catalog.array_ndims(keys) <> 1 THEN
+        PERFORM s3vl._invalid('delete_vectors', 'keys', 'must be a non-empty one-dimensional array',
+            'Pass the keys as ARRAY[''doc-1'', ''doc-2''].');
+    END IF;
+    SELECT k.n, k.key INTO v_bad
+    FROM pg_catalog.unnest(keys) WITH ORDINALITY AS k(key, n)
+    WHERE k.key IS NULL OR pg_catalog.length(k.key) NOT BETWEEN 1 AND 1024
+    ORDER BY k.n LIMIT 1;
+    IF FOUND THEN
+        PERFORM s3vl._invalid('delete_vectors', pg_catalog.format('keys[%s]', v_bad.n),
+            CASE WHEN v_bad.key IS NULL THEN 'is NULL'
+                 ELSE pg_catalog.format('is %s characters long; keys are 1 to 1024 characters',
+                                        pg_catalog.length(v_bad.key)) END,
+            'Remove NULL, empty and over-long keys from the array.');
+    END IF;
+
+    -- Each key once, in first-seen order; 500 keys per invocation (DeleteVectors' limit).
+    SELECT pg_catalog.count(DISTINCT k.key) INTO v_count FROM pg_catalog.unnest(keys) AS k(key);
+    v_count := (v_count + 499) / 500;
+    FOR v_batch IN
+        SELECT (u.rank - 1) / 500 + 1 AS batch, pg_catalog.array_agg(u.key ORDER BY u.rank) AS keys
+        FROM (SELECT f.key, pg_catalog.row_number() OVER (ORDER BY f.first_n) AS rank
+              FROM (SELECT k.key, pg_catalog.min(k.n) AS first_n
+                    FROM pg_catalog.unnest(keys) WITH ORDINALITY AS k(key, n) GROUP BY k.key) AS f) AS u
+        GROUP BY 1 ORDER BY 1
+    LOOP
+        BEGIN
+            v_done := v_done + s3vl._send_delete('delete_vectors', v_index.arn, v_batch.keys);
+        EXCEPTION WHEN OTHERS THEN
+            GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+                                    v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+            PERFORM s3vl._raise_partial('delete_vectors', 'deleted', v_state, v_message, v_detail,
+                                        v_hint, v_batch.batch, v_count, v_done, v_batch.keys[1]);
+        END;
+    END LOOP;
+    RETURN v_done;
+END
+$$;
+COMMENT ON FUNCTION s3vl.delete_vectors(text, text[]) IS
+    'Deletes keys from an index (name or ARN), 500 per invocation; unknown keys are not an error; returns the count of distinct keys deleted';
+
+-- Writers write; PUBLIC and readers do not (90_privileges.sql revokes PUBLIC from everything
+-- in the schema; this part repeats it for its own functions so its order does not matter).
+REVOKE ALL ON FUNCTION
+    s3vl._write_target(text, text),
+    s3vl._metadata_bytes(jsonb),
+    s3vl._item_argument(text, text, bigint),
+    s3vl._check_put_items(text, text, jsonb, text, integer, text, text),
+    s3vl._put_batches(jsonb),
+    s3vl._send_put(text, text, jsonb),
+    s3vl._send_delete(text, text, text[]),
+    s3vl._raise_partial(text, text, text, text, text, text, bigint, bigint, integer, text),
+    s3vl._put_items(text, text, text, jsonb),
+    s3vl.put_vectors(text, text[], real[], jsonb[]),
+    s3vl.put_vectors(text, jsonb),
+    s3vl.delete_vectors(text, text[])
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    s3vl.put_vectors(text, text[], real[], jsonb[]),
+    s3vl.put_vectors(text, jsonb),
+    s3vl.delete_vectors(text, text[])
+TO s3vl_writer;

@@ -1,0 +1,41 @@
+-- Removes s3vl from the current database, in one transaction:
+--     psql -v ON_ERROR_STOP=1 -d DATABASE -f sql/uninstall.sql
+-- Drops the s3vl schema (functions, configuration, registry) and the roles s3vl_reader,
+-- s3vl_writer and s3vl_admin unless another database still grants them something (roles are
+-- cluster-wide; a notice names that database). The vectors in S3 Vectors are not touched, and
+-- neither is aws_lambda (the extension or sql/compat/aws_lambda.sql), which other code may use.
+
+\set ON_ERROR_STOP 1
+SET client_min_messages = warning;
+
+BEGIN;
+
+DROP SCHEMA IF EXISTS s3vl CASCADE;
+
+DO $roles$
+DECLARE
+    v_role text;
+    v_elsewhere text;
+BEGIN
+    -- Highest first: admin holds writer, writer holds reader.
+    FOREACH v_role IN ARRAY ARRAY['s3vl_admin', 's3vl_writer', 's3vl_reader'] LOOP
+        CONTINUE WHEN NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_role);
+        SELECT pg_catalog.string_agg(DISTINCT d.datname, ', ') INTO v_elsewhere
+        FROM pg_catalog.pg_shdepend AS s
+        JOIN pg_catalog.pg_database AS d ON d.oid = s.dbid
+        WHERE s.refobjid = (SELECT r.oid FROM pg_catalog.pg_roles AS r WHERE r.rolname = v_role)
+          AND s.dbid <> (SELECT db.oid FROM pg_catalog.pg_database AS db
+                         WHERE db.datname = pg_catalog.current_database());
+        IF v_elsewhere IS NOT NULL THEN
+            RAISE WARNING 's3vl uninstall: role % kept: database(s) % still use it', v_role, v_elsewhere
+                USING HINT = 'Run sql/uninstall.sql in those databases too; the last one drops the roles.';
+        ELSE
+            -- Grants in this database went with the schema; drop what is left (default privileges).
+            EXECUTE pg_catalog.format('DROP OWNED BY %I', v_role);
+            EXECUTE pg_catalog.format('DROP ROLE %I', v_role);
+        END IF;
+    END LOOP;
+END
+$roles$;
+
+COMMIT;

@@ -1,0 +1,156 @@
+"""put_vectors and delete_vectors: checked first, written in chunks, partial failures exact."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import DOCS, DOCS_ARN, PLACES_ARN, ok, refused, s3vectors_faults
+
+
+def _vectors(n: int, prefix: str = "p") -> list[dict]:
+    return [
+        {"key": f"{prefix}{i:05d}", "data": [1.0, 0.001 * i, 0.5, -0.25], "metadata": {"i": i}}
+        for i in range(n)
+    ]
+
+
+def test_put_vectors_writes_what_get_vectors_then_reads(invoke, s3v):
+    vectors = [
+        {
+            "key": "new-a",
+            "data": [0.5, 0.5, 0.0, 0.1],
+            "metadata": {"tag": "a", "tags": ["x", "y"]},
+        },
+        {"key": "new-b", "data": {"float32": [0.0, 1.0, 0.0, 0.2]}},
+    ]
+    result = ok(invoke({"operation": "put_vectors", "index_arn": DOCS_ARN, "vectors": vectors}))
+    assert result == {"written_count": 2, "chunk_count": 1}
+    got = s3v.aws.get_vectors(
+        indexArn=DOCS_ARN, keys=["new-a", "new-b"], returnData=True, returnMetadata=True
+    )["vectors"]
+    by_key = {v["key"]: v for v in got}
+    assert by_key["new-a"]["data"]["float32"] == pytest.approx([0.5, 0.5, 0.0, 0.1])
+    assert by_key["new-a"]["metadata"] == {"tag": "a", "tags": ["x", "y"]}
+    assert by_key["new-b"]["data"]["float32"] == pytest.approx([0.0, 1.0, 0.0, 0.2])
+
+
+def test_put_vectors_overwrites_an_existing_key(invoke, s3v):
+    ok(
+        invoke(
+            {
+                "operation": "put_vectors",
+                "index_arn": DOCS_ARN,
+                "vectors": [{"key": "doc-00", "data": [9.0, 9.0, 9.0, 9.0], "metadata": {"v": 2}}],
+            }
+        )
+    )
+    (row,) = ok(
+        invoke({"operation": "get_vectors", "index_arn": DOCS_ARN, "vector_ids": ["doc-00"]})
+    )
+    assert row["embedding"] == [9.0, 9.0, 9.0, 9.0]
+    assert row["metadata"] == {"v": 2}
+
+
+def test_put_vectors_splits_1200_vectors_into_chunks_of_at_most_500(invoke, s3v):
+    vectors = _vectors(1200)
+    result = ok(invoke({"operation": "put_vectors", "index_arn": DOCS_ARN, "vectors": vectors}))
+    assert result == {"written_count": 1200, "chunk_count": 3}
+    assert s3v.sent.count("PutVectors") == 3
+    stored = s3v.stored_keys(DOCS_ARN)
+    assert stored == sorted([v["key"] for v in vectors] + [d["key"] for d in DOCS])
+
+
+def test_put_vectors_whose_third_chunk_fails_reports_exactly_which_keys_were_written(invoke, s3v):
+    vectors = _vectors(1300)
+    s3vectors_faults.inject(
+        "PutVectors", code="ServiceQuotaExceededException", status=402, times=1, skip=2
+    )
+    error = refused(invoke({"operation": "put_vectors", "index_arn": DOCS_ARN, "vectors": vectors}))
+    assert error["type"] == "PartialWrite"
+    assert error["retryable"] is False
+    details = error["details"]
+    assert details["cause"] == "ServiceQuotaExceeded"
+    assert details["written_keys"] == [v["key"] for v in vectors[:1000]]
+    assert details["not_written_keys"] == [v["key"] for v in vectors[1000:]]
+    assert "chunk 3 of 3" in error["message"]
+    stored = set(s3v.stored_keys(DOCS_ARN)) - {d["key"] for d in DOCS}
+    assert stored == set(details["written_keys"])
+
+
+def test_a_retryable_failure_mid_put_keeps_the_retryable_flag(invoke, s3v):
+    s3vectors_faults.inject(
+        "PutVectors", code="ServiceUnavailableException", status=503, times=10, skip=1
+    )
+    error = refused(
+        invoke({"operation": "put_vectors", "index_arn": DOCS_ARN, "vectors": _vectors(700)})
+    )
+    assert error["type"] == "PartialWrite"
+    assert error["retryable"] is True
+    assert len(error["details"]["written_keys"]) == 500
+
+
+def test_501_vectors_with_a_wrong_dimension_in_the_501st_write_nothing_and_call_nothing(
+    invoke, s3v
+):
+    vectors = _vectors(501)
+    vectors[500]["data"] = [1.0, 2.0, 3.0]
+    error = refused(invoke({"operation": "put_vectors", "index_arn": DOCS_ARN, "vectors": vectors}))
+    assert error["type"] == "ValidationError"
+    assert error["field"] == "vectors[500].data"
+    assert s3v.sent == []
+    assert s3v.stored_keys(DOCS_ARN) == sorted(d["key"] for d in DOCS)
+
+
+def test_vectors_of_another_dimension_than_the_index_are_refused_before_any_write(invoke, s3v):
+    error = refused(
+        invoke({"operation": "put_vectors", "index_arn": PLACES_ARN, "vectors": _vectors(3)})
+    )
+    assert error["type"] == "ValidationError"
+    assert "dimension 3" in error["message"]
+    assert "PutVectors" not in s3v.sent
+
+
+def test_an_all_zero_vector_is_refused_for_a_cosine_index(invoke, s3v):
+    vectors = _vectors(3)
+    vectors[1]["data"] = [0.0, 0.0, 0.0, 0.0]
+    error = refused(invoke({"operation": "put_vectors", "index_arn": DOCS_ARN, "vectors": vectors}))
+    assert error["field"] == "vectors[1].data"
+    assert "PutVectors" not in s3v.sent
+
+
+def test_metadata_over_40_kb_is_refused_naming_the_vector(invoke, s3v):
+    vectors = _vectors(2)
+    vectors[1]["metadata"] = {"blob": "x" * 41_000}
+    error = refused(invoke({"operation": "put_vectors", "index_arn": DOCS_ARN, "vectors": vectors}))
+    assert error["field"] == "vectors[1].metadata"
+    assert s3v.sent == []
+
+
+def test_filterable_metadata_over_2_kb_is_refused_naming_the_vector(invoke, s3v):
+    vectors = _vectors(2)
+    vectors[0]["metadata"] = {"text": "x" * 3000}
+    error = refused(invoke({"operation": "put_vectors", "index_arn": DOCS_ARN, "vectors": vectors}))
+    assert error["field"] == "vectors[0].metadata"
+    assert "non-filterable" in error["message"]
+    assert "PutVectors" not in s3v.sent
+
+
+def test_duplicate_keys_in_one_put_are_refused(invoke, s3v):
+    vectors = _vectors(3)
+    vectors[2]["key"] = vectors[0]["key"]
+    error = refused(invoke({"operation": "put_vectors", "index_arn": DOCS_ARN, "vectors": vectors}))
+    assert error["field"] == "vectors[2].key"
+    assert s3v.sent == []
+
+
+def test_delete_vectors_removes_keys_in_chunks_of_500_and_ignores_unknown_ones(invoke, s3v):
+    vectors = _vectors(1100)
+    ok(invoke({"operation": "put_vectors", "index_arn": DOCS_ARN, "vectors": vectors}))
+    doomed = [v["key"] for v in vectors] + ["doc-00", "never-existed"]
+    sent_before = s3v.sent.count("DeleteVectors")
+    result = ok(
+        invoke({"operation": "delete_vectors", "index_arn": DOCS_ARN, "vector_ids": doomed})
+    )
+    assert result == {"deleted_count": 1102, "chunk_count": 3}
+    assert s3v.sent.count("DeleteVectors") - sent_before == 3
+    assert s3v.stored_keys(DOCS_ARN) == sorted(d["key"] for d in DOCS[1:])

@@ -1,0 +1,63 @@
+"""Fixtures for the SQL package on a real PostgreSQL: one throwaway cluster per test session,
+one fresh database per test module, one transaction per test (rolled back)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from sqlsupport import (
+    CLOSED_ENDPOINT,
+    DEMO_ARN,
+    LAMBDA_ARN,
+    install,
+    new_database,
+    start_cluster,
+)
+
+from devstack.postgres import TemporaryCluster
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[TemporaryCluster]:
+    cluster = start_cluster()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="module")
+def s3vl_db(pg: TemporaryCluster, request: pytest.FixtureRequest) -> str:
+    """A database with compat and s3vl installed, configured (without a round trip) for a
+    Lambda endpoint nobody listens on, and `demo-index` registered with dimension 5 cosine."""
+    dbname = new_database(pg, request.module.__name__.rsplit(".", 1)[-1])
+    install(pg, dbname)
+    pg.psql(
+        "-q",
+        "-c",
+        f"ALTER DATABASE \"{dbname}\" SET aws_lambda.endpoint_override = '{CLOSED_ENDPOINT}'",
+        "-c",
+        f"ALTER DATABASE \"{dbname}\" SET aws_lambda.connect_timeout_ms = '500'",
+        dbname=dbname,
+    )
+    pg.psql(
+        "-q",
+        "-c",
+        f"SELECT s3vl.configure('{LAMBDA_ARN}', 'us-east-1', validate => false)",
+        "-c",
+        f"SELECT s3vl.register_index('demo-index', '{DEMO_ARN}', 'demo', 5, 'cosine')",
+        dbname=dbname,
+    )
+    return pg.dsn(dbname)
+
+
+@pytest.fixture
+def db(s3vl_db: str) -> Iterator[psycopg.Connection]:
+    """A connection inside a transaction that is rolled back after the test."""
+    with psycopg.connect(s3vl_db) as conn:
+        try:
+            yield conn
+        finally:
+            conn.rollback()

@@ -1,0 +1,69 @@
+"""Helpers for tests on a real PostgreSQL: start a cluster, make databases, install s3vl the
+way a user does (psql -f), dump a schema, catch SQL errors."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from devstack.postgres import PostgresUnavailableError, TemporaryCluster
+
+ROOT = Path(__file__).resolve().parents[2]
+INSTALL_SQL = ROOT / "sql" / "install.sql"
+UNINSTALL_SQL = ROOT / "sql" / "uninstall.sql"
+COMPAT_SQL = ROOT / "sql" / "compat" / "aws_lambda.sql"
+
+# Nothing listens on port 9 (discard) of 127.0.0.1: an invocation that should not have happened
+# fails at once with "invoke API failed" instead of reaching anything.
+CLOSED_ENDPOINT = "http://127.0.0.1:9"
+DEMO_ARN = "arn:aws:s3vectors:us-east-1:123456789012:bucket/demo-bucket/index/demo-index"
+LAMBDA_ARN = "arn:aws:lambda:us-east-1:123456789012:function:s3vl-bridge"
+
+
+def start_cluster() -> TemporaryCluster:
+    try:
+        return TemporaryCluster().start()
+    except PostgresUnavailableError as exc:  # in CI a missing PostgreSQL is a failure
+        pytest.fail(f"PostgreSQL is needed for the SQL tests: {exc}")
+
+
+def install(cluster: TemporaryCluster, dbname: str, *, compat: bool = True) -> None:
+    """Compat (plain PostgreSQL's aws_lambda) then s3vl, each with psql as a user would."""
+    if compat:
+        if not COMPAT_SQL.is_file():
+            pytest.fail(f"{COMPAT_SQL} is missing: the SQL tests need aws_lambda.invoke")
+        cluster.psql("-q", "-f", str(COMPAT_SQL), dbname=dbname)
+    cluster.psql("-q", "-f", str(INSTALL_SQL), dbname=dbname)
+
+
+def new_database(cluster: TemporaryCluster, hint: str) -> str:
+    """A fresh database with a name derived from `hint`; returns its name."""
+    name = "t_" + re.sub(r"[^a-z0-9_]", "_", hint.lower())[:50]
+    cluster.psql("-q", "-c", f'DROP DATABASE IF EXISTS "{name}"')
+    cluster.create_database(name)
+    return name
+
+
+def schema_dump(cluster: TemporaryCluster, dbname: str) -> str:
+    """pg_dump of the s3vl schema's definitions (no data), comments and grants included."""
+    result = subprocess.run(
+        [str(cluster.pg_bin / "pg_dump"), "--schema-only", "--schema=s3vl", cluster.dsn(dbname)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    # Versions and the random \restrict key differ between runs; only the definitions matter.
+    noise = ("-- Dumped", "\\restrict", "\\unrestrict")
+    return "\n".join(line for line in result.stdout.splitlines() if not line.startswith(noise))
+
+
+def sql_error(conn: psycopg.Connection, sql: str, params: object = None) -> psycopg.Error:
+    """Run `sql` in a savepoint and return the error it raises (failing the test if none)."""
+    try:
+        with conn.transaction():
+            conn.execute(sql, params).fetchall()
+    except psycopg.Error as exc:
+        return exc
+    pytest.fail(f"expected an error from: {sql}")

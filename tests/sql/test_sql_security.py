@@ -1,0 +1,188 @@
+"""Privileges per role, the SECURITY DEFINER walk, and injection attempts."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from sqlsupport import DEMO_ARN, LAMBDA_ARN, sql_error
+
+pytestmark = pytest.mark.slow
+
+V5 = "ARRAY[0.1, 0.2, 0.3, 0.4, 0.5]"
+READER_CALLS = [
+    f"SELECT * FROM s3vl.query_vectors({V5}, 'demo-index')",
+    f"SELECT * FROM s3vl.query_vectors_batch(ARRAY[{V5}], 'demo-index')",
+    "SELECT * FROM s3vl.get_vectors(ARRAY['vec_001'], 'demo-index')",
+    "SELECT * FROM s3vl.list_vectors(index_name => 'demo-index')",
+    "SELECT * FROM s3vl.scan_vectors('demo-index')",
+]
+ADMIN_CALLS = [
+    f"SELECT s3vl.configure('{LAMBDA_ARN}', 'us-east-1', validate => false)",
+    "SELECT * FROM s3vl.validate_config()",
+    "SELECT * FROM s3vl.get_config()",
+    f"SELECT s3vl.register_index('other', '{DEMO_ARN}', NULL, 5, 'cosine')",
+    "SELECT s3vl.deactivate_index('demo-index')",
+    "SELECT s3vl.activate_index('demo-index')",
+    "SELECT s3vl.unregister_index('demo-index')",
+    "SELECT * FROM s3vl.import_bucket('demo-bucket')",
+]
+PRIVATE = [
+    "SELECT * FROM s3vl.config",
+    "SELECT * FROM s3vl.index_registry",
+    "UPDATE s3vl.config SET lambda_arn = 'evil'",
+    "SELECT s3vl._invoke('x', '{\"operation\": \"availability_check\"}')",
+    "SELECT * FROM s3vl._configuration('x'::text)",
+]
+
+
+def as_role(conn: psycopg.Connection, *granted: str) -> None:
+    """Become a fresh login role holding `granted` (created inside the test's transaction)."""
+    conn.execute("CREATE ROLE s3vl_test_user LOGIN")
+    for role in granted:
+        conn.execute(f"GRANT {role} TO s3vl_test_user")
+    conn.execute("SET ROLE s3vl_test_user")
+
+
+def allowed(conn: psycopg.Connection, call: str) -> bool:
+    """Whether the role may run `call` (any error but 42501 means it got in)."""
+    try:
+        with conn.transaction():
+            conn.execute(call).fetchall()
+    except psycopg.errors.InsufficientPrivilege:
+        return False
+    except psycopg.Error:
+        return True
+    return True
+
+
+@pytest.mark.parametrize(
+    ("granted", "reads", "administers"),
+    [
+        ((), False, False),
+        (("s3vl_reader",), True, False),
+        (("s3vl_writer",), True, False),
+        (("s3vl_admin",), True, True),
+    ],
+    ids=["no role", "reader", "writer", "admin"],
+)
+def test_each_role_gets_exactly_its_functions(
+    db: psycopg.Connection, granted: tuple[str, ...], reads: bool, administers: bool
+) -> None:
+    as_role(db, *granted)
+    assert [allowed(db, c) for c in READER_CALLS] == [reads] * len(READER_CALLS)
+    assert [allowed(db, c) for c in ADMIN_CALLS] == [administers] * len(ADMIN_CALLS)
+    assert [allowed(db, c) for c in PRIVATE] == [False] * len(PRIVATE)
+
+
+def test_a_reader_can_look_up_the_registry_but_not_change_it(db: psycopg.Connection) -> None:
+    as_role(db, "s3vl_reader")
+    assert db.execute("SELECT index_name FROM s3vl.list_indexes()").fetchall() == [("demo-index",)]
+    assert db.execute("SELECT s3vl.resolve_index_arn('demo-index')").fetchone() == (DEMO_ARN,)
+    assert sql_error(db, "SELECT s3vl.deactivate_index('demo-index')").sqlstate == "42501"
+
+
+def test_public_gets_nothing_on_the_schema(db: psycopg.Connection) -> None:
+    grants = db.execute(
+        """SELECT 'schema' FROM pg_namespace n, aclexplode(n.nspacl) a
+           WHERE n.nspname = 's3vl' AND a.grantee = 0
+           UNION ALL
+           SELECT c.relname FROM pg_class c, aclexplode(c.relacl) a
+           WHERE c.relnamespace = 's3vl'::regnamespace AND a.grantee = 0
+           UNION ALL
+           SELECT p.oid::regprocedure::text
+           FROM pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+           WHERE p.pronamespace = 's3vl'::regnamespace AND a.grantee = 0"""
+    ).fetchall()
+    assert grants == []
+
+
+def test_every_security_definer_function_pins_search_path_with_pg_temp_last(
+    db: psycopg.Connection,
+) -> None:
+    definers = db.execute(
+        """SELECT p.oid::regprocedure::text,
+                  (SELECT c FROM unnest(p.proconfig) AS c WHERE c LIKE 'search_path=%')
+           FROM pg_proc p
+           WHERE p.pronamespace = 's3vl'::regnamespace AND p.prosecdef"""
+    ).fetchall()
+    assert len(definers) == 16  # the public functions but version() and the overloads
+    for name, setting in definers:
+        assert setting is not None, f"{name} has no pinned search_path"
+        path = [s.strip() for s in setting.removeprefix("search_path=").split(",")]
+        assert path[-1] == "pg_temp", f"{name}: pg_temp must come last in {path}"
+        assert set(path) <= {"pg_catalog", "pg_temp"}, f"{name}: writable schema in {path}"
+
+
+def test_functions_that_read_the_configuration_or_registry_are_security_definer(
+    db: psycopg.Connection,
+) -> None:
+    # Every granted function other than the thin overloads and version() runs as the owner.
+    invokers = db.execute(
+        """SELECT p.proname, p.prolang::regproc FROM pg_proc p
+           JOIN pg_language l ON l.oid = p.prolang
+           WHERE p.pronamespace = 's3vl'::regnamespace AND NOT p.prosecdef
+             AND p.proname NOT LIKE '\\_%' AND p.proname <> 'version'
+             AND NOT (l.lanname = 'sql'
+                      AND p.proargtypes[0] IN ('real[]'::regtype, 'numeric[]'::regtype))"""
+    ).fetchall()
+    assert invokers == []
+
+
+def test_a_definer_function_ignores_a_hostile_search_path(db: psycopg.Connection) -> None:
+    # A user schema first in search_path with a look-alike of a catalog function must not be
+    # picked up by the definer functions (they qualify names and pin their own path).
+    db.execute("CREATE SCHEMA hostile")
+    db.execute(
+        "CREATE FUNCTION hostile.cardinality(anyarray) RETURNS integer LANGUAGE sql AS 'SELECT 5'"
+    )
+    db.execute("SET search_path = hostile, public")
+    error = sql_error(db, "SELECT * FROM s3vl.query_vectors(ARRAY[0.1, 0.2], 'demo-index')")
+    assert error.sqlstate == "22023" and "has 2 elements" in error.diag.message_primary
+
+
+def test_no_function_body_runs_dynamic_sql(db: psycopg.Connection) -> None:
+    dynamic = db.execute(
+        """SELECT p.oid::regprocedure::text FROM pg_proc p
+           WHERE p.pronamespace = 's3vl'::regnamespace AND p.prosrc ~* '\\mexecute\\M'"""
+    ).fetchall()
+    assert dynamic == []
+
+
+INJECTED_NAMES = [
+    "demo-index'; DROP TABLE s3vl.config; --",
+    'demo-index"); DROP SCHEMA s3vl CASCADE; --',
+    "x' OR '1'='1",
+]
+
+
+@pytest.mark.parametrize("name", INJECTED_NAMES)
+def test_an_injected_index_name_is_just_an_unknown_name(db: psycopg.Connection, name: str) -> None:
+    error = sql_error(db, f"SELECT * FROM s3vl.query_vectors({V5}, index_name => %s)", [name])
+    assert error.sqlstate == "42704"
+    assert db.execute("SELECT count(*) FROM s3vl.config").fetchone() == (1,)
+    assert db.execute("SELECT count(*) FROM s3vl.index_registry").fetchone() == (1,)
+
+
+@pytest.mark.parametrize("name", INJECTED_NAMES)
+def test_an_injected_index_name_cannot_be_registered(db: psycopg.Connection, name: str) -> None:
+    error = sql_error(db, "SELECT s3vl.register_index(%s, %s, NULL, 5, 'cosine')", [name, DEMO_ARN])
+    assert error.sqlstate == "22023"
+    assert db.execute("SELECT count(*) FROM s3vl.index_registry").fetchone() == (1,)
+
+
+def test_an_injected_index_arn_is_refused(db: psycopg.Connection) -> None:
+    arn = DEMO_ARN + "'; DROP TABLE s3vl.index_registry; --"
+    assert (
+        sql_error(db, f"SELECT * FROM s3vl.query_vectors({V5}, index_arn => %s)", [arn]).sqlstate
+        == "22023"
+    )
+    assert db.execute("SELECT count(*) FROM s3vl.index_registry").fetchone() == (1,)
+
+
+def test_a_filter_that_is_not_an_object_is_refused(db: psycopg.Connection) -> None:
+    error = sql_error(
+        db,
+        f"SELECT * FROM s3vl.query_vectors({V5}, 'demo-index', metadata_filter => %s::jsonb)",
+        ['"category\'; DROP TABLE s3vl.config; --"'],
+    )
+    assert error.sqlstate == "22023" and '"metadata_filter"' in error.diag.message_primary

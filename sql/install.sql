@@ -30,6 +30,7 @@ BEGIN;
 \ir parts/40_query.sql
 \ir parts/50_get_list_scan.sql
 \ir parts/60_bucket_import.sql
+\ir parts/70_write.sql
 \ir parts/90_privileges.sql
 
 COMMIT;

@@ -291,7 +291,11 @@ def list_vectors(
     )
     if (segment_count is None) != (segment_index is None):
         missing = "segmentIndex" if segment_index is None else "segmentCount"
-        raise ValidationException(missing, "segmentCount and segmentIndex must be given together")
+        raise ValidationException(
+            missing,
+            "segmentCount and segmentIndex must be given together",
+            "Send both for a parallel scan, or neither.",
+        )
     count = 1 if segment_count is None else segment_count
     limits.int_between(count, "segmentCount", 1, limits.MAX_SEGMENTS)
     number = 0 if segment_index is None else segment_index
@@ -347,7 +351,9 @@ def query_vectors(
     index = self.get_index(vector_bucket_name, index_name=index_name, index_arn=index_arn)
     k = limits.top_k(top_k)
     if query_vector is None:
-        raise ValidationException("queryVector", "is required for a vector search")
+        raise ValidationException(
+            "queryVector", "is required for a vector search", "Send {'float32': [...]}."
+        )
     query = limits.vector_data(query_vector, "queryVector", index.dimension, index.distance_metric)
     mode = index_extras(index).index_mode
     if query_mode is not None:

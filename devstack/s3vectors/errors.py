@@ -6,6 +6,8 @@ reaches boto3 exactly as AWS's does: HTTP 400, `x-amzn-ErrorType`, `message` and
 
 from __future__ import annotations
 
+from typing import Any
+
 from moto.core.exceptions import ServiceException
 
 
@@ -30,3 +32,18 @@ class ConflictException(ServiceException):
 
 class NotFoundException(ServiceException):
     code = "NotFoundException"
+
+
+def json_type_name(value: Any) -> str:
+    """The JSON name of a value's type, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ValidationException
+from .errors import ValidationException, json_type_name
 
 _MISSING = object()
 COMPARISON_OPERATORS = ("$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists")
@@ -69,8 +69,12 @@ class Column:
         )
 
     @cached_property
-    def lists(self) -> dict[int, list[Any]]:
-        return {row: v for row, v in enumerate(self.values) if isinstance(v, list)}
+    def elements(self) -> tuple[np.ndarray, Column]:
+        """The elements of every list value as a column of their own, with the row each
+        came from, so a list is tested element-wise in numpy too."""
+        rows = [row for row, v in enumerate(self.values) if isinstance(v, list) for _ in v]
+        items = [item for v in self.values if isinstance(v, list) for item in v]
+        return np.asarray(rows, dtype=np.intp), Column(items)
 
 
 class Columns:
@@ -125,23 +129,14 @@ class Condition(Node):
         self.negated = op in ("$ne", "$nin")
         self.positive = {"$ne": "$eq", "$nin": "$in"}.get(op, op)
 
-    def _value_test(self, value: Any) -> bool:
-        op, arg = self.positive, self.arg
-        if op == "$eq":
-            return _equal(value, arg)
-        if op == "$in":
-            return any(_equal(value, option) for option in arg)
-        if op == "$startsWith":
-            return isinstance(value, str) and value.startswith(arg)
-        return _is_number(value) and _RANGE[op](value, arg)
-
     def mask(self, columns: Columns) -> np.ndarray:
         column = columns.column(self.key)
         if self.op == "$exists":
             return column.present if self.arg else ~column.present
-        hit = self._scalar_mask(column)
-        for row, items in column.lists.items():
-            hit[row] = any(self._value_test(item) for item in items)
+        hit = self._scalar_mask(column)  # False on list values; their elements decide below
+        rows, elements = column.elements
+        if len(rows):
+            np.logical_or.at(hit, rows, self._scalar_mask(elements))
         return ~hit if self.negated else hit
 
     def _scalar_mask(self, column: Column) -> np.ndarray:
@@ -196,14 +191,14 @@ def _compile_entry(
         for position, sub in enumerate(value):
             if not isinstance(sub, dict):
                 raise ValidationException(
-                    f"{here}[{position}]", "each entry must be a filter object"
+                    f"{here}[{position}]", "each entry must be a filter object", _HINT
                 )
             subs.append(_compile_object(sub, f"{here}[{position}]", non_filterable, enhanced))
         return AllOf(subs) if key == "$and" else AnyOf(subs)
     if key.startswith("$"):
         raise ValidationException(f"{path}.{key}", f"unknown operator '{key}'", _HINT)
     if not key:
-        raise ValidationException(path, "a metadata key must not be empty")
+        raise ValidationException(path, "a metadata key must not be empty", _HINT)
     if key in non_filterable:
         raise ValidationException(
             f"{path}.{key}",
@@ -226,7 +221,9 @@ def _compile_operator(key: str, op: str, arg: Any, path: str, enhanced: bool) ->
         _require_primitive(arg, path, op)
     elif op in _RANGE:
         if not _is_number(arg):
-            raise ValidationException(path, f"{op} takes a number, got {_type_name(arg)}", _HINT)
+            raise ValidationException(
+                path, f"{op} takes a number, got {json_type_name(arg)}", _HINT
+            )
     elif op in ("$in", "$nin"):
         if not isinstance(arg, list) or not arg:
             raise ValidationException(path, f"{op} takes a non-empty array of values", _HINT)
@@ -234,7 +231,9 @@ def _compile_operator(key: str, op: str, arg: Any, path: str, enhanced: bool) ->
             _require_primitive(item, f"{path}[{position}]", op)
     elif op == "$exists":
         if not isinstance(arg, bool):
-            raise ValidationException(path, f"$exists takes true or false, got {_type_name(arg)}")
+            raise ValidationException(
+                path, f"$exists takes true or false, got {json_type_name(arg)}", _HINT
+            )
     elif op == "$startsWith":
         if not enhanced:
             raise ValidationException(
@@ -259,14 +258,6 @@ _RANGE: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def _equal(a: Any, b: Any) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a is b
-    if isinstance(a, str) or isinstance(b, str):
-        return isinstance(a, str) and isinstance(b, str) and a == b
-    return _is_number(a) and _is_number(b) and a == b
-
-
 def _is_number(value: Any) -> bool:
     return (
         isinstance(value, int | float)
@@ -278,19 +269,5 @@ def _is_number(value: Any) -> bool:
 def _require_primitive(arg: Any, path: str, op: str) -> None:
     if not (isinstance(arg, str | bool) or _is_number(arg)):
         raise ValidationException(
-            path, f"{op} takes a string, number or boolean, got {_type_name(arg)}", _HINT
+            path, f"{op} takes a string, number or boolean, got {json_type_name(arg)}", _HINT
         )
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"

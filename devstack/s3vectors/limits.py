@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ValidationException
+from .errors import ValidationException, json_type_name
 
 MAX_DIMENSION = 4096
 MAX_PUT_VECTORS = 500
@@ -52,22 +52,25 @@ def index_selector(index_arn: str | None, bucket_name: str | None, index_name: s
 
 def count_between(items: Any, field: str, low: int, high: int) -> list[Any]:
     if not isinstance(items, list):
-        raise ValidationException(field, "must be a list")
+        raise ValidationException(field, "must be a list", "Send a JSON array.")
     if not low <= len(items) <= high:
+        hint = (
+            f"Send at most {high} per request and split larger batches."
+            if len(items) > high
+            else f"Send at least {low}."
+        )
         raise ValidationException(
-            field,
-            f"has {len(items)} items; between {low} and {high} are allowed",
-            f"Send at most {high} per request and split larger batches.",
+            field, f"has {len(items)} items; between {low} and {high} are allowed", hint
         )
     return items
 
 
 def vector_key(key: Any, field: str) -> str:
-    if not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY_LENGTH:
-        length = len(key) if isinstance(key, str) else "no"
+    if not isinstance(key, str):
+        raise ValidationException(field, f"a key must be a string, got {json_type_name(key)}")
+    if not 1 <= len(key) <= MAX_KEY_LENGTH:
         raise ValidationException(
-            field,
-            f"a key must be 1 to {MAX_KEY_LENGTH} characters, got {length} characters",
+            field, f"a key must be 1 to {MAX_KEY_LENGTH} characters, got {len(key)} characters"
         )
     return key
 
@@ -80,25 +83,38 @@ def keys(items: Any, field: str, high: int) -> list[str]:
 def vector_data(data: Any, field: str, dimension: int, metric: str) -> np.ndarray:
     values = data.get("float32") if isinstance(data, dict) else None
     if not isinstance(values, list):
-        raise ValidationException(field, "vector data must be given as {'float32': [...]}")
+        raise ValidationException(
+            field, "vector data must be given as {'float32': [...]}", "Send float32 values only."
+        )
     if len(values) != dimension:
         raise ValidationException(
             field,
             f"vector has dimension {len(values)} but the index has dimension {dimension}",
             "Send vectors with exactly the index's dimension.",
         )
+    # Without dtype, numpy keeps strings as strings (dtype=float64 would parse "1.5") and
+    # nested lists as extra dimensions, so one dtype check finds every non-number.
     try:
-        row = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValidationException(field, "every element must be a number") from None
+        row = np.asarray(values)
+    except ValueError:  # ragged nesting
+        row = None
+    if row is None or row.ndim != 1 or row.dtype.kind not in "iuf":
+        raise ValidationException(
+            field, "every element must be a number", "Send {'float32': [number, ...]}."
+        )
+    row = row.astype(np.float64)
     if not np.isfinite(row).all() or (row.size and np.abs(row).max() > _FLOAT32_MAX):
         raise ValidationException(
-            field, "NaN and Infinity are not allowed (nor values beyond float32 range)"
+            field,
+            "NaN and Infinity are not allowed (nor values beyond float32 range)",
+            "Send finite float32 values.",
         )
     row32 = row.astype(np.float32)
     if metric == "cosine" and not row32.any():
         raise ValidationException(
-            field, "an all-zero vector has no direction under the cosine metric"
+            field,
+            "an all-zero vector has no direction under the cosine metric",
+            "Send a vector with a non-zero value, or use a euclidean index.",
         )
     return row32
 
@@ -110,7 +126,9 @@ def metadata(meta: Any, field: str, non_filterable: Collection[str]) -> dict[str
         raise ValidationException(field, "metadata must be a JSON object")
     if len(meta) > MAX_METADATA_KEYS:
         raise ValidationException(
-            field, f"has {len(meta)} keys; at most {MAX_METADATA_KEYS} are allowed"
+            field,
+            f"has {len(meta)} keys; at most {MAX_METADATA_KEYS} are allowed",
+            "Combine or drop keys.",
         )
     for name, value in meta.items():
         _metadata_value(value, f"{field}.{name}")
@@ -119,6 +137,7 @@ def metadata(meta: Any, field: str, non_filterable: Collection[str]) -> dict[str
         raise ValidationException(
             field,
             f"metadata is {total} bytes; at most {MAX_METADATA_BYTES} bytes are allowed",
+            "Keep large content outside S3 Vectors and store a reference to it.",
         )
     filterable = {k: v for k, v in meta.items() if k not in non_filterable}
     filterable_bytes = _json_bytes(filterable)
@@ -137,11 +156,15 @@ def _metadata_value(value: Any, field: str) -> None:
         for i, item in enumerate(value):
             if not _is_scalar(item):
                 raise ValidationException(
-                    f"{field}[{i}]", "list elements must be strings, numbers or booleans"
+                    f"{field}[{i}]",
+                    "list elements must be strings, numbers or booleans",
+                    "Flatten nested values into keys of their own.",
                 )
     elif not _is_scalar(value):
         raise ValidationException(
-            field, "metadata values must be a string, number, boolean or list of those"
+            field,
+            "metadata values must be a string, number, boolean or list of those",
+            "Flatten nested objects into keys of their own.",
         )
 
 
@@ -189,5 +212,7 @@ def non_filterable_keys(config: Any) -> list[str]:
                 f"{field}[{i}]", f"a metadata key must be 1 to {MAX_METADATA_KEY_LENGTH} characters"
             )
     if len(set(names)) != len(names):
-        raise ValidationException(field, "contains the same key more than once")
+        raise ValidationException(
+            field, "contains the same key more than once", "List each key once."
+        )
     return list(names)

@@ -65,16 +65,16 @@ class IndexStore:
         self.dimension = dimension
         self.metric = metric
         self.lock = ReadWriteLock()
-        self.version = 0  # bumped on every write; keys the caches below
         self._count = 0
         self._data = np.zeros((0, dimension), dtype=np.float32)
         self._sq_norms = np.zeros(0, dtype=np.float64)  # squared L2 norm of each row
         self._keys: list[str] = []
         self._metadata: list[dict[str, Any]] = []
         self._row_of: dict[str, int] = {}
-        self._sorted_keys: tuple[int, list[str]] | None = None
-        self._columns: tuple[int, Columns] | None = None
-        self._results: OrderedDict[tuple[int, str], Ranked] = OrderedDict()
+        # Values derived from the rows (sorted keys, norms, metadata columns), built on first
+        # use and dropped on every write; likewise the rankings by request digest.
+        self._derived: dict[str, Any] = {}
+        self._results: OrderedDict[str, Ranked] = OrderedDict()
         self._results_lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -129,9 +129,7 @@ class IndexStore:
         self._data, self._sq_norms = data, sq_norms
 
     def _changed(self) -> None:
-        self.version += 1
-        self._sorted_keys = None
-        self._columns = None
+        self._derived = {}
         with self._results_lock:
             self._results.clear()
 
@@ -143,35 +141,39 @@ class IndexStore:
             return None
         return self._data[position].tolist(), self._metadata[position]
 
+    def _derive(self, name: str, build: Callable[[], Any]) -> Any:
+        # Concurrent readers may both build a missing value; they build the same thing.
+        value = self._derived.get(name)
+        if value is None:
+            value = self._derived[name] = build()
+        return value
+
     def sorted_keys(self) -> list[str]:
-        cached = self._sorted_keys
-        if cached is None or cached[0] != self.version:
-            cached = (self.version, sorted(self._keys))
-            self._sorted_keys = cached
-        return cached[1]
+        return self._derive("sorted_keys", lambda: sorted(self._keys))
+
+    def columns(self) -> Columns:
+        """Metadata by key, typed for vectorized filtering."""
+        return self._derive("columns", lambda: Columns(self._metadata))
+
+    def _norms(self) -> np.ndarray:
+        return self._derive("norms", lambda: np.sqrt(self._sq_norms[: self._count]))
+
+    def _max_sq_norm(self) -> float:
+        return self._derive("max_sq_norm", lambda: float(self._sq_norms[: self._count].max()))
 
     def cached_ranking(self, digest: str, compute: Callable[[], Ranked]) -> Ranked:
-        """The ranking for one request digest, reused while the index is unchanged."""
-        cache_key = (self.version, digest)
+        """The ranking for one request digest, reused while the index is unchanged (pages)."""
         with self._results_lock:
-            ranked = self._results.get(cache_key)
+            ranked = self._results.get(digest)
             if ranked is not None:
-                self._results.move_to_end(cache_key)
+                self._results.move_to_end(digest)
                 return ranked
         ranked = compute()
         with self._results_lock:
-            self._results[cache_key] = ranked
+            self._results[digest] = ranked
             while len(self._results) > _RESULT_CACHE_SIZE:
                 self._results.popitem(last=False)
         return ranked
-
-    def columns(self) -> Columns:
-        """Metadata by key, typed for vectorized filtering; rebuilt after each write."""
-        cached = self._columns
-        if cached is None or cached[0] != self.version:
-            cached = (self.version, Columns(self._metadata))
-            self._columns = cached
-        return cached[1]
 
     def rank(self, query: np.ndarray, top_k: int, condition: Filter | None) -> Ranked:
         """Exact top_k (key, distance) pairs, ascending distance then key."""
@@ -189,12 +191,11 @@ class IndexStore:
         q_sq = float(query64 @ query64)
         scale = 2.5e-7 * self.dimension  # bound on float32 dot-product rounding, relative
         if self.metric == "cosine":
-            norms = np.sqrt(self._sq_norms[:count]) * np.sqrt(q_sq)
-            approx = 1.0 - dots / norms
+            approx = 1.0 - dots / (self._norms() * np.sqrt(q_sq))
             tolerance = 2 * scale + 1e-9
         else:
             approx = self._sq_norms[:count] - 2.0 * dots + q_sq
-            tolerance = 2 * scale * (float(self._sq_norms[:count].max()) + q_sq) + 1e-9
+            tolerance = 2 * scale * (self._max_sq_norm() + q_sq) + 1e-9
         if allowed is not None:
             approx[~allowed] = np.inf
             available = int(allowed.sum())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .arns import BUCKET_ARN, allowlist, denied
+from .arns import allowlist, denied
 from .errors import InvalidRequest
 
 
@@ -22,9 +22,12 @@ def index_arn_of(request: Any) -> str:
             raise denied(f"index {request.index_arn}", "index_arn")
         return request.index_arn
     if request.vector_bucket_name is None or request.index_name is None:
-        missing = "index_name" if request.vector_bucket_name is not None else "index_arn"
         if request.index_name is not None:
             missing = "vector_bucket_name"
+        elif request.vector_bucket_name is not None:
+            missing = "index_name"
+        else:
+            missing = "index_arn"
         raise InvalidRequest(
             "index_arn is required (or vector_bucket_name together with index_name)",
             field=missing,
@@ -51,6 +54,6 @@ def bucket_arn_of(request: Any) -> str:
             "vector_bucket_arn or vector_bucket_name is required", field="vector_bucket_arn"
         )
     arn = allowlist().bucket_arn_for(request.vector_bucket_name)
-    if arn is None or not BUCKET_ARN.match(arn):
+    if arn is None:
         raise denied(f"vector bucket {request.vector_bucket_name}", "vector_bucket_name")
     return arn

@@ -58,13 +58,14 @@ class Allowlist:
 
     def index_arn_for(self, bucket_name: str, index_name: str) -> str | None:
         """The ARN of a name-selected index, if this function serves it (names are per region)."""
+        region = settings().region
         for arn in self.index_arns:
             m = INDEX_ARN.match(arn)
-            if m and m["bucket"] == bucket_name and m["index"] == index_name:
+            if m and (m["bucket"], m["index"], m["region"]) == (bucket_name, index_name, region):
                 return arn
         for arn in self.bucket_arns:
             m = BUCKET_ARN.match(arn)
-            if m and m["bucket"] == bucket_name and m["region"] == settings().region:
+            if m and m["bucket"] == bucket_name and m["region"] == region:
                 return f"{arn}/index/{index_name}"
         return None
 
@@ -79,9 +80,6 @@ class Allowlist:
         return bucket_arn in self.bucket_arns or any(
             bucket_of(a) == bucket_arn for a in self.index_arns
         )
-
-    def whole_bucket(self, bucket_arn: str) -> bool:
-        return bucket_arn in self.bucket_arns
 
 
 def bucket_of(index_arn: str) -> str:

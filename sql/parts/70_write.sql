@@ -32,7 +32,7 @@ LANGUAGE sql IMMUTABLE
 AS $$
     SELECT pg_catalog.octet_length(metadata::text)
            - coalesce((SELECT pg_catalog.sum(1 + CASE WHEN pg_catalog.jsonb_typeof(e.value) = 'array'
-                                                 THEN pg_catalog.greatest(pg_catalog.jsonb_array_length(e.value) - 1, 0)
+                                                 THEN greatest(pg_catalog.jsonb_array_length(e.value) - 1, 0)
                                                  ELSE 0 END)::integer
                        FROM pg_catalog.jsonb_each(metadata) AS e), 0)
            - greatest((SELECT pg_catalog.count(*)::integer FROM pg_catalog.jsonb_object_keys(metadata)) - 1, 0)
@@ -68,15 +68,19 @@ AS $$
 DECLARE
     v_bad record;
     v_hidden jsonb;
+    v_first_dimension integer;
 BEGIN
+    -- Without a registered dimension, every vector must match the first one.
+    SELECT pg_catalog.jsonb_array_length(e.item -> 'data') INTO v_first_dimension
+    FROM pg_catalog.jsonb_array_elements(items) AS e(item)
+    WHERE pg_catalog.jsonb_typeof(e.item -> 'data') = 'array' LIMIT 1;
+
     SELECT * INTO v_bad FROM (
         SELECT e.n, problem.field, problem.message, problem.hint
         FROM pg_catalog.jsonb_array_elements(items) WITH ORDINALITY AS e(item, n)
         CROSS JOIN LATERAL (
             SELECT e.item -> 'key' AS k, e.item -> 'data' AS d, e.item -> 'metadata' AS m,
-                   (SELECT pg_catalog.jsonb_array_length(f.item -> 'data')
-                    FROM pg_catalog.jsonb_array_elements(items) AS f(item)
-                    WHERE pg_catalog.jsonb_typeof(f.item -> 'data') = 'array' LIMIT 1) AS first_dimension
+                   v_first_dimension AS first_dimension
         ) AS x
         CROSS JOIN LATERAL (VALUES
             (1, 'key', CASE WHEN pg_catalog.jsonb_typeof(x.k) IS DISTINCT FROM 'string'

@@ -1,0 +1,115 @@
+"""The whole local path for the write and sync tests: a real PostgreSQL cluster with compat
+and s3vl, the local S3 Vectors service and the Lambda Invoke endpoint with the real bridge.
+
+The cluster lives for the session; the service and the endpoint live per module, because the
+hosted handler reads process-wide environment (another folder's session stack may hold it too:
+the caches are cleared on both ends). Each module gets a fresh database and its own indexes.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+# Reuse the SQL and e2e helpers rather than copying them.
+TESTS = Path(__file__).resolve().parents[1]
+for folder in ("sql", "e2e"):
+    if str(TESTS / folder) not in sys.path:
+        sys.path.insert(0, str(TESTS / folder))
+from e2esupport import new_bridge_container  # noqa: E402
+from sqlsupport import start_cluster  # noqa: E402
+from write_sync_support import LocalPath, SpyOnWrites  # noqa: E402
+
+from devstack import up  # noqa: E402
+from devstack.lambda_invoke.server import LocalLambda  # noqa: E402
+from devstack.postgres import TemporaryCluster  # noqa: E402
+from devstack.s3vectors.server import LocalS3Vectors  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[TemporaryCluster]:
+    pg = start_cluster()
+    try:
+        yield pg
+    finally:
+        pg.stop()
+
+
+@pytest.fixture(scope="module")
+def path(cluster: TemporaryCluster, request: pytest.FixtureRequest) -> Iterator[LocalPath]:
+    """S3 Vectors + bridge + a database with s3vl configured and `items` (dimension 4, cosine)
+    registered through the bridge."""
+    slug = re.sub(r"[^a-z0-9]", "-", request.module.__name__.rsplit(".", 1)[-1].lower())[:40]
+    bucket = f"ws-{slug}".strip("-")
+    s3vectors = LocalS3Vectors(region=up.REGION)
+    url = s3vectors.start()
+    client = up.s3vectors_client(url)
+    client.create_vector_bucket(vectorBucketName=bucket)
+    bucket_arn = client.get_vector_bucket(vectorBucketName=bucket)["vectorBucket"]["vectorBucketArn"]
+    for name, dimension in (("items", 4), ("wide", 4096)):
+        client.create_index(
+            vectorBucketName=bucket,
+            indexName=name,
+            dataType="float32",
+            dimension=dimension,
+            distanceMetric="cosine",
+        )
+    function = LocalLambda(
+        environment={
+            "S3VECTORS_ENDPOINT_URL": url,
+            "S3VL_BUCKET_ARNS": bucket_arn,
+            "AWS_REGION": up.REGION,
+            "S3VL_MAX_ATTEMPTS": "1",  # a fault surfaces at once, without retries
+        }
+    )
+    new_bridge_container()
+    function.start()
+    dbname = "ws_" + slug.replace("-", "_")
+    try:
+        cluster.psql("-q", "-c", f'DROP DATABASE IF EXISTS "{dbname}"')
+        cluster.create_database(dbname)
+        up.install_s3vl(cluster, dbname, lambda_url=function.url)
+        for name in ("items", "wide"):
+            index_arn = client.get_index(vectorBucketName=bucket, indexName=name)["index"][
+                "indexArn"
+            ]
+            up.configure_and_register(
+                cluster, dbname, lambda_arn=function.function_arn, index_arn=index_arn,
+                index_name=name,
+            )  # fmt: skip
+        yield LocalPath(cluster, dbname, cluster.dsn(dbname), client, bucket, function, s3vectors)
+    finally:
+        function.stop()
+        new_bridge_container()
+        s3vectors.stop()
+
+
+@pytest.fixture
+def db(path: LocalPath) -> Iterator[psycopg.Connection]:
+    """An autocommit connection: writes to S3 Vectors are not transactional anyway, and the
+    sync tests need committed outbox rows. Each test clears what it wrote (see `clean`)."""
+    with psycopg.connect(path.dsn, autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture(autouse=True)
+def clean(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test starts with empty indexes and no sync state."""
+    if "path" not in request.fixturenames:
+        yield
+        return
+    p: LocalPath = request.getfixturevalue("path")
+    p.empty_indexes()
+    p.forget_sync_state()
+    yield
+
+
+@pytest.fixture
+def spy() -> Iterator[SpyOnWrites]:
+    with SpyOnWrites() as recorder:
+        yield recorder

@@ -1,0 +1,171 @@
+"""s3vl.put_vectors and s3vl.delete_vectors from SQL, checked through boto3 against the local
+service: round trips, batching under Lambda's 6 MB, and bad input refused before any write."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import psycopg
+import pytest
+from psycopg.types.json import Jsonb
+from write_sync_support import LocalPath, SpyOnWrites
+
+pytestmark = pytest.mark.slow
+
+
+def put(db: psycopg.Connection, keys: list[str], rows: list[list[float]], meta=None) -> int:
+    metadata = None if meta is None else [None if m is None else Jsonb(m) for m in meta]
+    return db.execute(
+        "SELECT s3vl.put_vectors('items', %s::text[], %s::real[], %s::jsonb[])",
+        (keys, [[float(x) for x in row] for row in rows], metadata),
+    ).fetchone()[0]
+
+
+def test_put_vectors_writes_data_and_metadata_that_boto3_reads_back(
+    db: psycopg.Connection, path: LocalPath
+) -> None:
+    count = put(
+        db,
+        ["a", "b"],
+        [[0.1, 0.2, 0.3, 0.4], [1.0, 0.0, 0.0, -2.5]],
+        [{"genre": "news", "year": 2024}, None],
+    )
+    assert count == 2
+    stored = path.vectors()
+    assert set(stored) == {"a", "b"}
+    assert stored["a"][0] == pytest.approx([0.1, 0.2, 0.3, 0.4], rel=1e-6)
+    assert stored["a"][1] == {"genre": "news", "year": 2024}
+    assert stored["b"][0] == [1.0, 0.0, 0.0, -2.5]
+    assert stored["b"][1] == {}
+
+
+def test_put_vectors_overwrites_an_existing_key(db: psycopg.Connection, path: LocalPath) -> None:
+    put(db, ["a"], [[1, 2, 3, 4]], [{"v": 1}])
+    put(db, ["a"], [[4, 3, 2, 1]], [{"v": 2}])
+    assert path.vectors() == {"a": ([4.0, 3.0, 2.0, 1.0], {"v": 2})}
+
+
+def test_the_jsonb_form_takes_the_put_vectors_file_format(
+    db: psycopg.Connection, path: LocalPath
+) -> None:
+    vectors = [
+        {"key": "x", "data": {"float32": [1, 2, 3, 4]}, "metadata": {"tags": ["a", "b"]}},
+        {"key": "y", "data": [0.5, 0.5, 0.5, 0.5]},
+    ]
+    count = db.execute("SELECT s3vl.put_vectors('items', %s)", (Jsonb(vectors),)).fetchone()[0]
+    assert count == 2
+    assert path.vectors() == {
+        "x": ([1.0, 2.0, 3.0, 4.0], {"tags": ["a", "b"]}),
+        "y": ([0.5, 0.5, 0.5, 0.5], {}),
+    }
+
+
+def test_the_jsonb_form_loads_a_table_in_one_insert_select_style_call(
+    db: psycopg.Connection, path: LocalPath
+) -> None:
+    count = db.execute(
+        """SELECT s3vl.put_vectors('items', jsonb_agg(jsonb_build_object(
+               'key', 'row-' || i, 'data', ARRAY[i, 1, 2, 3]::real[],
+               'metadata', jsonb_build_object('i', i))))
+           FROM generate_series(1, 1200) AS i"""
+    ).fetchone()[0]
+    assert count == 1200
+    stored = path.vectors()
+    assert len(stored) == 1200
+    assert stored["row-777"] == ([777.0, 1.0, 2.0, 3.0], {"i": 777})
+
+
+def test_more_than_500_vectors_go_out_in_puts_of_at_most_500(
+    db: psycopg.Connection, path: LocalPath, spy: SpyOnWrites
+) -> None:
+    keys = [f"k{i}" for i in range(1201)]
+    assert put(db, keys, [[1, 2, 3, float(i)] for i in range(1201)]) == 1201
+    assert [len(call) for call in spy.puts] == [500, 500, 201]
+    assert path.keys() == set(keys)
+
+
+def test_a_thousand_vectors_of_4096_dimensions_go_through_under_6_mb_per_invocation(
+    db: psycopg.Connection, path: LocalPath, spy: SpyOnWrites
+) -> None:
+    rng = random.Random(6)
+    rows = [[rng.uniform(-1, 1) for _ in range(4096)] for _ in range(1000)]
+    keys = [f"w{i}" for i in range(1000)]
+    written = db.execute(
+        "SELECT s3vl.put_vectors('wide', %s::text[], %s::real[])", (keys, rows)
+    ).fetchone()[0]
+    assert written == 1000
+    # One PutVectors per invocation: the batch sizes show the byte budget, well under 500.
+    assert sum(len(call) for call in spy.puts) == 1000
+    assert len(spy.puts) > 2 and max(len(call) for call in spy.puts) < 500
+    stored = path.vectors("wide")
+    assert len(stored) == 1000
+    assert stored["w999"][0] == pytest.approx(rows[999], rel=1e-6)
+
+
+def test_the_batches_stay_under_the_6_mb_payload(db: psycopg.Connection) -> None:
+    row = "[" + ", ".join(["-0.12345678"] * 4096) + "]"
+    items = "[" + ", ".join(f'{{"key": "k{i}", "data": {row}}}' for i in range(300)) + "]"
+    batches = db.execute(
+        "SELECT count(*), max(octet_length(vectors::text)), sum(jsonb_array_length(vectors))"
+        " FROM s3vl._put_batches(%s::jsonb)",
+        (items,),
+    ).fetchone()
+    count, largest, total = batches
+    assert total == 300
+    assert count >= 2
+    assert largest < 6 * 1024 * 1024 - 16 * 1024
+
+
+def test_delete_vectors_removes_the_keys_and_ignores_unknown_ones(
+    db: psycopg.Connection, path: LocalPath
+) -> None:
+    put(db, ["a", "b", "c"], [[1, 2, 3, 4], [2, 3, 4, 5], [3, 4, 5, 6]])
+    count = db.execute(
+        "SELECT s3vl.delete_vectors('items', ARRAY['a', 'c', 'never-written', 'a'])"
+    ).fetchone()[0]
+    assert count == 3  # distinct keys sent
+    assert path.keys() == {"b"}
+
+
+def test_delete_vectors_sends_at_most_500_keys_per_call(
+    db: psycopg.Connection, path: LocalPath, spy: SpyOnWrites
+) -> None:
+    keys = [f"d{i}" for i in range(1100)]
+    put(db, keys, [[1, 1, 1, float(i)] for i in range(1100)])
+    assert db.execute("SELECT s3vl.delete_vectors('items', %s)", (keys,)).fetchone()[0] == 1100
+    assert [len(call) for call in spy.deletes] == [500, 500, 100]
+    assert path.keys() == set()
+
+
+def test_an_index_arn_works_in_place_of_a_name(db: psycopg.Connection, path: LocalPath) -> None:
+    arn = db.execute("SELECT s3vl.resolve_index_arn('items')").fetchone()[0]
+    db.execute("SELECT s3vl.put_vectors(%s, ARRAY['z'], ARRAY[[1, 2, 3, 4]]::real[])", (arn,))
+    assert path.keys() == {"z"}
+
+
+def test_a_failed_batch_says_how_much_was_written_before_it(
+    db: psycopg.Connection, path: LocalPath
+) -> None:
+    from devstack.s3vectors import faults
+
+    faults.inject("PutVectors", code="ServiceUnavailableException", status=503, skip=1)
+    try:
+        keys = [f"p{i}" for i in range(700)]
+        with pytest.raises(psycopg.Error) as failure:
+            put(db, keys, [[1, 2, 3, float(i)] for i in range(700)])
+    finally:
+        faults.clear()
+    assert failure.value.sqlstate == "58000"
+    detail = failure.value.diag.message_detail
+    assert "Batch 2 of 2 failed" in detail and "500 vectors" in detail and "'p500'" in detail
+    assert len(path.keys()) == 500
+
+
+def test_json_metadata_sizes_are_counted_as_s3_vectors_counts_them(
+    db: psycopg.Connection,
+) -> None:
+    for value in ({"a": 1}, {"a": "x, y: z", "b": [1, 2, 3], "c": True}, {}):
+        compact = len(json.dumps(value, separators=(",", ":")).encode())
+        measured = db.execute("SELECT s3vl._metadata_bytes(%s)", (Jsonb(value),)).fetchone()[0]
+        assert measured == compact, value

@@ -2,12 +2,16 @@
 answering one request, against a fresh process that only imports boto3 and creates the
 s3vectors client (the floor any Python Lambda calling S3 Vectors pays).
 
-Each case runs in a new interpreter several times (interleaved); the table shows medians of
-the wall time and of the CPU time (user + system) of the whole child process, interpreter
-start included. CPU time is the steadier figure on a shared machine. Byte code is cached
-(in a temporary PYTHONPYCACHEPREFIX) as in a deployed bundle built with compileall; the
-first run of each case fills that cache and is not counted. The query case answers one
-real query_vectors over HTTP from a local S3 Vectors server started by this benchmark.
+Each case runs in a new interpreter several times (interleaved, so drift on a shared
+machine hits every case alike); the table shows medians. The clock starts when the
+process is spawned and stops when the case's work is done: interpreter start-up counts,
+interpreter teardown does not (a Lambda container lives on after its first answer).
+  wall = spawn -> work done (parent's spawn time to the child's time.time_ns() at the end)
+  cpu  = the child's own CPU time (user + system) at that point, start-up included
+CPU time is the steadier figure on a shared machine. Byte code is cached (in a temporary
+PYTHONPYCACHEPREFIX) as in a deployed bundle built with compileall; the first run of each
+case fills that cache and is not counted. The query cases answer one real query_vectors
+over HTTP from a local S3 Vectors server started by this benchmark.
 
     .venv/bin/python -m bench bench_cold_start
 """
@@ -16,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -25,15 +28,70 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNS = 9
+RUNS = 11
 INDEX_ARN = "arn:aws:s3vectors:us-east-1:123456789012:bucket/bench-cold/index/docs"
 DIMENSION = 1024
+QUERY = {
+    "operation": "query_vectors",
+    "index_arn": INDEX_ARN,
+    "query_vector": [0.5] * DIMENSION,
+    "top_k": 10,
+}
 
+# Appended to every case: report the end of the work, then exit as the case would.
+DONE = """
+import sys as _sys, time as _time
+_sys.stdout.write(f"\\nS3VL-COLD-DONE {_time.time_ns()} {_time.process_time_ns()}\\n")
+"""
 
 BOTO3_ONLY = """
 import boto3
-boto3.session.Session().client("s3vectors", region_name="us-east-1", endpoint_url=URL)
+client = boto3.session.Session().client("s3vectors", region_name="us-east-1", endpoint_url=URL)
 """
+
+# The same request the handler makes for QUERY (the handler adds nothing boto3 needs).
+BOTO3_CALL = (
+    BOTO3_ONLY
+    + f"""
+client.query_vectors(
+    indexArn={INDEX_ARN!r}, queryVector={{"float32": [0.5] * {DIMENSION}}}, topK=10,
+    returnMetadata=True, returnDistance=True,
+)
+"""
+)
+
+# The libraries the handler is built on, used the plainest way and with the GC paused as
+# the handler pauses it: Powertools Logger + Metrics, one strict pydantic model validating
+# the request, boto3 making the call. The handler's own code is the gap above this row.
+LIBRARIES_ONLY = (
+    """
+import gc
+from typing import Annotated
+from aws_lambda_powertools import Logger, Metrics
+from pydantic import BaseModel, ConfigDict, Field
+
+logger = Logger(service="s3vl-bridge")
+metrics = Metrics(namespace="s3vl")
+gc.disable()
+
+class Query(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+    operation: str
+    index_arn: str
+    query_vector: Annotated[list[Annotated[float, Field(allow_inf_nan=False)]], Field(min_length=1)]
+    top_k: Annotated[int, Field(ge=1, le=10000)] = 10
+
+query = Query.model_validate(EVENT)
+"""
+    + BOTO3_ONLY
+    + """
+client.query_vectors(
+    indexArn=query.index_arn, queryVector={"float32": query.query_vector}, topK=query.top_k,
+    returnMetadata=True, returnDistance=True,
+)
+gc.enable()
+"""
+)
 
 HANDLER = """
 from s3vl_bridge.handler import lambda_handler
@@ -47,6 +105,23 @@ class Context:
 response = lambda_handler(EVENT, Context())
 assert response["success"], response
 """
+
+BASELINE = "boto3: import + create client"
+
+# What each row includes (printed under the table).
+ROWS = {
+    BASELINE: "the issue's baseline: interpreter, `import boto3`, the s3vectors client",
+    "boto3: same, GC paused": "reference only: the baseline with the cyclic GC paused too",
+    "boto3: same + one query_vectors": "baseline + the one QueryVectors call the handler makes",
+    "libraries only, no bridge code": (
+        "Powertools Logger+Metrics, one pydantic model, boto3 + the call, GC paused"
+    ),
+    "handler: availability_check": "interpreter, handler import, one ping (no AWS call)",
+    "handler: query_vectors top_k 10": (
+        "interpreter, handler import, one query_vectors (boto3 import, client, the call)"
+    ),
+    "same, X-Ray tracing on": "as above with the Tracer built and botocore patched",
+}
 
 
 # What the Lambda runtime sets when active tracing is on: the handler then builds the
@@ -83,22 +158,22 @@ def _child_env(url: str, pycache: str) -> dict[str, str]:
 
 
 def _run(code: str, env: dict[str, str]) -> tuple[float, float]:
-    """Wall and CPU seconds of one fresh interpreter running `code`."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
+    """Wall and CPU seconds of one fresh interpreter running `code`, up to the end of it."""
+    started = time.time_ns()
     done = subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", code + DONE],
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise RuntimeError(f"child failed: {done.stderr[-2000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
+    marker = [line for line in done.stdout.splitlines() if line.startswith("S3VL-COLD-DONE ")]
+    if not marker:
+        raise RuntimeError(f"child did not report its end: {done.stdout[-2000:]}")
+    ended_ns, cpu_ns = (int(part) for part in marker[-1].split()[1:])
+    return (ended_ns - started) / 1e9, cpu_ns / 1e9
 
 
 def _prepare(url: str) -> None:
@@ -126,6 +201,54 @@ def _prepare(url: str) -> None:
     )
 
 
+def cases(url: str, env: dict[str, str]) -> dict[str, tuple[str, dict[str, str]]]:
+    """Row name -> (child code, child environment)."""
+    query_code = HANDLER.replace("EVENT", json.dumps(QUERY))
+    return {
+        BASELINE: (BOTO3_ONLY.replace("URL", repr(url)), env),
+        "boto3: same, GC paused": (
+            "import gc\ngc.disable()\n" + BOTO3_ONLY.replace("URL", repr(url)),
+            env,
+        ),
+        "boto3: same + one query_vectors": (BOTO3_CALL.replace("URL", repr(url)), env),
+        "libraries only, no bridge code": (
+            LIBRARIES_ONLY.replace("URL", repr(url)).replace("EVENT", json.dumps(QUERY)),
+            env,
+        ),
+        "handler: availability_check": (
+            HANDLER.replace("EVENT", repr({"operation": "availability_check"})),
+            env,
+        ),
+        "handler: query_vectors top_k 10": (query_code, env),
+        "same, X-Ray tracing on": (query_code, {**env, **TRACING_ON}),
+    }
+
+
+def measure(
+    named: dict[str, tuple[str, dict[str, str]]], runs: int = RUNS
+) -> dict[str, list[tuple[float, float]]]:
+    for code, case_env in named.values():  # fill the byte-code and OS file caches
+        _run(code, case_env)
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in named}
+    for _ in range(runs):  # interleaved, so drift hits every case alike
+        for name, (code, case_env) in named.items():
+            samples[name].append(_run(code, case_env))
+    return samples
+
+
+def table(samples: dict[str, list[tuple[float, float]]], baseline: str = BASELINE) -> None:
+    base_wall = statistics.median(w for w, _ in samples[baseline])
+    base_cpu = statistics.median(c for _, c in samples[baseline])
+    print(f"{'case':<34} {'wall ms':>9} {'x base':>7} {'cpu ms':>9} {'x base':>7}")
+    for name, runs in samples.items():
+        wall = statistics.median(w for w, _ in runs)
+        cpu = statistics.median(c for _, c in runs)
+        print(
+            f"{name:<34} {wall * 1e3:>9.1f} {wall / base_wall:>7.2f} "
+            f"{cpu * 1e3:>9.1f} {cpu / base_cpu:>7.2f}"
+        )
+
+
 def main() -> None:
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
@@ -134,42 +257,16 @@ def main() -> None:
 
     with LocalS3Vectors("127.0.0.1", port=0) as url, tempfile.TemporaryDirectory() as pycache:
         _prepare(url)
-        env = _child_env(url, pycache)
-        query = {
-            "operation": "query_vectors",
-            "index_arn": INDEX_ARN,
-            "query_vector": [0.5] * DIMENSION,
-            "top_k": 10,
-        }
-        query_code = HANDLER.replace("EVENT", json.dumps(query))
-        cases = {
-            "import boto3 + create client": (BOTO3_ONLY.replace("URL", repr(url)), env),
-            "handler: availability_check": (
-                HANDLER.replace("EVENT", repr({"operation": "availability_check"})),
-                env,
-            ),
-            "handler: query_vectors top_k 10": (query_code, env),
-            "same, X-Ray tracing on": (query_code, {**env, **TRACING_ON}),
-        }
-        for code, case_env in cases.values():  # fill the byte-code and OS file caches
-            _run(code, case_env)
-        samples: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
-        for _ in range(RUNS):  # interleaved, so drift hits every case alike
-            for name, (code, case_env) in cases.items():
-                samples[name].append(_run(code, case_env))
+        samples = measure(cases(url, _child_env(url, pycache)))
 
-    base = samples["import boto3 + create client"]
-    base_wall = statistics.median(w for w, _ in base)
-    base_cpu = statistics.median(c for _, c in base)
-    print(f"cold start, {RUNS} fresh processes per case, medians (python {sys.version.split()[0]})")
-    print(f"{'case':<34} {'wall ms':>9} {'x boto3':>8} {'cpu ms':>9} {'x boto3':>8}")
-    for name, runs in samples.items():
-        wall = statistics.median(w for w, _ in runs)
-        cpu = statistics.median(c for _, c in runs)
-        print(
-            f"{name:<34} {wall * 1e3:>9.1f} {wall / base_wall:>8.2f} "
-            f"{cpu * 1e3:>9.1f} {cpu / base_cpu:>8.2f}"
-        )
+    print(
+        f"cold start, {RUNS} fresh processes per case, medians (python "
+        f"{sys.version.split()[0]}, load {os.getloadavg()[0]:.1f}); x base = / '{BASELINE}'"
+    )
+    table(samples)
+    print("rows (clock: process spawn -> work done; teardown not counted):")
+    for name, what in ROWS.items():
+        print(f"  {name}: {what}")
 
 
 if __name__ == "__main__":

@@ -85,8 +85,7 @@ class TemporaryCluster:
         self._pg_bin = Path(pg_bin) if pg_bin else None
         self._environment = dict(environment or {})
         self.port = port
-        self._workdir: Path | None = None
-        self._running = False
+        self._workdir: Path | None = None  # set from start() until stop(): the cluster's life
 
     # -- names -----------------------------------------------------------------------------
 
@@ -114,7 +113,7 @@ class TemporaryCluster:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> TemporaryCluster:
-        if self._running:
+        if self._workdir is not None:
             return self
         self._check_installation()
         self._workdir = Path(tempfile.mkdtemp(prefix="s3vl-pg-"))
@@ -138,13 +137,11 @@ class TemporaryCluster:
         except BaseException:
             self.stop()
             raise
-        self._running = True
         return self
 
     def stop(self) -> None:
         """Fast shutdown and remove the directory; safe to call more than once."""
         workdir, self._workdir = self._workdir, None
-        self._running = False
         atexit.unregister(self.stop)
         if workdir is None:
             return

@@ -182,6 +182,14 @@ def show(line: str = "") -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except KeyboardInterrupt:  # while starting or in the walkthrough; cleanup has already run
+        say("interrupted; everything started here was removed")
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
     from devstack.lambda_invoke.server import LocalLambda
     from devstack.postgres import PostgresUnavailableError, TemporaryCluster
     from devstack.s3vectors.server import LocalS3Vectors

@@ -31,6 +31,8 @@ BEGIN;
 \ir parts/50_get_list_scan.sql
 \ir parts/60_bucket_import.sql
 \ir parts/70_write.sql
+\ir parts/75_index_views.sql
+\ir parts/80_sync.sql
 \ir parts/90_privileges.sql
 
 COMMIT;

@@ -26,6 +26,10 @@ LOG_TAIL_BYTES = 4096  # X-Amz-Log-Result carries the last 4 KB of the log
 Handler = Callable[[Any, LambdaContext], Any]
 
 
+def function_arn(region: str, account_id: str, function_name: str) -> str:
+    return f"arn:aws:lambda:{region}:{account_id}:function:{function_name}"
+
+
 class HandlerImportError(RuntimeError):
     """The dotted handler path does not name a callable that can be imported."""
 
@@ -93,7 +97,7 @@ class LambdaFunction:
 
     @property
     def arn(self) -> str:
-        return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.function_name}"
+        return function_arn(self.region, self.account_id, self.function_name)
 
     def invoke(
         self,

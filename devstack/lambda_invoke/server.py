@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .context import ClientContext
-from .function import LambdaFunction, error_payload, load_handler
+from .function import LambdaFunction, error_payload, function_arn, load_handler
 
 DEFAULT_HANDLER = "s3vl_bridge.handler.lambda_handler"
 DEFAULT_FUNCTION_NAME = "s3vl-bridge"
@@ -114,7 +114,7 @@ class LocalLambda:
 
     @property
     def function_arn(self) -> str:
-        return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{self.function_name}"
+        return function_arn(self.region, self.account_id, self.function_name)
 
     def start(self) -> LocalLambda:
         if self._server is not None:
@@ -201,15 +201,12 @@ class LocalLambda:
                 "qualifier.",
             )
         qualifier = qualifier or query_qualifier
-        arn = f"arn:aws:lambda:{parts.get('region') or self.region}:"
-        arn += f"{parts.get('account') or self.account_id}:function:{parts['name']}"
-        known = (
-            parts["name"] == self.function_name
-            and (parts.get("region") or self.region) == self.region
-            and (parts.get("account") or self.account_id) == self.account_id
-            and qualifier in (None, "$LATEST")
+        arn = function_arn(
+            parts.get("region") or self.region,
+            parts.get("account") or self.account_id,
+            parts["name"],
         )
-        if not known:
+        if arn != self.function_arn or qualifier not in (None, "$LATEST"):
             shown = f"{arn}:{qualifier}" if qualifier else arn
             raise ApiError(
                 HTTPStatus.NOT_FOUND, "ResourceNotFoundException", f"Function not found: {shown}"

@@ -10,7 +10,6 @@ import threading
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one")
-    parser.add_argument("--region", default="us-east-1", help="region the service reports")
     parser.add_argument("--log-requests", action="store_true", help="log each request to stderr")
 
 
@@ -20,9 +19,7 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    service = LocalS3Vectors(
-        host=args.host, port=args.port, region=args.region, log_requests=args.log_requests
-    )
+    service = LocalS3Vectors(host=args.host, port=args.port, log_requests=args.log_requests)
     url = service.start()
     print(f"S3VECTORS_URL={url}", flush=True)
     try:

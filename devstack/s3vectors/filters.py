@@ -54,10 +54,16 @@ class Column:
         )
 
     @cached_property
-    def strings(self) -> np.ndarray:
-        strings = np.empty(len(self.values), dtype=object)
-        strings[:] = [v if isinstance(v, str) else None for v in self.values]
-        return strings
+    def strings(self) -> tuple[np.ndarray, dict[str, int]]:
+        """Each row's string as a small integer code (-1 elsewhere) and the codes by string,
+        so a string test is one integer comparison per row and one test per distinct string."""
+        codes: dict[str, int] = {}
+        rows = np.fromiter(
+            (codes.setdefault(v, len(codes)) if isinstance(v, str) else -1 for v in self.values),
+            np.int64,
+            len(self.values),
+        )
+        return rows, codes
 
     @cached_property
     def bools(self) -> np.ndarray:
@@ -144,19 +150,17 @@ class Condition(Node):
         if op in _RANGE:
             with np.errstate(invalid="ignore"):  # NaN marks "not a number": never in range
                 return np.asarray(_RANGE[op](column.numbers, arg), dtype=bool)
+        string_rows, codes = column.strings
         if op == "$startsWith":
-            return np.fromiter(
-                (isinstance(v, str) and v.startswith(arg) for v in column.strings),
-                dtype=bool,
-                count=len(column.strings),
-            )
+            return np.isin(string_rows, [c for text, c in codes.items() if text.startswith(arg)])
         options = arg if op == "$in" else [arg]
         hit = np.zeros(len(column.values), dtype=bool)
         for option in options:
             if isinstance(option, bool):
                 hit |= column.bools == int(option)
             elif isinstance(option, str):
-                hit |= column.strings == option
+                if option in codes:
+                    hit |= string_rows == codes[option]
             else:
                 hit |= column.numbers == option
         return hit

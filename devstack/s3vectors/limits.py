@@ -92,17 +92,12 @@ def vector_data(data: Any, field: str, dimension: int, metric: str) -> np.ndarra
             f"vector has dimension {len(values)} but the index has dimension {dimension}",
             "Send vectors with exactly the index's dimension.",
         )
-    # Without dtype, numpy keeps strings as strings (dtype=float64 would parse "1.5") and
-    # nested lists as extra dimensions, so one dtype check finds every non-number.
     try:
-        row = np.asarray(values)
-    except ValueError:  # ragged nesting
-        row = None
-    if row is None or row.ndim != 1 or row.dtype.kind not in "iuf":
+        row = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
         raise ValidationException(
             field, "every element must be a number", "Send {'float32': [number, ...]}."
-        )
-    row = row.astype(np.float64)
+        ) from None
     if not np.isfinite(row).all() or (row.size and np.abs(row).max() > _FLOAT32_MAX):
         raise ValidationException(
             field,

@@ -77,11 +77,12 @@ class LocalS3Vectors:
         *,
         log_requests: bool = False,
     ) -> None:
+        """`region` changes nothing and is kept for existing callers: the service answers in
+        every region, the one each request is signed for."""
         install()
         self.log_requests = log_requests
         self.host = host
         self.port = port
-        self.region = region
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 

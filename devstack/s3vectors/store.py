@@ -84,7 +84,8 @@ class IndexStore:
 
     def put(self, keys: list[str], rows: np.ndarray, metadata: list[dict[str, Any]]) -> None:
         self._reserve(self._count + len(keys))
-        sq_norms = np.einsum("ij,ij->i", rows.astype(np.float64), rows.astype(np.float64))
+        rows64 = rows.astype(np.float64)
+        sq_norms = np.einsum("ij,ij->i", rows64, rows64)
         for key, row, sq_norm, meta in zip(keys, rows, sq_norms, metadata, strict=True):
             position = self._row_of.get(key)
             if position is None:
@@ -180,32 +181,33 @@ class IndexStore:
         count = self._count
         if count == 0:
             return []
-        allowed = None
+        rows: np.ndarray | None = None  # None: every row
         if condition is not None:
-            allowed = condition.mask(self.columns())
-            if not allowed.any():
+            rows = np.flatnonzero(condition.mask(self.columns()))
+            if not len(rows):
                 return []
-        data = self._data[:count]
-        dots = (data @ query).astype(np.float64)
+        if rows is not None and len(rows) * 4 < count:
+            # A selective filter reads only its rows instead of the whole matrix.
+            dots = self._data[rows] @ query
+        else:
+            dots = self._data[:count] @ query
+            if rows is not None:
+                dots = dots[rows]
+        chosen = slice(0, count) if rows is None else rows
+        dots = dots.astype(np.float64)
         query64 = query.astype(np.float64)
         q_sq = float(query64 @ query64)
         scale = 2.5e-7 * self.dimension  # bound on float32 dot-product rounding, relative
         if self.metric == "cosine":
-            approx = 1.0 - dots / (self._norms() * np.sqrt(q_sq))
+            approx = 1.0 - dots / (self._norms()[chosen] * np.sqrt(q_sq))
             tolerance = 2 * scale + 1e-9
         else:
-            approx = self._sq_norms[:count] - 2.0 * dots + q_sq
+            approx = self._sq_norms[chosen] - 2.0 * dots + q_sq
             tolerance = 2 * scale * (self._max_sq_norm() + q_sq) + 1e-9
-        if allowed is not None:
-            approx[~allowed] = np.inf
-            available = int(allowed.sum())
-        else:
-            available = count
-        k = min(top_k, available)
+        k = min(top_k, len(approx))
         kth = np.partition(approx, k - 1)[k - 1]
-        candidates = np.flatnonzero(approx <= kth + tolerance)
-        if allowed is not None:
-            candidates = candidates[allowed[candidates]]
+        near = np.flatnonzero(approx <= kth + tolerance)
+        candidates = near if rows is None else rows[near]
         exact = self._exact_distances(candidates, query64, q_sq)
         keys = self._keys
         order = sorted(range(len(candidates)), key=lambda i: (exact[i], keys[candidates[i]]))

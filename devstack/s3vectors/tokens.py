@@ -10,14 +10,31 @@ import base64
 import binascii
 import hashlib
 import json
+import secrets
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from .errors import ValidationException
 
+MAX_TOKEN_LENGTH = 4096  # the model's bound on nextToken: boto3 refuses to send a longer one
+_KEPT_PAYLOADS = 1024
+_kept: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_kept_lock = threading.Lock()
+
 
 def encode(payload: dict[str, Any]) -> str:
-    raw = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode("utf-8")
-    return base64.urlsafe_b64encode(raw).decode("ascii")
+    token = _pack(payload)
+    if len(token) <= MAX_TOKEN_LENGTH:
+        return token
+    # Too long to travel (a ListVectors token holding a long non-ASCII key): the payload
+    # stays here and the token names it.
+    reference = secrets.token_hex(16)
+    with _kept_lock:
+        _kept[reference] = payload
+        while len(_kept) > _KEPT_PAYLOADS:
+            _kept.popitem(last=False)
+    return _pack({"kind": payload["kind"], "ref": reference})
 
 
 def decode(token: Any, kind: str) -> dict[str, Any]:
@@ -25,13 +42,21 @@ def decode(token: Any, kind: str) -> dict[str, Any]:
         payload = json.loads(base64.urlsafe_b64decode(str(token).encode("ascii")))
     except (binascii.Error, ValueError, UnicodeError):
         payload = None
+    if isinstance(payload, dict) and "ref" in payload:
+        with _kept_lock:
+            payload = _kept.get(str(payload["ref"]))
     if not isinstance(payload, dict) or payload.get("kind") != kind:
         raise ValidationException(
             "nextToken",
-            "the token is not one this operation returned",
+            "the token is not one this operation returned, or it has expired",
             "Pass the nextToken from the previous response unchanged, or omit it to start over.",
         )
     return payload
+
+
+def _pack(payload: dict[str, Any]) -> str:
+    raw = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii")
 
 
 def request_digest(*parts: Any) -> str:

@@ -64,10 +64,10 @@ def _message(problem: dict[str, Any]) -> str:
 
 
 def field_path(loc: tuple[Any, ...]) -> str:
-    """('query_vectors', 'query_vector', 3) -> 'query_vector[3]'. The first element is the
-    union tag (the operation); members tried by a smart union (e.g. 'list[...]') are skipped."""
+    """('query_vector', 3) -> 'query_vector[3]'; members tried by a smart union
+    (e.g. 'list[...]', 'function-after[...]') are skipped."""
     out = ""
-    for part in loc[1:]:
+    for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
         elif "[" in part or part in ("function-after", "str", "int", "float", "bool"):

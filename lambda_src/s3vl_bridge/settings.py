@@ -17,7 +17,8 @@ Seconds = Annotated[float, Field(gt=0, le=60)]
 
 
 class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # Built on first use, like the request models: a refused request never pays for it.
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     index_arns: tuple[str, ...] = ()
     bucket_arns: tuple[str, ...] = ()

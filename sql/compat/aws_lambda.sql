@@ -430,6 +430,7 @@ BEGIN
     SELECT * INTO v_result
     FROM aws_lambda._invoke_http(p_function_name, p_payload, p_region, p_invocation_type,
                                  p_log_type, p_context, p_qualifier);
+    -- Two branches because RAISE refuses a NULL option (DETAIL = NULL is an error itself).
     IF v_result.error_sqlstate IS NOT NULL AND v_result.error_detail IS NULL THEN
         RAISE EXCEPTION USING
             ERRCODE = v_result.error_sqlstate,

@@ -19,6 +19,28 @@ BEGIN
 END
 $drop_functions$;
 
+-- Its result types and any views go too: s3vl 0.1.0 has neither in its schema.
+DO $drop_types_and_views$
+DECLARE
+    v_statement text;
+BEGIN
+    FOR v_statement IN
+        SELECT pg_catalog.format('DROP %s %s CASCADE',
+                   CASE c.relkind WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END, c.oid::regclass)
+        FROM pg_catalog.pg_class AS c
+        WHERE c.relnamespace = 's3vl'::regnamespace AND c.relkind IN ('v', 'm')
+        UNION ALL
+        SELECT pg_catalog.format('DROP TYPE %s CASCADE', t.oid::regtype)
+        FROM pg_catalog.pg_type AS t
+        LEFT JOIN pg_catalog.pg_class AS c ON c.oid = t.typrelid
+        WHERE t.typnamespace = 's3vl'::regnamespace
+          AND (t.typtype IN ('d', 'e', 'r') OR (t.typtype = 'c' AND c.relkind = 'c'))
+    LOOP
+        EXECUTE v_statement;
+    END LOOP;
+END
+$drop_types_and_views$;
+
 -- Moved aside with their sequences, indexes and constraints, whose names the new tables take.
 CREATE SCHEMA s3vl_aws_sample;
 ALTER TABLE s3vl.config SET SCHEMA s3vl_aws_sample;

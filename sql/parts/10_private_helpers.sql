@@ -269,14 +269,15 @@ COMMENT ON FUNCTION s3vl._raise_lambda_error(text, jsonb) IS
     'Private: raises the error of a failed bridge envelope with a SQLSTATE for its type, its field, DETAIL and HINT';
 
 -- s3vl._invoke: one synchronous invocation of the bridge; returns the envelope's result.
--- The configured timeout is applied to aws_lambda.request_timeout_ms for this call only.
+-- The configured timeout is applied to aws_lambda.request_timeout_ms for this call only: the
+-- SET clause makes PostgreSQL restore the caller's value (or none) when the function returns.
 CREATE OR REPLACE FUNCTION s3vl._invoke(fn text, request jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
+SET aws_lambda.request_timeout_ms = 3000
 AS $$
 DECLARE
     v_config s3vl.config := s3vl._configuration(fn);
-    v_previous_timeout text := pg_catalog.current_setting('aws_lambda.request_timeout_ms', true);
     v_envelope jsonb;
     v_state text;
     v_message text;
@@ -298,9 +299,6 @@ BEGIN
                       CASE WHEN coalesce(v_detail, '') = '' THEN '' ELSE ' ' || v_detail END),
                   HINT = 'Check the function with SELECT * FROM s3vl.validate_config(); raise the timeout with s3vl.configure(..., timeout_seconds => N) if it timed out.';
     END;
-    IF v_previous_timeout IS NOT NULL AND v_previous_timeout <> '' THEN
-        PERFORM pg_catalog.set_config('aws_lambda.request_timeout_ms', v_previous_timeout, true);
-    END IF;
 
     IF v_envelope IS NULL OR pg_catalog.jsonb_typeof(v_envelope) <> 'object'
        OR NOT v_envelope ? 'success' THEN

@@ -75,88 +75,81 @@ BEGIN
     FROM pg_catalog.jsonb_array_elements(items) AS e(item)
     WHERE pg_catalog.jsonb_typeof(e.item -> 'data') = 'array' LIMIT 1;
 
-    SELECT * INTO v_bad FROM (
-        SELECT e.n, problem.field, problem.message, problem.hint
+    -- Each item's facts are computed once (the data arrays are large), then turned into the
+    -- first problem found, in item order.
+    WITH item AS MATERIALIZED (
+        SELECT e.n, e.item -> 'key' AS k, e.item -> 'data' AS d, e.item -> 'metadata' AS m
         FROM pg_catalog.jsonb_array_elements(items) WITH ORDINALITY AS e(item, n)
-        CROSS JOIN LATERAL (
-            SELECT e.item -> 'key' AS k, e.item -> 'data' AS d, e.item -> 'metadata' AS m,
-                   v_first_dimension AS first_dimension
-        ) AS x
-        CROSS JOIN LATERAL (VALUES
-            (1, 'key', CASE WHEN pg_catalog.jsonb_typeof(x.k) IS DISTINCT FROM 'string'
-                            THEN 'is NULL or not a string' END,
-             'Every vector needs a key: a string of 1 to 1024 characters.'),
-            (2, 'key', CASE WHEN pg_catalog.jsonb_typeof(x.k) = 'string'
-                                 AND pg_catalog.length(x.k #>> '{}') NOT BETWEEN 1 AND 1024
-                            THEN pg_catalog.format('is %s characters long; keys are 1 to 1024 characters',
-                                                   pg_catalog.length(x.k #>> '{}')) END,
-             'Shorten the key, or hash long identifiers into a key.'),
-            (3, 'data', CASE WHEN pg_catalog.jsonb_typeof(x.d) IS DISTINCT FROM 'array'
-                                  OR pg_catalog.jsonb_array_length(x.d) = 0
-                             THEN 'is NULL or not an array of numbers' END,
-             'Pass the embedding as an array of numbers, one per dimension.'),
-            (4, 'data', CASE WHEN pg_catalog.jsonb_typeof(x.d) = 'array'
-                                  AND pg_catalog.jsonb_path_exists(x.d, '$[*] ? (@.type() != "number")')
-                             THEN 'contains NULL, NaN, infinite or non-numeric elements' END,
-             'Every element must be a finite number.'),
-            (5, 'data', CASE WHEN pg_catalog.jsonb_typeof(x.d) = 'array'
-                                  AND pg_catalog.jsonb_path_exists(x.d,
-                                      '$[*] ? (@.type() == "number" && (@ > 3.4028234663852886e38 || @ < -3.4028234663852886e38))')
-                             THEN 'holds a value outside the float32 range' END,
-             'S3 Vectors stores float32; scale the embedding into range.'),
-            (6, 'data', CASE WHEN pg_catalog.jsonb_typeof(x.d) = 'array'
-                                  AND pg_catalog.jsonb_array_length(x.d)
-                                      <> coalesce(_check_put_items.dimension, x.first_dimension)
-                             THEN CASE WHEN _check_put_items.dimension IS NULL
-                                       THEN pg_catalog.format('has %s elements but the first vector has %s',
-                                                pg_catalog.jsonb_array_length(x.d), x.first_dimension)
-                                       ELSE pg_catalog.format('has %s elements but index %s has dimension %s',
-                                                pg_catalog.jsonb_array_length(x.d), pg_catalog.quote_ident(label),
-                                                _check_put_items.dimension) END END,
-             pg_catalog.format('Pass embeddings of %s elements, made by the index''s model.',
-                               coalesce(_check_put_items.dimension, x.first_dimension))),
-            (7, 'data', CASE WHEN pg_catalog.jsonb_typeof(x.d) = 'array'
-                                  AND pg_catalog.jsonb_array_length(x.d) > 4096
-                             THEN pg_catalog.format('has %s elements; S3 Vectors allows at most 4096',
-                                                    pg_catalog.jsonb_array_length(x.d)) END,
-             'Pass an embedding of the index''s dimension.'),
-            (8, 'data', CASE WHEN _check_put_items.distance_metric = 'cosine'
-                                  AND pg_catalog.jsonb_typeof(x.d) = 'array'
-                                  AND NOT pg_catalog.jsonb_path_exists(x.d, '$[*] ? (@ != 0)')
-                             THEN 'is all zeros, which has no direction for a cosine index' END,
-             'Leave the row out, or give it a real embedding.'),
-            (9, 'metadata', CASE WHEN x.m IS NOT NULL AND pg_catalog.jsonb_typeof(x.m) NOT IN ('object', 'null')
-                                 THEN pg_catalog.format('must be a JSON object, got a JSON %s', pg_catalog.jsonb_typeof(x.m)) END,
-             'Pass metadata as an object, e.g. ''{"category": "demo"}''::jsonb, or NULL.'),
-            (10, 'metadata', CASE WHEN pg_catalog.jsonb_typeof(x.m) = 'object'
-                                   AND pg_catalog.jsonb_path_exists(x.m,
-                                       'lax $.* ? (@.type() == "object" || @.type() == "array" || @.type() == "null")')
-                              THEN 'has a value that is NULL, an object or a nested list' END,
-             'Metadata values are strings, numbers, booleans or lists of those; leave NULL values out.'),
-            (11, 'metadata', CASE WHEN pg_catalog.jsonb_typeof(x.m) = 'object'
-                                   AND (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(x.m)) > 50
-                              THEN pg_catalog.format('has %s keys; S3 Vectors allows 50',
-                                       (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(x.m))) END,
-             'Keep at most 50 metadata keys per vector.'),
-            (12, 'metadata', CASE WHEN pg_catalog.jsonb_typeof(x.m) = 'object'
-                                   AND s3vl._metadata_bytes(x.m) > 40960
-                              THEN pg_catalog.format('is %s bytes; S3 Vectors allows 40960 per vector',
-                                                     s3vl._metadata_bytes(x.m)) END,
-             'Keep large text out of metadata: store it in a table and keep its id in metadata.')
-        ) AS problem(priority, field, message, hint)
-        WHERE problem.message IS NOT NULL
-        UNION ALL
-        SELECT d.n, 'key',
-               pg_catalog.format('repeats key %L, first given at %s', d.key,
-                                 s3vl._item_argument(form, 'key', d.first_n)),
-               'Send each key once: the later one would overwrite the earlier.'
-        FROM (SELECT e.n, e.item ->> 'key' AS key,
-                     pg_catalog.min(e.n) OVER (PARTITION BY e.item ->> 'key') AS first_n
-              FROM pg_catalog.jsonb_array_elements(items) WITH ORDINALITY AS e(item, n)
-              WHERE e.item ->> 'key' IS NOT NULL) AS d
-        WHERE d.n > d.first_n
-    ) AS bad
-    ORDER BY bad.n
+    ), fact AS MATERIALIZED (
+        SELECT i.n, pg_catalog.jsonb_typeof(i.k) AS key_type,
+               pg_catalog.length(i.k #>> '{}') AS key_length,
+               pg_catalog.jsonb_typeof(i.d) AS data_type,
+               CASE WHEN pg_catalog.jsonb_typeof(i.d) = 'array' THEN pg_catalog.jsonb_array_length(i.d) END AS data_length,
+               pg_catalog.jsonb_typeof(i.d) = 'array'
+                   AND pg_catalog.jsonb_path_exists(i.d, '$[*] ? (@.type() != "number")') AS non_numeric,
+               -- real[] input is float32 already; JSON input may hold any number.
+               form = 'jsonb' AND pg_catalog.jsonb_typeof(i.d) = 'array'
+                   AND pg_catalog.jsonb_path_exists(i.d,
+                       '$[*] ? (@.type() == "number" && (@ > 3.4028234663852886e38 || @ < -3.4028234663852886e38))') AS out_of_range,
+               _check_put_items.distance_metric = 'cosine' AND pg_catalog.jsonb_typeof(i.d) = 'array'
+                   AND NOT pg_catalog.jsonb_path_exists(i.d, '$[*] ? (@ != 0)') AS all_zero,
+               pg_catalog.jsonb_typeof(i.m) AS metadata_type,
+               pg_catalog.jsonb_typeof(i.m) = 'object'
+                   AND pg_catalog.jsonb_path_exists(i.m,
+                       'lax $.* ? (@.type() == "object" || @.type() == "array" || @.type() == "null")') AS metadata_nested,
+               CASE WHEN pg_catalog.jsonb_typeof(i.m) = 'object'
+                    THEN (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(i.m)) END AS metadata_keys,
+               CASE WHEN pg_catalog.jsonb_typeof(i.m) = 'object' THEN s3vl._metadata_bytes(i.m) END AS metadata_bytes,
+               i.k #>> '{}' AS key,
+               pg_catalog.min(i.n) OVER (PARTITION BY i.k #>> '{}') AS first_n
+        FROM item AS i
+    )
+    SELECT f.n, problem.field, problem.message, problem.hint INTO v_bad
+    FROM fact AS f
+    CROSS JOIN LATERAL (VALUES
+        (1, 'key', CASE WHEN f.key_type IS DISTINCT FROM 'string' THEN 'is NULL or not a string' END,
+         'Every vector needs a key: a string of 1 to 1024 characters.'),
+        (2, 'key', CASE WHEN f.key_type = 'string' AND f.key_length NOT BETWEEN 1 AND 1024
+                        THEN pg_catalog.format('is %s characters long; keys are 1 to 1024 characters', f.key_length) END,
+         'Shorten the key, or hash long identifiers into a key.'),
+        (3, 'key', CASE WHEN f.key_type = 'string' AND f.n > f.first_n
+                        THEN pg_catalog.format('repeats key %L, first given at %s', f.key,
+                                               s3vl._item_argument(form, 'key', f.first_n)) END,
+         'Send each key once: the later one would overwrite the earlier.'),
+        (4, 'data', CASE WHEN f.data_type IS DISTINCT FROM 'array' OR f.data_length = 0
+                         THEN 'is NULL or not an array of numbers' END,
+         'Pass the embedding as an array of numbers, one per dimension.'),
+        (5, 'data', CASE WHEN f.non_numeric THEN 'contains NULL, NaN, infinite or non-numeric elements' END,
+         'Every element must be a finite number.'),
+        (6, 'data', CASE WHEN f.out_of_range THEN 'holds a value outside the float32 range' END,
+         'S3 Vectors stores float32; scale the embedding into range.'),
+        (7, 'data', CASE WHEN f.data_length > 4096
+                         THEN pg_catalog.format('has %s elements; S3 Vectors allows at most 4096', f.data_length) END,
+         'Pass an embedding of the index''s dimension.'),
+        (8, 'data', CASE WHEN f.data_length <> coalesce(_check_put_items.dimension, v_first_dimension)
+                         THEN CASE WHEN _check_put_items.dimension IS NULL
+                                   THEN pg_catalog.format('has %s elements but the first vector has %s',
+                                            f.data_length, v_first_dimension)
+                                   ELSE pg_catalog.format('has %s elements but index %s has dimension %s',
+                                            f.data_length, pg_catalog.quote_ident(label), _check_put_items.dimension) END END,
+         pg_catalog.format('Pass embeddings of %s elements, made by the index''s model.',
+                           coalesce(_check_put_items.dimension, v_first_dimension))),
+        (9, 'data', CASE WHEN f.all_zero THEN 'is all zeros, which has no direction for a cosine index' END,
+         'Leave the row out, or give it a real embedding.'),
+        (10, 'metadata', CASE WHEN f.metadata_type NOT IN ('object', 'null')
+                              THEN pg_catalog.format('must be a JSON object, got a JSON %s', f.metadata_type) END,
+         'Pass metadata as an object, e.g. ''{"category": "demo"}''::jsonb, or NULL.'),
+        (11, 'metadata', CASE WHEN f.metadata_nested THEN 'has a value that is NULL, an object or a nested list' END,
+         'Metadata values are strings, numbers, booleans or lists of those; leave NULL values out.'),
+        (12, 'metadata', CASE WHEN f.metadata_keys > 50
+                              THEN pg_catalog.format('has %s keys; S3 Vectors allows 50', f.metadata_keys) END,
+         'Keep at most 50 metadata keys per vector.'),
+        (13, 'metadata', CASE WHEN f.metadata_bytes > 40960
+                              THEN pg_catalog.format('is %s bytes; S3 Vectors allows 40960 per vector', f.metadata_bytes) END,
+         'Keep large text out of metadata: store it in a table and keep its id in metadata.')
+    ) AS problem(priority, field, message, hint)
+    WHERE problem.message IS NOT NULL
+    ORDER BY f.n, problem.priority
     LIMIT 1;
 
     IF FOUND THEN
@@ -165,18 +158,19 @@ BEGIN
 
     -- Only metadata over 2 KB can break the filterable limit: then ask the index which keys are
     -- non-filterable (one describe_index), and check the rest.
-    IF EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(items) AS e(item)
+    -- Without an ARN (a sync trigger, which must not invoke) the check waits for the bridge.
+    IF arn IS NOT NULL AND EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(items) AS e(item)
                WHERE pg_catalog.jsonb_typeof(e.item -> 'metadata') = 'object'
                  AND s3vl._metadata_bytes(e.item -> 'metadata') > 2048) THEN
         v_hidden := coalesce(s3vl._invoke(fn, pg_catalog.jsonb_build_object(
                         'operation', 'describe_index', 'index_arn', arn)) -> 'non_filterable_metadata_keys',
                         '[]'::jsonb);
-        SELECT e.n, s3vl._metadata_bytes(e.item -> 'metadata' - ARRAY(
+        SELECT e.n, s3vl._metadata_bytes((e.item -> 'metadata') - ARRAY(
                    SELECT pg_catalog.jsonb_array_elements_text(v_hidden))) AS bytes
         INTO v_bad
         FROM pg_catalog.jsonb_array_elements(items) WITH ORDINALITY AS e(item, n)
         WHERE pg_catalog.jsonb_typeof(e.item -> 'metadata') = 'object'
-          AND s3vl._metadata_bytes(e.item -> 'metadata' - ARRAY(
+          AND s3vl._metadata_bytes((e.item -> 'metadata') - ARRAY(
                   SELECT pg_catalog.jsonb_array_elements_text(v_hidden))) > 2048
         ORDER BY e.n LIMIT 1;
         IF FOUND THEN
@@ -190,35 +184,46 @@ $$;
 COMMENT ON FUNCTION s3vl._check_put_items(text, text, jsonb, text, integer, text, text) IS
     'Private: raises SQLSTATE 22023 naming the first item S3 Vectors would refuse, before anything is written';
 
--- s3vl._put_batches: items cut into invocations of at most 500 vectors and under Lambda's
--- 6 MB request payload. A batch starts a new byte slot of (budget - largest item) bytes, so no
--- batch passes the budget; the payload is sent as jsonb text (", " between items).
+-- s3vl._put_batches: items cut, in order, into invocations of at most 500 vectors and under
+-- Lambda's 6 MB request payload (6,291,456 bytes less 16 KiB for the operation, the ARN and the
+-- envelope). The payload goes out as jsonb text, with ", " between items. Greedy: a batch
+-- closes when the next item would not fit.
 CREATE OR REPLACE FUNCTION s3vl._put_batches(items jsonb)
-RETURNS TABLE (batch bigint, vectors jsonb, keys text[])
-LANGUAGE sql IMMUTABLE
+RETURNS TABLE (batch integer, vectors jsonb, keys text[])
+LANGUAGE plpgsql IMMUTABLE
 AS $$
-    WITH sized AS (
-        SELECT e.n, e.item, pg_catalog.octet_length(e.item::text) + 2 AS bytes
-        FROM pg_catalog.jsonb_array_elements(items) WITH ORDINALITY AS e(item, n)
-    ), placed AS (
-        -- 6,291,456 bytes (6 MiB) minus 16 KiB for the operation, the ARN and the envelope.
-        SELECT s.n, s.item,
-               (s.n - 1) / 500 AS count_slot,
-               (pg_catalog.sum(s.bytes) OVER (ORDER BY s.n) - s.bytes)
-                   / (6275072 - pg_catalog.max(s.bytes) OVER ()) AS byte_slot
-        FROM sized AS s
-    ), numbered AS (
-        SELECT p.n, p.item, pg_catalog.dense_rank() OVER (ORDER BY p.count_slot, p.byte_slot) AS batch
-        FROM placed AS p
-    )
-    SELECT b.batch, pg_catalog.jsonb_agg(b.item ORDER BY b.n),
-           pg_catalog.array_agg(b.item ->> 'key' ORDER BY b.n)
-    FROM numbered AS b
-    GROUP BY b.batch
-    ORDER BY b.batch
+DECLARE
+    v_budget constant integer := 6291456 - 16384;
+    v_sizes integer[];
+    v_batch_of integer[] := '{}';
+    v_batch integer := 1;
+    v_count integer := 0;
+    v_bytes bigint := 0;
+    v_size integer;
+BEGIN
+    v_sizes := ARRAY(SELECT pg_catalog.octet_length(e.item::text) + 2
+                     FROM pg_catalog.jsonb_array_elements(items) WITH ORDINALITY AS e(item, n)
+                     ORDER BY e.n);
+    FOREACH v_size IN ARRAY v_sizes LOOP
+        IF v_count = 500 OR (v_count > 0 AND v_bytes + v_size > v_budget) THEN
+            v_batch := v_batch + 1;
+            v_count := 0;
+            v_bytes := 0;
+        END IF;
+        v_count := v_count + 1;
+        v_bytes := v_bytes + v_size;
+        v_batch_of := pg_catalog.array_append(v_batch_of, v_batch);
+    END LOOP;
+    RETURN QUERY
+    SELECT v_batch_of[e.n], pg_catalog.jsonb_agg(e.item ORDER BY e.n),
+           pg_catalog.array_agg(e.item ->> 'key' ORDER BY e.n)
+    FROM pg_catalog.jsonb_array_elements(items) WITH ORDINALITY AS e(item, n)
+    GROUP BY v_batch_of[e.n]
+    ORDER BY 1;
+END
 $$;
 COMMENT ON FUNCTION s3vl._put_batches(jsonb) IS
-    'Private: cuts put items into invocations of at most 500 vectors and under 6 MB of payload';
+    'Private: cuts put items, in order, into invocations of at most 500 vectors and under 6 MB of payload';
 
 -- s3vl._send_put: one put_vectors invocation; returns how many vectors S3 Vectors accepted.
 CREATE OR REPLACE FUNCTION s3vl._send_put(fn text, arn text, vectors jsonb)
@@ -270,7 +275,6 @@ AS $$
 DECLARE
     v_index record;
     v_batch record;
-    v_count bigint;
     v_done integer := 0;
     v_state text;
     v_message text;
@@ -280,15 +284,15 @@ BEGIN
     SELECT * INTO v_index FROM s3vl._write_target(fn, index_name);
     PERFORM s3vl._check_put_items(fn, form, items, v_index.arn, v_index.dimension,
                                   v_index.distance_metric, v_index.label);
-    SELECT pg_catalog.count(*) INTO v_count FROM s3vl._put_batches(items);
-    FOR v_batch IN SELECT * FROM s3vl._put_batches(items) LOOP
+    FOR v_batch IN SELECT b.*, pg_catalog.count(*) OVER () AS batch_count
+                   FROM s3vl._put_batches(items) AS b LOOP
         BEGIN
             v_done := v_done + s3vl._send_put(fn, v_index.arn, v_batch.vectors);
         EXCEPTION WHEN OTHERS THEN
             GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
                                     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
             PERFORM s3vl._raise_partial(fn, 'written', v_state, v_message, v_detail, v_hint,
-                                        v_batch.batch, v_count, v_done, v_batch.keys[1]);
+                                        v_batch.batch, v_batch.batch_count, v_done, v_batch.keys[1]);
         END;
     END LOOP;
     RETURN v_done;

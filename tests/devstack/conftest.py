@@ -9,23 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from devstack.lambda_invoke.server import LocalLambda
-from devstack.postgres import PostgresUnavailableError, TemporaryCluster
-
-# The scaffolding handler module (lambda_test_handlers) lives beside the compat tests.
+# The scaffolding handler (lambda_test_handlers) and its helpers live beside the compat tests.
 COMPAT_TESTS = str(Path(__file__).resolve().parent.parent / "compat")
 if COMPAT_TESTS not in sys.path:
     sys.path.insert(0, COMPAT_TESTS)
 
-TEST_HANDLER = "lambda_test_handlers.handle"
+from compat_support import TEST_HANDLER, start_cluster  # noqa: E402 (needs the path above)
+
+from devstack.lambda_invoke.server import LocalLambda  # noqa: E402
+from devstack.postgres import TemporaryCluster  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[TemporaryCluster]:
-    try:
-        pg = TemporaryCluster().start()
-    except PostgresUnavailableError as exc:
-        pytest.fail(f"PostgreSQL is required for these tests: {exc}")
+    pg = start_cluster()
     try:
         yield pg
     finally:

@@ -19,6 +19,8 @@ from urllib.parse import quote
 import boto3
 import botocore.exceptions
 import pytest
+from compat_support import HERE as COMPAT_TESTS  # tests/compat, on sys.path (conftest.py)
+from compat_support import TEST_HANDLER
 
 from devstack.lambda_invoke.function import HandlerImportError
 from devstack.lambda_invoke.server import LocalLambda
@@ -26,8 +28,6 @@ from devstack.lambda_invoke.server import LocalLambda
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-COMPAT_TESTS = str(ROOT / "tests" / "compat")  # holds lambda_test_handlers (see conftest.py)
-TEST_HANDLER = "lambda_test_handlers.handle"
 
 
 def lambda_client(function: LocalLambda) -> Any:
@@ -274,7 +274,7 @@ def test_a_handler_that_cannot_be_imported_fails_at_start(handler: str, message:
 
 
 def run_cli(*args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), COMPAT_TESTS])}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(COMPAT_TESTS)])}
     return subprocess.Popen(
         [sys.executable, "-m", "devstack", "lambda", *args],
         cwd=ROOT,

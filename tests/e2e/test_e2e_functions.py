@@ -155,3 +155,42 @@ def test_a_filter_carrying_sql_is_only_data(db: psycopg.Connection) -> None:
     ).fetchall()
     assert rows == []
     assert db.execute("SELECT count(*) FROM public.products").fetchone() == (50,)
+
+
+REFERENCE_CALLS = [
+    # The aws-samples integration's README, verbatim but for the index name.
+    """SELECT vector_id, similarity_score, distance, metadata
+       FROM s3vl.query_vectors(
+           query_vector => ARRAY[0.1, 0.2, 0.3, 0.4, 0.5],
+           index_name => 'demo-index',
+           top_k => 10,
+           return_metadata => TRUE)""",
+    """SELECT vector_id, similarity_score, metadata
+       FROM s3vl.query_vectors(
+           query_vector => ARRAY[0.1, 0.2, 0.3, 0.4, 0.5],
+           index_name => 'demo-index',
+           top_k => 5,
+           return_metadata => TRUE,
+           metadata_filter => '{"category": "test"}'::jsonb)""",
+    """SELECT vector_id, embedding, metadata, found
+       FROM s3vl.get_vectors(
+           vector_ids => ARRAY['vec_001', 'vec_002', 'vec_003'],
+           index_name => 'demo-index',
+           include_vector_data => TRUE,
+           include_metadata => TRUE)""",
+    """SELECT vector_id, metadata, response_next_token, total_count
+       FROM s3vl.list_vectors(
+           index_name => 'demo-index',
+           max_results => 20,
+           return_metadata => TRUE)""",
+    "SELECT * FROM s3vl.get_config()",
+    "SELECT * FROM s3vl.list_indexes()",
+    "SELECT * FROM s3vl.get_index_info('demo-index')",
+]
+
+
+@pytest.mark.parametrize("call", REFERENCE_CALLS)
+def test_the_reference_integrations_documented_calls_work_verbatim(
+    db: psycopg.Connection, call: str
+) -> None:
+    assert db.execute(call).fetchall()

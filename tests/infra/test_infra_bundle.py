@@ -2,22 +2,20 @@
 
 The bundle is built for this machine's architecture (so it can run here) by the same code
 the CDK asset uses, then the handler is imported by a Python 3.13 interpreter that sees
-only the bundle and the standard library, and answers a ping.
+only the bundle and the standard library, and answers a ping. The bundle carries Python
+3.13 byte code (Lambda cannot write __pycache__), which that run uses as it is.
 """
 
 from __future__ import annotations
 
-import glob
 import json
-import os
 import platform
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from infra.bundling import build_bundle
+from infra.bundling import PACKAGE, build_bundle, runtime_python
 
 ROOT = Path(__file__).resolve().parents[2]
 LAMBDA_SOURCE = ROOT / "lambda_src"
@@ -53,27 +51,20 @@ print(json.dumps({"response": response, "files": third_party, "version": sys.ver
 """
 
 
-def _python_313() -> str | None:
-    """The real 3.13 interpreter: pyenv's install first (its shim may point elsewhere)."""
-    pyenv_root = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
-    for candidate in sorted(glob.glob(f"{pyenv_root}/versions/{RUNTIME_VERSION}*/bin/python3.13")):
-        return candidate
-    return shutil.which(f"python{RUNTIME_VERSION}")
-
-
 @pytest.fixture(scope="module")
 def python_313() -> str:
-    found = _python_313()
+    found = runtime_python(RUNTIME_VERSION)
     if found is None:
-        reason = f"Python {RUNTIME_VERSION} (the Lambda runtime's version) is not installed"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}; CI must provide it")
-        pytest.skip(f"{reason}; install it (e.g. pyenv install {RUNTIME_VERSION}) to run")
+        pytest.fail(
+            f"Python {RUNTIME_VERSION} (the Lambda runtime's version) is not installed; "
+            f"install it (e.g. pyenv install {RUNTIME_VERSION}): the bundle is compiled "
+            "and tried with it"
+        )
     return found
 
 
 @pytest.fixture(scope="module")
-def host_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def host_bundle(tmp_path_factory: pytest.TempPathFactory, python_313: str) -> Path:
     if not (LAMBDA_SOURCE / "s3vl_bridge" / "handler.py").exists():
         pytest.fail("lambda_src/s3vl_bridge/handler.py is missing: nothing to bundle")
     architecture = HOST_ARCHITECTURE[platform.machine().lower()]
@@ -88,6 +79,28 @@ def test_the_bundle_holds_the_package_and_wheels_for_python_3_13(host_bundle):
     assert not list(host_bundle.rglob("__pycache__/*.cpython-311.pyc"))
 
 
+def _byte_code(package: Path) -> dict[Path, tuple[int, bytes]]:
+    """Every .pyc of a package: its mtime and header (magic number and flags)."""
+    return {
+        pyc: (pyc.stat().st_mtime_ns, pyc.read_bytes()[:8])
+        for pyc in package.rglob("__pycache__/*.pyc")
+    }
+
+
+def test_the_bundle_holds_python_3_13_byte_code_for_every_module_of_the_bridge(host_bundle):
+    package = host_bundle / PACKAGE
+    modules = sorted(package.rglob("*.py"))
+    assert len(modules) > 20
+    for module in modules:
+        pyc = module.parent / "__pycache__" / f"{module.stem}.cpython-313.pyc"
+        assert pyc.exists(), f"no Python 3.13 byte code for {module.relative_to(host_bundle)}"
+        # Hash-based and never checked against the source (flags 0b01): the zip and the
+        # asset copy do not keep the mtimes a timestamp-based .pyc is validated against.
+        assert int.from_bytes(pyc.read_bytes()[4:8], "little") == 0b01, pyc
+    assert (host_bundle / "pydantic" / "__pycache__" / "main.cpython-313.pyc").exists()
+    assert (host_bundle / "botocore" / "__pycache__" / "client.cpython-313.pyc").exists()
+
+
 def test_the_bundled_handler_answers_a_ping_under_the_runtime_python(host_bundle, python_313):
     environment = {
         "PATH": "/usr/bin:/bin",
@@ -99,6 +112,8 @@ def test_the_bundled_handler_answers_a_ping_under_the_runtime_python(host_bundle
         "POWERTOOLS_TRACE_DISABLED": "true",
         "LOG_LEVEL": "WARNING",
     }
+    byte_code = _byte_code(host_bundle / PACKAGE)
+    # -I ignores PYTHONDONTWRITEBYTECODE: a .pyc the runtime could not use would be rewritten.
     result = subprocess.run(
         [python_313, "-I", "-S", "-c", PING, str(host_bundle)],
         capture_output=True,
@@ -121,3 +136,4 @@ def test_the_bundled_handler_answers_a_ping_under_the_runtime_python(host_bundle
     }
     assert outside == {}, "imported from outside the bundle"
     assert "pydantic_core._pydantic_core" in outcome["files"]
+    assert _byte_code(host_bundle / PACKAGE) == byte_code, "the shipped byte code was not used"

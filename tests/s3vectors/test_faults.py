@@ -83,16 +83,17 @@ def test_boto3_retries_a_throttled_call_transparently(client, index):
 
 
 @pytest.mark.parametrize(
-    "arguments",
+    ("arguments", "named"),
     [
-        {"operation": "Query Vectors"},
-        {"operation": "QueryVectors", "times": 0},
-        {"operation": "QueryVectors", "skip": -1},
-        {"operation": "QueryVectors", "status": 200},
+        ({"operation": "Query Vectors"}, "operation"),
+        ({"operation": "QueryVectors", "times": 0}, "times"),
+        ({"operation": "QueryVectors", "skip": -1}, "skip"),
+        ({"operation": "QueryVectors", "status": 200}, "status"),
     ],
     ids=str,
 )
-def test_a_bad_injection_is_refused_with_the_reason(arguments):
+def test_a_bad_injection_is_refused_with_the_reason(arguments, named):
     operation = arguments.pop("operation")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=rf"^{named} must be"):
         faults.inject(operation, **arguments)
+    assert faults.pending() == []

@@ -100,6 +100,40 @@ def test_each_filter_matches_exactly_the_documented_vectors(
     assert matching(client, labelled, filter_document) == expected
 
 
+MIXED_LIST = {"v": ["x", 7, True]}
+
+
+@pytest.mark.parametrize(
+    ("filter_document", "matches"),
+    [
+        ({"v": "x"}, True),
+        ({"v": 7}, True),
+        ({"v": True}, True),
+        ({"v": {"$gt": 6}}, True),
+        ({"v": {"$in": ["nope", True]}}, True),
+        ({"v": {"$startsWith": "x"}}, True),
+        ({"v": "7"}, False),
+        ({"v": 1}, False),
+        ({"v": {"$lt": 1}}, False),
+        ({"v": {"$ne": 7}}, False),
+        ({"v": {"$nin": ["y", 8]}}, True),
+    ],
+    ids=str,
+)
+def test_each_element_of_a_mixed_list_keeps_its_own_type(
+    client, make_index, filter_document, matches
+):
+    selector = make_index(dimension=2, metric="euclidean")
+    client.put_vectors(
+        **selector,
+        vectors=[
+            {"key": "mixed", "data": {"float32": [1.0, 0.0]}, "metadata": MIXED_LIST},
+            {"key": "plain", "data": {"float32": [2.0, 0.0]}, "metadata": {"v": "other"}},
+        ],
+    )
+    assert ("mixed" in matching(client, selector, filter_document)) is matches
+
+
 INVALID = [
     ({"v": {"$regex": "r.*"}}, "filter.v.$regex"),
     ({"$not": {"v": 1}}, "filter.$not"),

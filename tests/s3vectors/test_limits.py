@@ -63,6 +63,7 @@ BAD_PUTS = [
         [vec("bad", [1, 1, 1], {f"m{i}": i for i in range(51)})],
         "vectors[0].metadata",
     ),
+    ("a key that is not a string", [vec("good", [1, 1, 1]), vec(7, [1, 1, 1])], "vectors[1].key"),
     ("a nested metadata object", [vec("bad", [1, 1, 1], {"m": {"a": 1}})], "vectors[0].metadata.m"),
     ("a list of lists", [vec("bad", [1, 1, 1], {"m": [[1]]})], "vectors[0].metadata.m[0]"),
 ]
@@ -108,6 +109,13 @@ def test_more_than_500_keys_in_a_delete_is_refused_and_deletes_nothing(client, r
         lambda: raw_client.delete_vectors(**index, keys=["existing", "k" * 1025]), "keys[1]"
     )
     assert_unchanged(client, index)
+
+
+def test_the_largest_allowed_get_and_delete_are_accepted(client, index):
+    keys = ["existing"] + [f"absent-{i}" for i in range(499)]
+    assert client.get_vectors(**index, keys=keys[:100])["vectors"] == [{"key": "existing"}]
+    client.delete_vectors(**index, keys=keys)
+    assert all_keys(client, index) == []
 
 
 @pytest.mark.parametrize("top_k", [0, -1, 10_001])
@@ -157,6 +165,19 @@ def test_index_arn_together_with_bucket_and_name_is_refused(client, raw_client, 
 
 
 @pytest.mark.parametrize(
+    ("selector", "field"),
+    [({}, "vectorBucketName"), ({"vectorBucketName": "test-bucket"}, "indexName")],
+    ids=["nothing", "bucket without index name"],
+)
+def test_an_index_not_fully_named_is_refused(raw_client, index, selector, field):
+    error = expect_validation(
+        lambda: raw_client.query_vectors(**selector, topK=1, queryVector={"float32": [1, 1, 1]}),
+        field,
+    )
+    assert "indexArn" in error.response["Error"]["Message"]
+
+
+@pytest.mark.parametrize(
     ("request_extra", "field"),
     [
         ({"maxResults": 1001}, "maxResults"),
@@ -171,19 +192,25 @@ def test_list_limits_are_refused(raw_client, index, request_extra, field):
     expect_validation(lambda: raw_client.list_vectors(**index, **request_extra), field)
 
 
+def create_index(client, **changes):
+    """CreateIndex of index "bad" in the fixtures' bucket, with `changes` to a valid request."""
+    request = {
+        "vectorBucketName": "test-bucket",
+        "indexName": "bad",
+        "dataType": "float32",
+        "dimension": 3,
+        "distanceMetric": "cosine",
+    }
+    return client.create_index(**{**request, **changes})
+
+
 @pytest.mark.parametrize("dimension", [0, 4097])
 def test_a_dimension_outside_1_to_4096_is_refused_and_creates_nothing(
     client, raw_client, make_index, dimension
 ):
     make_index("first", dimension=3)
     expect_validation(
-        lambda: raw_client.create_index(
-            vectorBucketName="test-bucket",
-            indexName="bad",
-            dataType="float32",
-            dimension=dimension,
-            distanceMetric="cosine",
-        ),
+        lambda: create_index(raw_client, dimension=dimension),
         "dimension",
     )
     names = [i["indexName"] for i in client.list_indexes(vectorBucketName="test-bucket")["indexes"]]
@@ -195,12 +222,8 @@ def test_more_than_10_non_filterable_keys_is_refused_and_creates_nothing(
 ):
     make_index("first", dimension=3)
     expect_validation(
-        lambda: raw_client.create_index(
-            vectorBucketName="test-bucket",
-            indexName="bad",
-            dataType="float32",
-            dimension=3,
-            distanceMetric="cosine",
+        lambda: create_index(
+            raw_client,
             metadataConfiguration={"nonFilterableMetadataKeys": [f"k{i}" for i in range(11)]},
         ),
         "metadataConfiguration.nonFilterableMetadataKeys",
@@ -213,13 +236,7 @@ def test_more_than_10_non_filterable_keys_is_refused_and_creates_nothing(
 def test_an_index_name_that_aws_refuses_is_refused(raw_client, make_index):
     make_index("first", dimension=3)
     expect_validation(
-        lambda: raw_client.create_index(
-            vectorBucketName="test-bucket",
-            indexName="Bad_Name",
-            dataType="float32",
-            dimension=3,
-            distanceMetric="cosine",
-        ),
+        lambda: create_index(raw_client, indexName="Bad_Name"),
         "indexName",
     )
 

@@ -98,6 +98,24 @@ def test_list_pages_return_every_key_exactly_once(client, many, page_size):
     assert pages == -(-len(keys) // page_size)
 
 
+def test_list_pages_continue_after_the_longest_non_ascii_key(client, make_index):
+    # 1,024 three-byte characters: a token that simply carried this key would exceed the
+    # model's 4,096-character nextToken, and boto3 would refuse to send it back.
+    selector = make_index(dimension=2)
+    keys = ["\u20ac" * 1024, "\u20ac" * 1023 + "z", "plain"]
+    client.put_vectors(**selector, vectors=[{"key": k, "data": {"float32": [1, 0]}} for k in keys])
+    seen, token = [], None
+    while True:
+        extra = {"nextToken": token} if token else {}
+        page = client.list_vectors(**selector, maxResults=1, **extra)
+        seen += [v["key"] for v in page["vectors"]]
+        token = page.get("nextToken")
+        if not token:
+            break
+        assert len(token) <= 4096
+    assert seen == sorted(keys)
+
+
 def test_list_defaults_to_pages_of_500(client, many):
     selector, _ = many
     assert len(client.list_vectors(**selector)["vectors"]) == 500

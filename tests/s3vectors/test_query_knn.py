@@ -16,9 +16,11 @@ def reference(data, keys, query, metric, top_k, allowed=None):
         distances = 1 - rows @ q / (np.linalg.norm(rows, axis=1) * np.linalg.norm(q))
     else:
         distances = np.linalg.norm(rows - q, axis=1)
-    pairs = [(float(d), k) for i, (d, k) in enumerate(zip(distances, keys, strict=True))]
-    if allowed is not None:
-        pairs = [p for i, p in enumerate(pairs) if allowed[i]]
+    pairs = [
+        (float(d), k)
+        for i, (d, k) in enumerate(zip(distances, keys, strict=True))
+        if allowed is None or allowed[i]
+    ]
     return [(k, d) for d, k in sorted(pairs)[:top_k]]
 
 
@@ -34,7 +36,7 @@ def load(client, make_index, *, count, dimension, metric, rng, integers=False):
         client,
         selector,
         [
-            {"key": k, "data": {"float32": row.tolist()}, "metadata": {"group": i % 3}}
+            {"key": k, "data": {"float32": row.tolist()}, "metadata": {"group": i % 5}}
             for i, (k, row) in enumerate(zip(keys, data, strict=True))
         ],
     )
@@ -71,23 +73,32 @@ def test_results_equal_a_brute_force_reference(client, make_index, metric, dimen
     assert_same_ranking(results, reference(data, keys, query, metric, top_k))
 
 
+FILTERS = [
+    # (filter, which loaded rows it keeps, topK); rows carry {"group": row % 5}
+    ({"group": {"$in": [0, 2, 4]}}, lambda row: row % 5 in (0, 2, 4), 130),  # a full scan
+    ({"group": 3}, lambda row: row % 5 == 3, 20),  # a fifth: only the matching rows are read
+]
+
+
 @pytest.mark.parametrize("metric", ["cosine", "euclidean"])
 @pytest.mark.parametrize("dimension", [1, 5, 768, 4096])
-def test_filtered_results_equal_a_brute_force_reference(client, make_index, metric, dimension):
+@pytest.mark.parametrize(("filter_document", "keeps", "top_k"), FILTERS, ids=["broad", "selective"])
+def test_filtered_results_equal_a_brute_force_reference(
+    client, make_index, metric, dimension, filter_document, keeps, top_k
+):
     rng = np.random.default_rng(dimension + 99)
     count = 150 if dimension == 4096 else 400
     selector, data, keys = load(
         client, make_index, count=count, dimension=dimension, metric=metric, rng=rng
     )
-    allowed = [i % 3 != 1 for i in range(count)]
+    allowed = [keeps(i) for i in range(count)]
     query = rng.standard_normal(dimension).astype(np.float32)
-    top_k = 130
     results = query_all(
         client,
         selector,
         topK=top_k,
         queryVector={"float32": query.tolist()},
-        filter={"group": {"$in": [0, 2]}},
+        filter=filter_document,
         returnDistance=True,
     )
     assert_same_ranking(results, reference(data, keys, query, metric, top_k, allowed))
@@ -119,7 +130,7 @@ def test_a_filter_matching_fewer_than_topk_returns_only_the_matches(client, make
     results = query_all(
         client, selector, topK=50, queryVector={"float32": [1, 2, 3, 4]}, filter={"group": 1}
     )
-    assert sorted(r["key"] for r in results) == sorted(keys[i] for i in range(30) if i % 3 == 1)
+    assert sorted(r["key"] for r in results) == sorted(keys[i] for i in range(30) if i % 5 == 1)
 
 
 def test_cosine_distance_is_one_minus_cosine_and_euclidean_is_l2(client, make_index):

@@ -95,7 +95,7 @@ def test_boto3_queries_over_http_with_pages(url):
     assert [v["key"] for v in results] == [k for _, k in expected]
 
 
-def test_concurrent_queries_are_served_in_parallel_threads(url):
+def test_concurrent_queries_each_get_their_own_answer(url):
     client = make_client(url)
     selector = make_index(client)
     client.put_vectors(

@@ -25,6 +25,7 @@ IDENTICAL = ["vec_048", "vec_049", "vec_050"]
 def vectors() -> list[dict[str, Any]]:
     document = json.loads((SAMPLE_DATA / "sample-vectors.json").read_text())
     assert list(document) == ["vectors"]
+    assert len(document["vectors"]) == 50  # so the loops below never run over nothing
     return list(document["vectors"])
 
 

@@ -33,11 +33,12 @@ def start_cluster() -> TemporaryCluster:
 
 def install(cluster: TemporaryCluster, dbname: str, *, compat: bool = True) -> None:
     """Compat (plain PostgreSQL's aws_lambda) then s3vl, each with psql as a user would."""
-    if compat:
-        if not COMPAT_SQL.is_file():
-            pytest.fail(f"{COMPAT_SQL} is missing: the SQL tests need aws_lambda.invoke")
-        cluster.psql("-q", "-f", str(COMPAT_SQL), dbname=dbname)
-    cluster.psql("-q", "-f", str(INSTALL_SQL), dbname=dbname)
+    if compat and not COMPAT_SQL.is_file():
+        pytest.fail(f"{COMPAT_SQL} is missing: the SQL tests need aws_lambda.invoke")
+    for script in [COMPAT_SQL, INSTALL_SQL] if compat else [INSTALL_SQL]:
+        result = cluster.psql("-q", "-f", str(script), dbname=dbname, check=False)
+        if result.returncode != 0:
+            pytest.fail(f"psql -f {script} failed in {dbname}:\n{result.stderr}")
 
 
 def new_database(cluster: TemporaryCluster, hint: str) -> str:

@@ -23,7 +23,7 @@ for folder in ("sql", "e2e"):
         sys.path.insert(0, str(TESTS / folder))
 from e2esupport import new_bridge_container  # noqa: E402
 from sqlsupport import start_cluster  # noqa: E402
-from write_sync_support import LocalPath, SpyOnWrites  # noqa: E402
+from write_sync_support import INDEXES, LocalPath, SpyOnWrites  # noqa: E402
 
 from devstack import up  # noqa: E402
 from devstack.lambda_invoke.server import LocalLambda  # noqa: E402
@@ -50,15 +50,20 @@ def path(cluster: TemporaryCluster, request: pytest.FixtureRequest) -> Iterator[
     url = s3vectors.start()
     client = up.s3vectors_client(url)
     client.create_vector_bucket(vectorBucketName=bucket)
-    bucket_arn = client.get_vector_bucket(vectorBucketName=bucket)["vectorBucket"]["vectorBucketArn"]
-    for name, dimension in (("items", 4), ("wide", 4096)):
+    bucket_arn = client.get_vector_bucket(vectorBucketName=bucket)["vectorBucket"][
+        "vectorBucketArn"
+    ]
+    for name, dimension in (("items", 4), ("wide", 4096), ("notes", 4)):
         client.create_index(
             vectorBucketName=bucket,
             indexName=name,
             dataType="float32",
             dimension=dimension,
             distanceMetric="cosine",
-        )
+            # `notes` keeps a long text in metadata: non-filterable, so over 2 KB is fine.
+            **({"metadataConfiguration": {"nonFilterableMetadataKeys": ["body"]}}
+               if name == "notes" else {}),
+        )  # fmt: skip
     function = LocalLambda(
         environment={
             "S3VECTORS_ENDPOINT_URL": url,
@@ -74,7 +79,7 @@ def path(cluster: TemporaryCluster, request: pytest.FixtureRequest) -> Iterator[
         cluster.psql("-q", "-c", f'DROP DATABASE IF EXISTS "{dbname}"')
         cluster.create_database(dbname)
         up.install_s3vl(cluster, dbname, lambda_url=function.url)
-        for name in ("items", "wide"):
+        for name in INDEXES:
             index_arn = client.get_index(vectorBucketName=bucket, indexName=name)["index"][
                 "indexArn"
             ]

@@ -15,7 +15,7 @@ from devstack.lambda_invoke.server import LocalLambda
 from devstack.postgres import TemporaryCluster
 from devstack.s3vectors.server import LocalS3Vectors
 
-INDEXES = ("items", "wide")
+INDEXES = ("items", "wide", "notes")
 
 
 @dataclass
@@ -49,8 +49,22 @@ class LocalPath:
                 return found
             kwargs["nextToken"] = page["nextToken"]
 
-    def keys(self, index: str = "items") -> set[str]:
-        return set(self.vectors(index))
+    def key_set(self, index: str = "items") -> set[str]:
+        found: set[str] = set()
+        kwargs: dict[str, Any] = {"vectorBucketName": self.bucket, "indexName": index}
+        while True:
+            page = self.client.list_vectors(**kwargs, maxResults=1000)
+            found.update(vector["key"] for vector in page.get("vectors", []))
+            if not page.get("nextToken"):
+                return found
+            kwargs["nextToken"] = page["nextToken"]
+
+    def get(self, index: str, keys: list[str]) -> dict[str, tuple[list[float], dict[str, Any]]]:
+        page = self.client.get_vectors(
+            vectorBucketName=self.bucket, indexName=index, keys=keys,
+            returnData=True, returnMetadata=True,
+        )  # fmt: skip
+        return {v["key"]: (v["data"]["float32"], v.get("metadata") or {}) for v in page["vectors"]}
 
     def put(self, index: str, vectors: list[dict[str, Any]]) -> None:
         """Write behind s3vl's back (to plant orphans and stale vectors)."""
@@ -61,7 +75,7 @@ class LocalPath:
 
     def empty_indexes(self) -> None:
         for index in INDEXES:
-            keys = sorted(self.keys(index))
+            keys = sorted(self.key_set(index))
             for start in range(0, len(keys), 500):
                 self.client.delete_vectors(
                     vectorBucketName=self.bucket, indexName=index, keys=keys[start : start + 500]
@@ -72,7 +86,7 @@ class LocalPath:
         with psycopg.connect(self.dsn, autocommit=True) as conn:
             conn.execute(
                 "DO $$ BEGIN IF to_regclass('s3vl.outbox') IS NOT NULL THEN"
-                " TRUNCATE s3vl.outbox, s3vl.key_version; END IF; END $$"
+                " TRUNCATE s3vl.sync_source, s3vl.outbox, s3vl.key_version; END IF; END $$"
             )
 
 

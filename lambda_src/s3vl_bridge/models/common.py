@@ -23,9 +23,11 @@ MetadataFilter = dict[str, Any]
 
 
 class Request(BaseModel):
-    """Every request: strict types, unknown fields refused (a typo must not pass silently)."""
+    """Every request: strict types, unknown fields refused (a typo must not pass silently).
+    Schemas are built on a model's first validation (defer_build), so only the operation
+    a container is asked for pays for its model."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     # Optional id the caller sends to follow one request through the logs.
     correlation_id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None

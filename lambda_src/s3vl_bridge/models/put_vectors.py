@@ -30,7 +30,7 @@ MetadataValue = Annotated[Any, AfterValidator(_metadata_value)]
 
 
 class VectorRecord(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     key: Key
     data: Annotated[Vector, BeforeValidator(_unwrap_float32)]

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__, client
 from ..access import bucket_arn_of, index_arn_of
 from ..arns import allowlist
 from ..index_info import index_info
-from ..models import OPERATIONS, AvailabilityCheck, DescribeIndex, ListIndexes
+from ..models import OPERATIONS
 from ..settings import settings
+
+if TYPE_CHECKING:
+    from ..models.availability_check import AvailabilityCheck
+    from ..models.describe_index import DescribeIndex
+    from ..models.list_indexes import ListIndexes
 
 
 def availability_check(_request: AvailabilityCheck) -> dict[str, Any]:

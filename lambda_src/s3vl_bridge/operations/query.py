@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import client
 from ..access import index_arn_of
@@ -11,8 +11,11 @@ from ..envelope import check_size
 from ..errors import InvalidRequest
 from ..index_info import metric_of
 from ..limits import KEY_LENGTH_MAX, METADATA_TOTAL_BYTES
-from ..models import QueryVectors, QueryVectorsBatch
 from .pool import run_all
+
+if TYPE_CHECKING:
+    from ..models.query_vectors import QueryVectors
+    from ..models.query_vectors_batch import QueryVectorsBatch
 
 _TOO_LARGE = "lower top_k or set return_metadata to false"
 

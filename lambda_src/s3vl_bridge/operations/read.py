@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import client
 from ..access import index_arn_of
 from ..envelope import check_size
 from ..errors import InvalidRequest
 from ..limits import GET_CHUNK, KEY_LENGTH_MAX, METADATA_TOTAL_BYTES
-from ..models import GetVectors, ListVectors
 from .pool import run_all
+
+if TYPE_CHECKING:
+    from ..models.get_vectors import GetVectors
+    from ..models.list_vectors import ListVectors
 
 # A float32 printed by json takes at most about 24 characters.
 _BYTES_PER_FLOAT = 24

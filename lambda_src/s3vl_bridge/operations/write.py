@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import client
 from ..access import index_arn_of
@@ -17,7 +17,10 @@ from ..limits import (
     PUT_CHUNK,
     PUT_CHUNK_BYTES,
 )
-from ..models import DeleteVectors, PutVectors
+
+if TYPE_CHECKING:
+    from ..models.delete_vectors import DeleteVectors
+    from ..models.put_vectors import PutVectors
 
 FLOAT32_MAX = 3.4028234663852886e38
 

@@ -1,0 +1,163 @@
+-- Index views: an index as a view (key, data, metadata), the shape of the S3 Vectors foreign
+-- data wrapper's tables. SELECT scans the index; INSERT, UPDATE and DELETE put and delete
+-- through INSTEAD OF triggers. A plain view cannot see its WHERE clause (only a foreign data
+-- wrapper, in C, can), so a key lookup without a scan is the function of the same name beside
+-- the view: SELECT * FROM s3_vectors.embeddings('key-1', 'key-2') answers with get_vectors.
+
+-- s3vl.index_rows: every vector of an index as (key, data, metadata): what an index view shows.
+CREATE OR REPLACE FUNCTION s3vl.index_rows(index_name text)
+RETURNS TABLE (key text, data real[], metadata jsonb)
+LANGUAGE sql VOLATILE
+AS $$
+    SELECT v.vector_id, v.vector_data::real[], v.metadata
+    FROM s3vl.scan_vectors(index_name => $1, return_data => true, return_metadata => true) AS v
+$$;
+COMMENT ON FUNCTION s3vl.index_rows(text) IS
+    'Every vector of a registered index as key, data (real[]) and metadata, following ListVectors pages';
+
+-- s3vl.index_rows (by key): the vectors with these keys, through get_vectors (no scan); keys the
+-- index does not hold give no row.
+CREATE OR REPLACE FUNCTION s3vl.index_rows(index_name text, keys text[])
+RETURNS TABLE (key text, data real[], metadata jsonb)
+LANGUAGE sql VOLATILE
+AS $$
+    SELECT g.vector_id, g.embedding::real[], g.metadata
+    FROM s3vl.get_vectors($2, index_name => $1) AS g
+    WHERE g.found
+$$;
+COMMENT ON FUNCTION s3vl.index_rows(text, text[]) IS
+    'The vectors of a registered index with the given keys (get_vectors, no scan) as key, data and metadata';
+
+-- s3vl._index_view_write: the INSTEAD OF trigger of an index view (argument: the index name).
+-- Runs with the caller's rights, so only roles that may put and delete can write through it.
+CREATE OR REPLACE FUNCTION s3vl._index_view_write()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        IF NEW.data IS NULL OR pg_catalog.array_ndims(NEW.data) IS DISTINCT FROM 1 THEN
+            RAISE EXCEPTION 's3vl.put_vectors: column "data" of %.% must be a one-dimensional array of numbers, got %',
+                TG_TABLE_SCHEMA, TG_TABLE_NAME, coalesce(NEW.data::text, 'NULL')
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = 'Every row written through an index view is a vector: key, data and optional metadata.',
+                      HINT = 'Insert the embedding as ARRAY[0.1, 0.2, ...]::real[].';
+        END IF;
+        PERFORM s3vl.put_vectors(TG_ARGV[0], ARRAY[NEW.key], ARRAY[NEW.data], ARRAY[NEW.metadata]);
+    END IF;
+    IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND NEW.key IS DISTINCT FROM OLD.key) THEN
+        PERFORM s3vl.delete_vectors(TG_ARGV[0], ARRAY[OLD.key]);
+    END IF;
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+COMMENT ON FUNCTION s3vl._index_view_write() IS
+    'Private: INSTEAD OF trigger of an index view: INSERT and UPDATE put, DELETE (and a changed key) delete';
+
+-- s3vl.create_index_view: make (or replace) a view of a registered index in into_schema, named
+-- after the index (- and . become _) unless view_name is given, with the key lookup function
+-- of the same name. s3vl_reader may select; s3vl_writer may also insert, update and delete.
+CREATE OR REPLACE FUNCTION s3vl.create_index_view(
+    index_name text,
+    into_schema text DEFAULT 's3_vectors',
+    view_name text DEFAULT NULL)
+RETURNS regclass
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_index record;
+    v_view text;
+BEGIN
+    IF $1 IS NULL OR $1 LIKE 'arn:%' THEN
+        PERFORM s3vl._invalid('create_index_view', 'index_name', 'must be a registered index name',
+            'Register the ARN first with s3vl.register_index(index_name => ''NAME'', index_arn => ''arn:...'').');
+    END IF;
+    SELECT * INTO v_index FROM s3vl._write_target('create_index_view', $1);
+    IF into_schema IS NULL OR into_schema !~ '^[a-zA-Z_][a-zA-Z0-9_]*$' OR into_schema IN ('s3vl', 'pg_catalog', 'information_schema') THEN
+        PERFORM s3vl._invalid('create_index_view', 'into_schema',
+            pg_catalog.format('must be a plain schema name other than s3vl and the system schemas, got %s',
+                coalesce(pg_catalog.quote_literal(into_schema), 'NULL')),
+            'Pass e.g. into_schema => ''s3_vectors''; it is created when missing.');
+    END IF;
+    v_view := coalesce(view_name, pg_catalog.translate(v_index.label, '-.', '__'));
+    IF v_view !~ '^[a-zA-Z_][a-zA-Z0-9_]*$' OR pg_catalog.length(v_view) > 63 THEN
+        PERFORM s3vl._invalid('create_index_view', 'view_name',
+            pg_catalog.format('must be a plain identifier of at most 63 characters, got %L', v_view),
+            'Pass view_name => ''embeddings'' (letters, digits and _).');
+    END IF;
+
+    EXECUTE pg_catalog.format('CREATE SCHEMA IF NOT EXISTS %I', into_schema);
+    EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA %I TO s3vl_reader, s3vl_writer, s3vl_admin', into_schema);
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE VIEW %I.%I AS SELECT r.key, r.data, r.metadata FROM s3vl.index_rows(%L) AS r',
+        into_schema, v_view, v_index.label);
+    EXECUTE pg_catalog.format(
+        'COMMENT ON VIEW %I.%I IS %L', into_schema, v_view,
+        pg_catalog.format('S3 Vectors index %s (%s): SELECT scans it; INSERT, UPDATE and DELETE write it; look keys up with %I.%I(''key'', ...)',
+            v_index.label, v_index.arn, into_schema, v_view));
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger AS t
+               WHERE t.tgrelid = pg_catalog.format('%I.%I', into_schema, v_view)::regclass
+                 AND t.tgname = 's3vl_write') THEN
+        EXECUTE pg_catalog.format('DROP TRIGGER s3vl_write ON %I.%I', into_schema, v_view);
+    END IF;
+    EXECUTE pg_catalog.format(
+        'CREATE TRIGGER s3vl_write INSTEAD OF INSERT OR UPDATE OR DELETE ON %I.%I
+         FOR EACH ROW EXECUTE FUNCTION s3vl._index_view_write(%L)', into_schema, v_view, v_index.label);
+
+    -- The key lookup: same name as the view, returns its rows, answered by get_vectors.
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE FUNCTION %I.%I(VARIADIC keys text[]) RETURNS SETOF %I.%I
+         LANGUAGE sql VOLATILE AS %L',
+        into_schema, v_view, into_schema, v_view,
+        pg_catalog.format('SELECT r.key, r.data, r.metadata FROM s3vl.index_rows(%L, keys) AS r', v_index.label));
+    EXECUTE pg_catalog.format(
+        'COMMENT ON FUNCTION %I.%I(text[]) IS %L', into_schema, v_view,
+        pg_catalog.format('The rows of view %I.%I with these keys, through get_vectors (no scan)', into_schema, v_view));
+
+    EXECUTE pg_catalog.format('REVOKE ALL ON %I.%I FROM PUBLIC', into_schema, v_view);
+    EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %I.%I(text[]) FROM PUBLIC', into_schema, v_view);
+    EXECUTE pg_catalog.format('GRANT SELECT ON %I.%I TO s3vl_reader', into_schema, v_view);
+    EXECUTE pg_catalog.format('GRANT INSERT, UPDATE, DELETE ON %I.%I TO s3vl_writer', into_schema, v_view);
+    EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %I.%I(text[]) TO s3vl_reader', into_schema, v_view);
+    RETURN pg_catalog.format('%I.%I', into_schema, v_view)::regclass;
+END
+$$;
+COMMENT ON FUNCTION s3vl.create_index_view(text, text, text) IS
+    'Creates (or replaces) a view (key, data, metadata) of a registered index: SELECT scans, INSERT/UPDATE/DELETE write; plus the key lookup function of the same name';
+
+-- s3vl.import_bucket with into_schema: register every index of a bucket, then make a view of
+-- each in into_schema (the foreign data wrapper's IMPORT FOREIGN SCHEMA, views included).
+CREATE OR REPLACE FUNCTION s3vl.import_bucket(bucket text, description text, into_schema text)
+RETURNS TABLE (index_name text, index_arn text, dimension integer, distance_metric text,
+               view_name regclass)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF into_schema IS NULL THEN
+        PERFORM s3vl._invalid('import_bucket', 'into_schema', 'must not be NULL in this form',
+            'Pass a schema for the views, e.g. ''s3_vectors'', or call s3vl.import_bucket(bucket) for no views.');
+    END IF;
+    RETURN QUERY
+    SELECT i.index_name, i.index_arn, i.dimension, i.distance_metric,
+           s3vl.create_index_view(i.index_name, into_schema)
+    FROM s3vl.import_bucket(bucket, description) AS i;
+END
+$$;
+COMMENT ON FUNCTION s3vl.import_bucket(text, text, text) IS
+    'Registers every index of a vector bucket and creates a view of each in into_schema; returns what was registered with its view';
+
+REVOKE ALL ON FUNCTION
+    s3vl.index_rows(text),
+    s3vl.index_rows(text, text[]),
+    s3vl._index_view_write(),
+    s3vl.create_index_view(text, text, text),
+    s3vl.import_bucket(text, text, text)
+FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION s3vl.index_rows(text), s3vl.index_rows(text, text[]) TO s3vl_reader;
+GRANT EXECUTE ON FUNCTION
+    s3vl.create_index_view(text, text, text),
+    s3vl.import_bucket(text, text, text)
+TO s3vl_admin;

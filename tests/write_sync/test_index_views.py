@@ -1,0 +1,123 @@
+"""Index views: the foreign data wrapper's usage through a view with INSTEAD OF triggers, and
+key lookups answered by get_vectors."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from write_sync_support import LocalPath, SpyOnWrites
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def view(db: psycopg.Connection) -> str:
+    created = db.execute(
+        "SELECT s3vl.create_index_view('items', 's3_vectors', 'embeddings')"
+    ).fetchone()[0]
+    assert created == "s3_vectors.embeddings"
+    return created
+
+
+def test_insert_into_the_view_puts_vectors(
+    db: psycopg.Connection, path: LocalPath, view: str
+) -> None:
+    inserted = db.execute(
+        f"""INSERT INTO {view} (key, data, metadata) VALUES
+            ('v1', ARRAY[0.1, 0.2, 0.3, 0.4], '{{"genre": "news"}}'),
+            ('v2', ARRAY[1, 2, 3, 4], NULL)"""
+    ).rowcount
+    assert inserted == 2
+    stored = path.vectors()
+    assert stored["v1"][0] == pytest.approx([0.1, 0.2, 0.3, 0.4], rel=1e-6)
+    assert stored["v1"][1] == {"genre": "news"}
+    assert stored["v2"] == ([1.0, 2.0, 3.0, 4.0], {})
+
+
+def test_select_from_the_view_scans_the_index(
+    db: psycopg.Connection, path: LocalPath, view: str
+) -> None:
+    path.put("items", [
+        {"key": f"s{i}", "data": {"float32": [float(i), 1.0, 1.0, 1.0]}, "metadata": {"i": i}}
+        for i in range(1, 4)
+    ])  # fmt: skip
+    rows = db.execute(f"SELECT key, data, metadata FROM {view} ORDER BY key").fetchall()
+    assert rows == [
+        ("s1", [1.0, 1.0, 1.0, 1.0], {"i": 1}),
+        ("s2", [2.0, 1.0, 1.0, 1.0], {"i": 2}),
+        ("s3", [3.0, 1.0, 1.0, 1.0], {"i": 3}),
+    ]
+    assert db.execute(f"SELECT data FROM {view} WHERE key = 's2'").fetchone()[0][0] == 2.0
+
+
+def test_update_through_the_view_overwrites_and_a_changed_key_moves_the_vector(
+    db: psycopg.Connection, path: LocalPath, view: str
+) -> None:
+    db.execute(f"INSERT INTO {view} VALUES ('u1', ARRAY[1, 1, 1, 1], '{{\"v\": 1}}')")
+    db.execute(f"UPDATE {view} SET metadata = '{{\"v\": 2}}' WHERE key = 'u1'")
+    assert path.vectors() == {"u1": ([1.0, 1.0, 1.0, 1.0], {"v": 2})}
+    db.execute(f"UPDATE {view} SET key = 'u2' WHERE key = 'u1'")
+    assert path.vectors() == {"u2": ([1.0, 1.0, 1.0, 1.0], {"v": 2})}
+
+
+def test_delete_through_the_view_deletes_vectors(
+    db: psycopg.Connection, path: LocalPath, view: str
+) -> None:
+    db.execute(f"INSERT INTO {view} VALUES ('x1', ARRAY[1, 2, 3, 4]), ('x2', ARRAY[4, 3, 2, 1])")
+    assert db.execute(f"DELETE FROM {view} WHERE key = 'x1'").rowcount == 1
+    assert path.key_set() == {"x2"}
+
+
+def test_a_key_lookup_is_answered_by_get_vectors_without_a_scan(
+    db: psycopg.Connection, path: LocalPath, view: str, spy: SpyOnWrites
+) -> None:
+    path.put("items", [
+        {"key": f"l{i}", "data": {"float32": [float(i), 0.0, 0.0, 1.0]}} for i in range(1, 6)
+    ])  # fmt: skip
+    operations: list[str] = []
+    from moto.s3vectors.responses import S3VectorsResponse
+
+    original_list, original_get = S3VectorsResponse.list_vectors, S3VectorsResponse.get_vectors
+
+    def list_vectors(response):  # type: ignore[no-untyped-def]
+        operations.append("ListVectors")
+        return original_list(response)
+
+    def get_vectors(response):  # type: ignore[no-untyped-def]
+        operations.append("GetVectors")
+        return original_get(response)
+
+    S3VectorsResponse.list_vectors, S3VectorsResponse.get_vectors = list_vectors, get_vectors
+    try:
+        rows = db.execute(
+            "SELECT key, data FROM s3_vectors.embeddings('l2', 'l4', 'missing')"
+        ).fetchall()
+    finally:
+        S3VectorsResponse.list_vectors = original_list
+        S3VectorsResponse.get_vectors = original_get
+    assert rows == [("l2", [2.0, 0.0, 0.0, 1.0]), ("l4", [4.0, 0.0, 0.0, 1.0])]
+    assert operations == ["GetVectors"]
+
+
+def test_a_row_without_data_is_refused_with_the_column_named(
+    db: psycopg.Connection, path: LocalPath, view: str
+) -> None:
+    with pytest.raises(psycopg.errors.InvalidParameterValue) as refused:
+        db.execute(f"INSERT INTO {view} (key) VALUES ('nodata')")
+    assert '"data"' in str(refused.value) and refused.value.diag.message_hint
+    assert path.key_set() == set()
+
+
+def test_import_bucket_can_make_a_view_per_index(db: psycopg.Connection, path: LocalPath) -> None:
+    rows = db.execute(
+        "SELECT index_name, view_name::text FROM s3vl.import_bucket(%s, NULL, 'imported')"
+        " ORDER BY 1",
+        (path.bucket,),
+    ).fetchall()
+    assert rows == [
+        ("items", "imported.items"),
+        ("notes", "imported.notes"),
+        ("wide", "imported.wide"),
+    ]
+    db.execute("INSERT INTO imported.items VALUES ('via-import', ARRAY[1, 2, 3, 4])")
+    assert path.key_set() == {"via-import"}

@@ -1,0 +1,291 @@
+"""s3vl.sync_table, s3vl.flush, s3vl.stale_keys and s3vl.reconcile on a real PostgreSQL, with
+the index read back through boto3 from the local service."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import Counter
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from write_sync_support import LocalPath, SpyOnWrites
+
+pytestmark = pytest.mark.slow
+
+_tables = itertools.count()
+
+
+@pytest.fixture
+def docs(db: psycopg.Connection) -> Iterator[str]:
+    """A table synced with index `items`: key id, embedding emb, metadata title and lang."""
+    name = f"docs_{next(_tables)}"
+    db.execute(f"CREATE TABLE {name} (id text PRIMARY KEY, emb real[], title text, lang text)")
+    db.execute("SELECT s3vl.sync_table(%s, 'id', 'emb', 'items', ARRAY['title', 'lang'])", (name,))
+    yield name
+    db.execute("SELECT s3vl.unsync_table(%s, 'items')", (name,))
+    db.execute(f"DROP TABLE {name}")
+
+
+def flush(db: psycopg.Connection, batch_size: int = 500) -> dict:
+    cur = db.execute("SELECT * FROM s3vl.flush('items', %s)", (batch_size,))
+    names = [c.name for c in cur.description]
+    return dict(zip(names, cur.fetchone(), strict=True))
+
+
+def table_as_index(db: psycopg.Connection, table: str) -> dict:
+    """What the index should hold for the table, in the shape LocalPath.vectors() reads."""
+    rows = db.execute(f"SELECT id, emb, title, lang FROM {table} WHERE emb IS NOT NULL").fetchall()
+    return {
+        key: (
+            [float(x) for x in emb],
+            {k: v for k, v in (("title", title), ("lang", lang)) if v is not None},
+        )
+        for key, emb, title, lang in rows
+    }
+
+
+def pending(db: psycopg.Connection) -> int:
+    return db.execute("SELECT count(*) FROM s3vl.outbox WHERE done_at IS NULL").fetchone()[0]
+
+
+def test_after_inserts_updates_and_deletes_a_flush_makes_the_index_equal_the_table(
+    db: psycopg.Connection, path: LocalPath, docs: str
+) -> None:
+    db.execute(
+        f"INSERT INTO {docs} SELECT 'd' || i, ARRAY[i, 1, 0.5, -1]::real[], 'title ' || i,"
+        " CASE WHEN i % 2 = 0 THEN 'en' END FROM generate_series(1, 30) AS i"
+    )
+    db.execute(f"UPDATE {docs} SET emb = ARRAY[9, 9, 9, 9] WHERE id IN ('d1', 'd2')")
+    db.execute(f"UPDATE {docs} SET title = 'renamed' WHERE id = 'd3'")
+    db.execute(f"UPDATE {docs} SET id = 'd4-new' WHERE id = 'd4'")
+    db.execute(f"DELETE FROM {docs} WHERE id IN ('d5', 'd6')")
+    db.execute(f"UPDATE {docs} SET emb = NULL WHERE id = 'd7'")  # no embedding: not indexed
+    result = flush(db)
+    assert result["failed_count"] == 0 and result["pending_count"] == 0
+    assert path.vectors() == table_as_index(db, docs)
+
+
+def test_repeated_changes_of_one_key_are_sent_once_with_the_latest_value(
+    db: psycopg.Connection, path: LocalPath, docs: str, spy: SpyOnWrites
+) -> None:
+    db.execute(f"INSERT INTO {docs} VALUES ('k', ARRAY[1, 0, 0, 0], 'v1', 'en')")
+    for version in range(2, 6):
+        db.execute(f"UPDATE {docs} SET emb[1] = %s, title = %s", (version, f"v{version}"))
+    assert pending(db) == 5
+    flush(db)
+    assert spy.put_keys == ["k"]
+    assert path.vectors() == {"k": ([5.0, 0.0, 0.0, 0.0], {"title": "v5", "lang": "en"})}
+
+
+def test_an_update_of_unsynced_columns_records_nothing(db: psycopg.Connection, docs: str) -> None:
+    db.execute(f"ALTER TABLE {docs} ADD COLUMN views integer DEFAULT 0")
+    db.execute(f"INSERT INTO {docs} VALUES ('k', ARRAY[1, 0, 0, 0], 't', 'en')")
+    before = pending(db)
+    db.execute(f"UPDATE {docs} SET views = views + 1")
+    assert pending(db) == before
+
+
+def test_a_rolled_back_source_transaction_leaves_no_outbox_row(
+    db: psycopg.Connection, path: LocalPath, docs: str
+) -> None:
+    with psycopg.connect(path.dsn) as other:
+        other.execute(f"INSERT INTO {docs} VALUES ('gone', ARRAY[1, 2, 3, 4], 't', 'en')")
+        assert other.execute("SELECT count(*) FROM s3vl.outbox").fetchone()[0] == 1
+        other.rollback()
+    assert db.execute("SELECT count(*) FROM s3vl.outbox").fetchone()[0] == 0
+
+
+def test_a_row_the_index_would_refuse_is_refused_before_anything_is_recorded(
+    db: psycopg.Connection, docs: str
+) -> None:
+    with pytest.raises(psycopg.errors.InvalidParameterValue) as refused:
+        db.execute(f"INSERT INTO {docs} VALUES ('short', ARRAY[1, 2, 3], 't', 'en')")
+    message = str(refused.value)
+    assert docs in message and "'short'" in message and "emb" in message
+    assert "dimension 4" in message
+    with pytest.raises(psycopg.errors.NotNullViolation):
+        db.execute(f"ALTER TABLE {docs} DROP CONSTRAINT {docs}_pkey")
+        db.execute(f"INSERT INTO {docs} VALUES (NULL, ARRAY[1, 2, 3, 4], 't', 'en')")
+    assert db.execute(f"SELECT count(*) FROM {docs}").fetchone()[0] == 0
+    assert pending(db) == 0
+
+
+def test_truncate_records_a_delete_for_every_row(
+    db: psycopg.Connection, path: LocalPath, docs: str
+) -> None:
+    db.execute(
+        f"INSERT INTO {docs} SELECT 't' || i, ARRAY[i, 1, 1, 1] FROM generate_series(1, 5) i"
+    )
+    flush(db)
+    assert len(path.key_set()) == 5
+    db.execute(f"TRUNCATE {docs}")
+    flush(db)
+    assert path.key_set() == set()
+
+
+def test_the_lambda_endpoint_stopped_during_a_flush_marks_nothing_done_and_the_next_flush_completes(
+    db: psycopg.Connection, path: LocalPath, docs: str
+) -> None:
+    db.execute(
+        f"INSERT INTO {docs} SELECT 'x' || i, ARRAY[i, 1, 1, 1] FROM generate_series(1, 20) i"
+    )
+    path.function.stop()
+    try:
+        result = flush(db, batch_size=5)
+    finally:
+        path.function.start()  # same port: the database's endpoint setting stays right
+    assert result["put_count"] == 0 and result["failed_count"] == 5
+    assert result["pending_count"] == 20
+    assert "invoke" in result["last_error"].lower()
+    assert (
+        db.execute("SELECT count(*) FROM s3vl.outbox WHERE done_at IS NOT NULL").fetchone()[0] == 0
+    )
+    failed = db.execute(
+        "SELECT attempts, last_error IS NOT NULL FROM s3vl.outbox WHERE attempts > 0"
+    ).fetchall()
+    assert failed == [(1, True)] * 5
+    assert path.key_set() == set()
+
+    result = flush(db, batch_size=5)
+    assert result["put_count"] == 20 and result["pending_count"] == 0
+    assert path.vectors() == table_as_index(db, docs)
+
+
+def test_a_batch_that_s3_vectors_refuses_stays_pending_with_its_error_and_attempt_count(
+    db: psycopg.Connection, path: LocalPath, docs: str
+) -> None:
+    from devstack.s3vectors import faults
+
+    db.execute(
+        f"INSERT INTO {docs} SELECT 'f' || i, ARRAY[i, 1, 1, 1] FROM generate_series(1, 9) i"
+    )
+    faults.inject("PutVectors", code="ServiceUnavailableException", status=503, skip=1)
+    try:
+        result = flush(db, batch_size=3)
+    finally:
+        faults.clear()
+    assert (result["put_count"], result["failed_count"], result["pending_count"]) == (3, 3, 6)
+    rows = db.execute(
+        "SELECT key, done_at IS NOT NULL, attempts, last_error FROM s3vl.outbox ORDER BY id"
+    ).fetchall()
+    assert [r[1] for r in rows] == [True] * 3 + [False] * 6
+    assert [r[2] for r in rows] == [1] * 6 + [0] * 3
+    assert all("ServiceUnavailable" in r[3] for r in rows[3:6])
+    assert path.key_set() == {"f1", "f2", "f3"}
+    status = db.execute("SELECT pending_count, failed_count, max_attempts FROM s3vl.sync_status()")
+    assert status.fetchone() == (6, 3, 1)
+
+    assert flush(db, batch_size=3)["pending_count"] == 0
+    assert path.vectors() == table_as_index(db, docs)
+
+
+def test_two_concurrent_flushes_never_send_a_change_twice(
+    db: psycopg.Connection, path: LocalPath, docs: str, spy: SpyOnWrites
+) -> None:
+    db.execute(
+        f"INSERT INTO {docs} SELECT 'c' || i, ARRAY[i, 2, 2, 2] FROM generate_series(1, 300) i"
+    )
+    db.execute(f"UPDATE {docs} SET lang = 'fr' WHERE id LIKE 'c1%'")  # a second change of some keys
+    start = threading.Barrier(2)
+    sent: dict[int, int] = {}
+    errors: list[BaseException] = []
+
+    def flusher(n: int) -> None:
+        try:
+            with psycopg.connect(path.dsn, autocommit=True) as conn:
+                start.wait()
+                total = 0
+                for _ in range(200):
+                    row = conn.execute(
+                        "SELECT put_count, pending_count FROM s3vl.flush('items', 7)"
+                    )
+                    puts, left = row.fetchone()
+                    total += puts
+                    if left == 0:
+                        break
+                sent[n] = total
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=flusher, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors
+    per_key = Counter(spy.put_keys)
+    assert len(per_key) == 300
+    assert max(per_key.values()) == 1, per_key.most_common(3)
+    assert sent[0] + sent[1] == 300
+    assert sent[0] > 0 and sent[1] > 0  # both took part
+    assert pending(db) == 0
+    assert path.vectors() == table_as_index(db, docs)
+
+
+def test_stored_key_versions_show_which_rows_changed_since_the_last_flush(
+    db: psycopg.Connection, docs: str
+) -> None:
+    db.execute(f"INSERT INTO {docs} VALUES ('a', ARRAY[1, 1, 1, 1]), ('b', ARRAY[2, 2, 2, 2])")
+    stale = db.execute(f"SELECT key, written_version FROM s3vl.stale_keys('{docs}', 'items')")
+    assert stale.fetchall() == [("a", None), ("b", None)]
+    flush(db)
+    assert db.execute(f"SELECT * FROM s3vl.stale_keys('{docs}', 'items')").fetchall() == []
+    db.execute(f"UPDATE {docs} SET emb = ARRAY[3, 3, 3, 3] WHERE id = 'b'")
+    stale = db.execute(f"SELECT key, written_version FROM s3vl.stale_keys('{docs}', 'items')")
+    assert stale.fetchall() == [("b", 1)]
+    flush(db)
+    versions = db.execute("SELECT key, version FROM s3vl.key_version ORDER BY key").fetchall()
+    assert versions == [("a", 1), ("b", 2)]
+
+
+def test_reconcile_finds_planted_orphans_missing_and_stale_keys_and_repairs_them(
+    db: psycopg.Connection, path: LocalPath, docs: str
+) -> None:
+    db.execute(
+        f"INSERT INTO {docs} SELECT 'r' || i, ARRAY[i, 1, 1, 1], 'title', 'en'"
+        " FROM generate_series(1, 6) i"
+    )
+    flush(db)
+    assert db.execute(f"SELECT * FROM s3vl.reconcile('{docs}', 'items')").fetchall() == []
+
+    # Behind s3vl's back: an orphan, a lost vector and a stale one.
+    path.put("items", [{"key": "orphan", "data": {"float32": [1.0, 2.0, 3.0, 4.0]}}])
+    path.client.delete_vectors(vectorBucketName=path.bucket, indexName="items", keys=["r2"])
+    path.put("items", [{"key": "r3", "data": {"float32": [7.0, 7.0, 7.0, 7.0]},
+                        "metadata": {"title": "title", "lang": "en"}}])  # fmt: skip
+    path.put("items", [{"key": "r4", "data": {"float32": [4.0, 1.0, 1.0, 1.0]},
+                        "metadata": {"title": "old title", "lang": "en"}}])  # fmt: skip
+
+    report = db.execute(f"SELECT key, problem, repaired FROM s3vl.reconcile('{docs}', 'items')")
+    assert sorted(report.fetchall()) == [
+        ("orphan", "orphan", False),
+        ("r2", "missing", False),
+        ("r3", "stale", False),
+        ("r4", "stale", False),
+    ]
+    assert "orphan" in path.key_set()  # a report changes nothing
+
+    repaired = db.execute(
+        f"SELECT key, problem, repaired FROM s3vl.reconcile('{docs}', 'items', repair => true)"
+    ).fetchall()
+    assert all(row[2] for row in repaired) and len(repaired) == 4
+    assert path.vectors() == table_as_index(db, docs)
+    assert db.execute(f"SELECT * FROM s3vl.reconcile('{docs}', 'items')").fetchall() == []
+
+
+def test_sync_table_arguments_are_checked(db: psycopg.Connection, docs: str) -> None:
+    cases = [
+        (f"SELECT s3vl.sync_table('{docs}', 'nope', 'emb', 'items')", "key_column"),
+        (f"SELECT s3vl.sync_table('{docs}', 'id', 'title', 'items')", "embedding_column"),
+        (f"SELECT s3vl.sync_table('{docs}', 'id', 'emb', 'items', ARRAY['x'])", "metadata_columns"),
+        (f"SELECT s3vl.sync_table('{docs}', 'id', 'emb', 'unknown-index')", "unknown-index"),
+        (f"SELECT s3vl.sync_table('{docs}', 'id', 'emb', 'items')", "already synced"),
+        ("SELECT * FROM s3vl.flush('items', 0)", "batch_size"),
+    ]
+    for sql, named in cases:
+        with pytest.raises(psycopg.Error) as failure:
+            db.execute(sql)
+        assert named in str(failure.value), sql
+        assert failure.value.diag.message_hint, sql

@@ -2,8 +2,9 @@
 # Debian or Ubuntu machine: Debian packages (devstack/system-deps.sh) and .venv/.
 
 PYTHON ?= python3
-# jsii prints a large end-of-life banner for Node 20 on every CDK call; the banner is noise in test output.
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+# jsii prints a large end-of-life banner for Node 20 (what Debian machines here have) on every
+# CDK call; the value lists the Node majors whose banner is silenced.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed

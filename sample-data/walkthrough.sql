@@ -9,6 +9,8 @@
 \pset null '(null)'
 \pset footer off
 \set QUIET off
+-- Show each statement above its rows: the walkthrough is there to be copied from.
+\set ECHO queries
 
 \echo
 \echo '== 1. Is the bridge reachable? s3vl.validate_config() makes one round trip.'

@@ -14,6 +14,14 @@ case fills that cache and is not counted. The query cases answer one real query_
 over HTTP from a local S3 Vectors server started by this benchmark.
 
     .venv/bin/python -m bench bench_cold_start
+
+With S3VL_BENCH_BUNDLE set to a bundle built by infra/bundling.py for this machine's
+architecture, every case runs as Lambda would run it instead: the runtime's Python (3.13)
+seeing only the bundle (boto3 included) and its shipped byte code, nothing written:
+
+    .venv/bin/python -c "from pathlib import Path; from infra.bundling import build_bundle; \
+        build_bundle(Path('lambda_src'), Path('/tmp/s3vl-bundle'), architecture='x86_64')"
+    S3VL_BENCH_BUNDLE=/tmp/s3vl-bundle .venv/bin/python -m bench bench_cold_start
 """
 
 from __future__ import annotations
@@ -157,11 +165,18 @@ def _child_env(url: str, pycache: str) -> dict[str, str]:
     return env
 
 
-def _run(code: str, env: dict[str, str]) -> tuple[float, float]:
+def _bundle_env(env: dict[str, str], bundle: str) -> dict[str, str]:
+    """The children see the bundle alone and read its .pyc files, writing none (as /var/task)."""
+    out = {**env, "PYTHONPATH": bundle, "PYTHONDONTWRITEBYTECODE": "1"}
+    out.pop("PYTHONPYCACHEPREFIX", None)
+    return out
+
+
+def _run(code: str, env: dict[str, str], python: str = sys.executable) -> tuple[float, float]:
     """Wall and CPU seconds of one fresh interpreter running `code`, up to the end of it."""
     started = time.time_ns()
     done = subprocess.run(
-        [sys.executable, "-c", code + DONE],
+        [python, "-c", code + DONE],
         env=env,
         capture_output=True,
         text=True,
@@ -225,14 +240,14 @@ def cases(url: str, env: dict[str, str]) -> dict[str, tuple[str, dict[str, str]]
 
 
 def measure(
-    named: dict[str, tuple[str, dict[str, str]]], runs: int = RUNS
+    named: dict[str, tuple[str, dict[str, str]]], runs: int = RUNS, python: str = sys.executable
 ) -> dict[str, list[tuple[float, float]]]:
     for code, case_env in named.values():  # fill the byte-code and OS file caches
-        _run(code, case_env)
+        _run(code, case_env, python)
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in named}
     for _ in range(runs):  # interleaved, so drift hits every case alike
         for name, (code, case_env) in named.items():
-            samples[name].append(_run(code, case_env))
+            samples[name].append(_run(code, case_env, python))
     return samples
 
 
@@ -255,13 +270,25 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from devstack.s3vectors.server import LocalS3Vectors
 
+    python, where = sys.executable, f"python {sys.version.split()[0]}, lambda_src + .venv"
+    bundle = os.environ.get("S3VL_BENCH_BUNDLE")
+    if bundle:
+        from infra.bundling import runtime_python
+
+        found = runtime_python("3.13")
+        if found is None:
+            raise SystemExit("S3VL_BENCH_BUNDLE needs python3.13 (the runtime's Python)")
+        python, where = found, f"python 3.13, bundle {bundle}"
+
     with LocalS3Vectors("127.0.0.1", port=0) as url, tempfile.TemporaryDirectory() as pycache:
         _prepare(url)
-        samples = measure(cases(url, _child_env(url, pycache)))
+        env = _child_env(url, pycache)
+        named = cases(url, _bundle_env(env, bundle) if bundle else env)
+        samples = measure(named, python=python)
 
     print(
-        f"cold start, {RUNS} fresh processes per case, medians (python "
-        f"{sys.version.split()[0]}, load {os.getloadavg()[0]:.1f}); x base = / '{BASELINE}'"
+        f"cold start, {RUNS} fresh processes per case, medians ({where}, "
+        f"load {os.getloadavg()[0]:.1f}); x base = / '{BASELINE}'"
     )
     table(samples)
     print("rows (clock: process spawn -> work done; teardown not counted):")

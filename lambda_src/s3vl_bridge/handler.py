@@ -48,7 +48,7 @@ def _first_invocation_without_gc(handler: Callable[..., Any]) -> Callable[..., A
     heap (40-60 ms of a cold start, measured with bench_cold_start). So the GC is paused
     for the first invocation, and what it loaded is then frozen (gc.freeze): later
     collections skip those objects, so a warm request never pays for a full heap scan.
-    Cyclic garbage made during the first invocation is never collected (a one-off few KB)."""
+    Cyclic garbage left from loading is never collected: a one-off ~800 objects, ~160 KB."""
     first = True
 
     @functools.wraps(handler)
@@ -79,6 +79,10 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     correlation_id = _correlation_id(event) or request_id
     logger.set_correlation_id(correlation_id)
     operation = _operation_name(event)
+    # log_metrics clears what an invocation added only when it prints it; with
+    # POWERTOOLS_METRICS_DISABLED it prints nothing, so the last invocation's dimension would
+    # still be there. Each invocation starts from an empty set.
+    metrics.clear_metrics()
     metrics.add_dimension(name="operation", value=operation)
 
     try:

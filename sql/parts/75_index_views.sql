@@ -28,14 +28,28 @@ $$;
 COMMENT ON FUNCTION s3vl.index_rows(text, text[]) IS
     'The vectors of a registered index with the given keys (get_vectors, no scan) as key, data and metadata';
 
--- s3vl._index_view_write: the INSTEAD OF trigger of an index view (argument: the index name).
--- Runs with the caller's rights, so only roles that may put and delete can write through it.
+-- Writes through an index view are collected per statement and sent when it ends, so an
+-- INSERT ... SELECT of many rows goes out in batches (and is checked whole before any write),
+-- not one invocation per row. The rows wait in a temporary table of the session, which rolls
+-- back with the statement.
+
+-- s3vl._index_view_write: the INSTEAD OF row trigger of an index view (argument: index name):
+-- records the put or delete the row asks for. Runs with the caller's rights.
 CREATE OR REPLACE FUNCTION s3vl._index_view_write()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF pg_catalog.to_regclass('pg_temp.s3vl_view_changes') IS NULL THEN
+        CREATE TEMPORARY TABLE s3vl_view_changes (
+            n bigint GENERATED ALWAYS AS IDENTITY,
+            index_name text NOT NULL,
+            operation text NOT NULL,
+            key text,
+            data real[],
+            metadata jsonb);
+    END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
         IF NEW.data IS NULL OR pg_catalog.array_ndims(NEW.data) IS DISTINCT FROM 1 THEN
             RAISE EXCEPTION 's3vl.put_vectors: column "data" of %.% must be a one-dimensional array of numbers, got %',
@@ -44,16 +58,59 @@ BEGIN
                       DETAIL = 'Every row written through an index view is a vector: key, data and optional metadata.',
                       HINT = 'Insert the embedding as ARRAY[0.1, 0.2, ...]::real[].';
         END IF;
-        PERFORM s3vl.put_vectors(TG_ARGV[0], ARRAY[NEW.key], ARRAY[NEW.data], ARRAY[NEW.metadata]);
     END IF;
     IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND NEW.key IS DISTINCT FROM OLD.key) THEN
-        PERFORM s3vl.delete_vectors(TG_ARGV[0], ARRAY[OLD.key]);
+        INSERT INTO pg_temp.s3vl_view_changes (index_name, operation, key)
+        VALUES (TG_ARGV[0], 'delete', OLD.key);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO pg_temp.s3vl_view_changes (index_name, operation, key, data, metadata)
+        VALUES (TG_ARGV[0], 'put', NEW.key, NEW.data, NEW.metadata);
     END IF;
     RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 END
 $$;
 COMMENT ON FUNCTION s3vl._index_view_write() IS
-    'Private: INSTEAD OF trigger of an index view: INSERT and UPDATE put, DELETE (and a changed key) delete';
+    'Private: INSTEAD OF row trigger of an index view: records the put (INSERT, UPDATE) or delete (DELETE, a changed key) for the end of the statement';
+
+-- s3vl._index_view_send: the AFTER statement trigger of an index view: sends what the
+-- statement's rows recorded, the last change of each key winning, deletes before puts, through
+-- s3vl.delete_vectors and s3vl.put_vectors (so the caller needs a writer's rights).
+CREATE OR REPLACE FUNCTION s3vl._index_view_send()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_deletes text[];
+    v_puts jsonb;
+BEGIN
+    IF pg_catalog.to_regclass('pg_temp.s3vl_view_changes') IS NULL THEN
+        RETURN NULL;
+    END IF;
+    WITH latest AS (
+        SELECT DISTINCT ON (c.key) c.n, c.operation, c.key, c.data, c.metadata
+        FROM pg_temp.s3vl_view_changes AS c
+        WHERE c.index_name = TG_ARGV[0]
+        ORDER BY c.key, c.n DESC
+    )
+    SELECT pg_catalog.array_agg(l.key ORDER BY l.n) FILTER (WHERE l.operation = 'delete'),
+           pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('key', l.key, 'data', l.data, 'metadata', l.metadata)
+                                ORDER BY l.n) FILTER (WHERE l.operation = 'put')
+    INTO v_deletes, v_puts
+    FROM latest AS l;
+    DELETE FROM pg_temp.s3vl_view_changes AS c WHERE c.index_name = TG_ARGV[0];
+    IF v_deletes IS NOT NULL THEN
+        PERFORM s3vl.delete_vectors(TG_ARGV[0], v_deletes);
+    END IF;
+    IF v_puts IS NOT NULL THEN
+        PERFORM s3vl.put_vectors(TG_ARGV[0], v_puts);
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION s3vl._index_view_send() IS
+    'Private: AFTER statement trigger of an index view: sends the statement''s recorded changes in batches (deletes, then puts)';
 
 -- s3vl.create_index_view: make (or replace) a view of a registered index in into_schema, named
 -- after the index (- and . become _) unless view_name is given, with the key lookup function
@@ -88,7 +145,9 @@ BEGIN
             'Pass view_name => ''embeddings'' (letters, digits and _).');
     END IF;
 
-    EXECUTE pg_catalog.format('CREATE SCHEMA IF NOT EXISTS %I', into_schema);
+    IF pg_catalog.to_regnamespace(pg_catalog.quote_ident(into_schema)) IS NULL THEN
+        EXECUTE pg_catalog.format('CREATE SCHEMA %I', into_schema);
+    END IF;
     EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA %I TO s3vl_reader, s3vl_writer, s3vl_admin', into_schema);
     EXECUTE pg_catalog.format(
         'CREATE OR REPLACE VIEW %I.%I AS SELECT r.key, r.data, r.metadata FROM s3vl.index_rows(%L) AS r',
@@ -101,10 +160,14 @@ BEGIN
                WHERE t.tgrelid = pg_catalog.format('%I.%I', into_schema, v_view)::regclass
                  AND t.tgname = 's3vl_write') THEN
         EXECUTE pg_catalog.format('DROP TRIGGER s3vl_write ON %I.%I', into_schema, v_view);
+        EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS s3vl_send ON %I.%I', into_schema, v_view);
     END IF;
     EXECUTE pg_catalog.format(
         'CREATE TRIGGER s3vl_write INSTEAD OF INSERT OR UPDATE OR DELETE ON %I.%I
          FOR EACH ROW EXECUTE FUNCTION s3vl._index_view_write(%L)', into_schema, v_view, v_index.label);
+    EXECUTE pg_catalog.format(
+        'CREATE TRIGGER s3vl_send AFTER INSERT OR UPDATE OR DELETE ON %I.%I
+         FOR EACH STATEMENT EXECUTE FUNCTION s3vl._index_view_send(%L)', into_schema, v_view, v_index.label);
 
     -- The key lookup: same name as the view, returns its rows, answered by get_vectors.
     EXECUTE pg_catalog.format(
@@ -153,6 +216,7 @@ REVOKE ALL ON FUNCTION
     s3vl.index_rows(text),
     s3vl.index_rows(text, text[]),
     s3vl._index_view_write(),
+    s3vl._index_view_send(),
     s3vl.create_index_view(text, text, text),
     s3vl.import_bucket(text, text, text)
 FROM PUBLIC;

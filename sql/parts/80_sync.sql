@@ -124,18 +124,22 @@ $$;
 COMMENT ON FUNCTION s3vl._row_change(s3vl.sync_source, jsonb) IS
     'Private: key, float32 data, metadata and hash of a synced row (data NULL without an embedding); 22023 when the index would refuse it';
 
--- s3vl._enqueue: record one change; a row without embedding is recorded as a delete.
+-- s3vl._enqueue: record one change (a row without embedding as a delete); returns 1.
 CREATE OR REPLACE FUNCTION s3vl._enqueue(source s3vl.sync_source, row_value jsonb)
-RETURNS void
+RETURNS integer
 LANGUAGE sql VOLATILE
 AS $$
-    INSERT INTO s3vl.outbox (source_id, index_name, key, operation, data, metadata, content_hash)
-    SELECT source.id, source.index_name, c.key,
-           CASE WHEN c.data IS NULL THEN 'delete' ELSE 'put' END, c.data, c.metadata, c.content_hash
-    FROM s3vl._row_change(source, row_value) AS c
+    WITH recorded AS (
+        INSERT INTO s3vl.outbox (source_id, index_name, key, operation, data, metadata, content_hash)
+        SELECT source.id, source.index_name, c.key,
+               CASE WHEN c.data IS NULL THEN 'delete' ELSE 'put' END, c.data, c.metadata, c.content_hash
+        FROM s3vl._row_change(source, row_value) AS c
+        RETURNING 1
+    )
+    SELECT pg_catalog.count(*)::integer FROM recorded
 $$;
 COMMENT ON FUNCTION s3vl._enqueue(s3vl.sync_source, jsonb) IS
-    'Private: records the put (or, without an embedding, the delete) a synced row asks for';
+    'Private: records the put (or, without an embedding, the delete) a synced row asks for; returns 1';
 
 -- s3vl._sync_capture: the row trigger of a synced table (argument: the sync_source id).
 CREATE OR REPLACE FUNCTION s3vl._sync_capture()
@@ -305,7 +309,7 @@ BEGIN
 
     IF $6 THEN
         EXECUTE pg_catalog.format(
-            'SELECT pg_catalog.count(s3vl._enqueue($1, pg_catalog.to_jsonb(t)))::integer FROM %s AS t', $1)
+            'SELECT coalesce(pg_catalog.sum(s3vl._enqueue($1, pg_catalog.to_jsonb(t))), 0)::integer FROM %s AS t', $1)
         INTO v_rows USING v_source;
     END IF;
     RETURN v_rows;
@@ -640,7 +644,7 @@ BEGIN
 
     -- Queue the fixes as ordinary changes, so concurrent flushes and the order per key hold.
     EXECUTE pg_catalog.format(
-        'SELECT pg_catalog.count(s3vl._enqueue($1, pg_catalog.to_jsonb(t))) FROM %s AS t
+        'SELECT pg_catalog.sum(s3vl._enqueue($1, pg_catalog.to_jsonb(t))) FROM %s AS t
          WHERE t.%I::text IN (SELECT p ->> ''key'' FROM pg_catalog.jsonb_array_elements($2) AS p
                               WHERE p ->> ''problem'' <> ''orphan'')',
         v_source.source_table, v_source.key_column)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -82,3 +83,15 @@ def test_a_refused_request_counts_as_an_error(invoke, s3v, capsys):
     emf = _emf(_json_lines(capsys.readouterr().out))
     assert emf["operation"] == "invalid"
     assert emf["errors"] == [1.0]
+
+
+def test_with_metrics_disabled_a_second_request_carries_no_stale_dimension(
+    invoke, s3v, monkeypatch
+):
+    # Powertools only clears what it prints; disabled metrics print nothing.
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ok(invoke(Q))
+        refused(invoke({"operation": "nope"}))
+        ok(invoke(Q))

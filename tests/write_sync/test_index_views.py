@@ -121,3 +121,32 @@ def test_import_bucket_can_make_a_view_per_index(db: psycopg.Connection, path: L
     ]
     db.execute("INSERT INTO imported.items VALUES ('via-import', ARRAY[1, 2, 3, 4])")
     assert path.key_set() == {"via-import"}
+
+
+def test_an_insert_select_through_the_view_is_sent_in_batches_when_the_statement_ends(
+    db: psycopg.Connection, path: LocalPath, view: str, spy: SpyOnWrites
+) -> None:
+    inserted = db.execute(
+        f"INSERT INTO {view} SELECT 'b' || i, ARRAY[i, 1, 1, 1], jsonb_build_object('i', i)"
+        " FROM generate_series(1, 1200) AS i"
+    ).rowcount
+    assert inserted == 1200
+    assert [len(call) for call in spy.puts] == [500, 500, 200]
+    assert len(path.key_set()) == 1200
+    assert db.execute(f"DELETE FROM {view} WHERE key LIKE 'b1%'").rowcount == 312
+    assert [len(call) for call in spy.deletes] == [312]
+    assert len(path.key_set()) == 1200 - 312
+
+
+def test_one_bad_row_in_a_statement_through_the_view_writes_nothing(
+    db: psycopg.Connection, path: LocalPath, view: str, spy: SpyOnWrites
+) -> None:
+    with pytest.raises(psycopg.errors.InvalidParameterValue) as refused:
+        db.execute(
+            f"INSERT INTO {view} SELECT 'z' || i,"
+            " CASE WHEN i = 900 THEN ARRAY[1, 2, 3] ELSE ARRAY[i, 1, 1, 1] END"
+            " FROM generate_series(1, 1000) AS i"
+        )
+    assert "vectors[899].data" in str(refused.value) and "dimension 4" in str(refused.value)
+    assert spy.puts == []
+    assert path.key_set() == set()

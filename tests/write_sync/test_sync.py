@@ -289,3 +289,23 @@ def test_sync_table_arguments_are_checked(db: psycopg.Connection, docs: str) -> 
             db.execute(sql)
         assert named in str(failure.value), sql
         assert failure.value.diag.message_hint, sql
+
+
+def test_syncing_a_table_that_has_rows_queues_them_so_the_first_flush_loads_them(
+    db: psycopg.Connection, path: LocalPath
+) -> None:
+    db.execute("CREATE TABLE filled (id text PRIMARY KEY, emb real[], title text)")
+    try:
+        db.execute(
+            "INSERT INTO filled SELECT 'b' || i, ARRAY[i, 3, 3, 3], 't' || i"
+            " FROM generate_series(1, 12) i"
+        )
+        queued = db.execute(
+            "SELECT s3vl.sync_table('filled', 'id', 'emb', 'items', ARRAY['title'])"
+        ).fetchone()[0]
+        assert queued == 12
+        assert flush(db)["put_count"] == 12
+        assert path.vectors()["b12"] == ([12.0, 3.0, 3.0, 3.0], {"title": "t12"})
+        db.execute("SELECT s3vl.unsync_table('filled', 'items')")
+    finally:
+        db.execute("DROP TABLE filled")

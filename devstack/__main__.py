@@ -12,6 +12,7 @@ COMMANDS = {
     "s3vectors": ("devstack.s3vectors.cli", "serve the local S3 Vectors service"),
     "lambda": ("devstack.lambda_invoke.cli", "serve the Lambda Invoke API with the real handler"),
     "up": ("devstack.up", "PostgreSQL + S3 Vectors + Lambda, sample data and the walkthrough"),
+    "load": ("devstack.load", "load a put-vectors file into an index, with a progress bar"),
 }
 
 

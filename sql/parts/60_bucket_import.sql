@@ -1,14 +1,18 @@
 -- s3vl.import_bucket: register every index of a vector bucket, as IMPORT FOREIGN SCHEMA does
 -- for a foreign server. Each index is registered under its own name (dots become _), with the
--- dimension and metric S3 Vectors reports.
-CREATE OR REPLACE FUNCTION s3vl.import_bucket(bucket text, description text DEFAULT NULL)
-RETURNS TABLE (index_name text, index_arn text, dimension integer, distance_metric text)
+-- dimension and metric S3 Vectors reports; with into_schema, each also gets a view there
+-- (s3vl.create_index_view, sql/parts/75_index_views.sql).
+CREATE OR REPLACE FUNCTION s3vl.import_bucket(
+    bucket text, description text DEFAULT NULL, into_schema text DEFAULT NULL)
+RETURNS TABLE (index_name text, index_arn text, dimension integer, distance_metric text,
+               view_name regclass)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_request jsonb;
     v_indexes jsonb;
+    v_registered text[];
 BEGIN
     IF bucket IS NULL OR btrim(bucket) = '' THEN
         PERFORM s3vl._invalid('import_bucket', 'bucket', 'must not be null or empty',
@@ -26,7 +30,6 @@ BEGIN
     v_indexes := coalesce(s3vl._invoke('import_bucket', v_request) -> 'indexes', '[]'::jsonb);
 
     -- One describe_index per index (its dimension and metric), then one set-based upsert.
-    RETURN QUERY
     WITH listed AS (
         SELECT CASE WHEN i.index_name ~ '^[a-zA-Z]'
                     THEN pg_catalog.translate(i.index_name, '.', '_')
@@ -56,11 +59,20 @@ BEGIN
             distance_metric = EXCLUDED.distance_metric,
             is_active = true,
             updated_at = pg_catalog.now()
-        RETURNING r.index_name, r.index_arn, r.dimension, r.distance_metric
+        RETURNING r.index_name
     )
-    SELECT u.index_name, u.index_arn, u.dimension, u.distance_metric
-    FROM upserted AS u ORDER BY u.index_name;
+    SELECT pg_catalog.array_agg(u.index_name) INTO v_registered FROM upserted AS u;
+
+    -- A second statement, because the views read the registry and a statement does not see
+    -- the rows its own data-modifying CTE wrote.
+    RETURN QUERY
+    SELECT r.index_name, r.index_arn, r.dimension, r.distance_metric,
+           CASE WHEN into_schema IS NOT NULL
+                THEN s3vl.create_index_view(r.index_name, into_schema) END
+    FROM s3vl.index_registry AS r
+    WHERE r.index_name = ANY (v_registered)
+    ORDER BY r.index_name;
 END
 $$;
-COMMENT ON FUNCTION s3vl.import_bucket(text, text) IS
-    'Registers every index of a vector bucket (name or ARN) under its own name, with dimension and metric; returns what was registered';
+COMMENT ON FUNCTION s3vl.import_bucket(text, text, text) IS
+    'Registers every index of a vector bucket (name or ARN) under its own name, with dimension and metric, and with into_schema a view of each there; returns what was registered';

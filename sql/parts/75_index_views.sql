@@ -190,38 +190,12 @@ $$;
 COMMENT ON FUNCTION s3vl.create_index_view(text, text, text) IS
     'Creates (or replaces) a view (key, data, metadata) of a registered index: SELECT scans, INSERT/UPDATE/DELETE write; plus the key lookup function of the same name';
 
--- s3vl.import_bucket with into_schema: register every index of a bucket, then make a view of
--- each in into_schema (the foreign data wrapper's IMPORT FOREIGN SCHEMA, views included).
-CREATE OR REPLACE FUNCTION s3vl.import_bucket(bucket text, description text, into_schema text)
-RETURNS TABLE (index_name text, index_arn text, dimension integer, distance_metric text,
-               view_name regclass)
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF into_schema IS NULL THEN
-        PERFORM s3vl._invalid('import_bucket', 'into_schema', 'must not be NULL in this form',
-            'Pass a schema for the views, e.g. ''s3_vectors'', or call s3vl.import_bucket(bucket) for no views.');
-    END IF;
-    RETURN QUERY
-    SELECT i.index_name, i.index_arn, i.dimension, i.distance_metric,
-           s3vl.create_index_view(i.index_name, into_schema)
-    FROM s3vl.import_bucket(bucket, description) AS i;
-END
-$$;
-COMMENT ON FUNCTION s3vl.import_bucket(text, text, text) IS
-    'Registers every index of a vector bucket and creates a view of each in into_schema; returns what was registered with its view';
-
 REVOKE ALL ON FUNCTION
     s3vl.index_rows(text),
     s3vl.index_rows(text, text[]),
     s3vl._index_view_write(),
     s3vl._index_view_send(),
-    s3vl.create_index_view(text, text, text),
-    s3vl.import_bucket(text, text, text)
+    s3vl.create_index_view(text, text, text)
 FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION s3vl.index_rows(text), s3vl.index_rows(text, text[]) TO s3vl_reader;
-GRANT EXECUTE ON FUNCTION
-    s3vl.create_index_view(text, text, text),
-    s3vl.import_bucket(text, text, text)
-TO s3vl_admin;
+GRANT EXECUTE ON FUNCTION s3vl.create_index_view(text, text, text) TO s3vl_admin;

@@ -32,5 +32,5 @@ GRANT EXECUTE ON FUNCTION
     s3vl.activate_index(text),
     s3vl.deactivate_index(text),
     s3vl.unregister_index(text),
-    s3vl.import_bucket(text, text)
+    s3vl.import_bucket(text, text, text)
 TO s3vl_admin;

@@ -110,7 +110,7 @@ def test_a_row_without_data_is_refused_with_the_column_named(
 
 def test_import_bucket_can_make_a_view_per_index(db: psycopg.Connection, path: LocalPath) -> None:
     rows = db.execute(
-        "SELECT index_name, view_name::text FROM s3vl.import_bucket(%s, NULL, 'imported')"
+        "SELECT index_name, view_name::text FROM s3vl.import_bucket(%s, into_schema => 'imported')"
         " ORDER BY 1",
         (path.bucket,),
     ).fetchall()

@@ -309,3 +309,37 @@ def test_syncing_a_table_that_has_rows_queues_them_so_the_first_flush_loads_them
         db.execute("SELECT s3vl.unsync_table('filled', 'items')")
     finally:
         db.execute("DROP TABLE filled")
+
+
+def test_the_lambda_endpoint_stopping_in_the_middle_of_a_flush_marks_done_only_what_s3_vectors_took(
+    db: psycopg.Connection, path: LocalPath, docs: str, spy: SpyOnWrites
+) -> None:
+    from moto.s3vectors.responses import S3VectorsResponse
+
+    db.execute(
+        f"INSERT INTO {docs} SELECT 'm' || i, ARRAY[i, 1, 1, 1] FROM generate_series(1, 20) i"
+    )
+    recorded_put = S3VectorsResponse.put_vectors
+    stopper: list[threading.Thread] = []
+
+    def put_then_stop_the_endpoint(response):  # type: ignore[no-untyped-def]
+        result = recorded_put(response)
+        if not stopper:  # after the first batch is written, the endpoint goes away
+            stopper.append(threading.Thread(target=path.function.stop))
+            stopper[0].start()
+            stopper[0].join()
+        return result
+
+    S3VectorsResponse.put_vectors = put_then_stop_the_endpoint
+    try:
+        result = flush(db, batch_size=5)
+    finally:
+        S3VectorsResponse.put_vectors = recorded_put
+        path.function.start()
+    assert (result["put_count"], result["failed_count"], result["pending_count"]) == (5, 5, 15)
+    done = db.execute("SELECT key FROM s3vl.outbox WHERE done_at IS NOT NULL").fetchall()
+    assert sorted(key for (key,) in done) == sorted(spy.put_keys) == ["m1", "m2", "m3", "m4", "m5"]
+    assert path.key_set() == {"m1", "m2", "m3", "m4", "m5"}
+
+    assert flush(db, batch_size=5)["pending_count"] == 0
+    assert path.vectors() == table_as_index(db, docs)

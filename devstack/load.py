@@ -112,18 +112,15 @@ def load(args: argparse.Namespace, stream: TextIO = sys.stderr) -> int:
     else:
         client = _client("s3vectors", args.s3vectors_url, args.region)
         budget = PUT_VECTORS_BYTES
+    from botocore.exceptions import BotoCoreError, ClientError
+
     for batch in batches(vectors, budget):
         try:
             if args.lambda_url:
                 _invoke_put(client, args.function, args.index_arn, batch)
             else:
                 client.put_vectors(indexArn=args.index_arn, vectors=batch)
-        except LoadError as exc:
-            raise LoadError(
-                f"{exc}; {progress.done} of {len(vectors)} vectors were written "
-                f"before this batch (rerun the load: puts overwrite)"
-            ) from None
-        except Exception as exc:  # boto3's errors name the AWS error code
+        except (LoadError, BotoCoreError, ClientError) as exc:  # boto3 errors name the AWS code
             raise LoadError(
                 f"{exc}; {progress.done} of {len(vectors)} vectors were written "
                 f"before this batch (rerun the load: puts overwrite)"

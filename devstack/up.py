@@ -237,6 +237,10 @@ def _run(args: argparse.Namespace) -> int:
             )
             cluster.create_database(DATABASE)
             install_s3vl(cluster, DATABASE, lambda_url=function.url)
+            say(
+                f"pointing s3vl at the bridge (s3vl.configure), registering {INDEX}"
+                " (s3vl.register_index) and loading the products table"
+            )
             cluster.psql("-q", "-f", str(PRODUCTS_SQL), dbname=DATABASE)
             configure_and_register(
                 cluster, DATABASE, lambda_arn=function.function_arn, index_arn=demo.index_arn
@@ -255,6 +259,7 @@ def _run(args: argparse.Namespace) -> int:
             return 1
 
         show()
+        say("the local stack, for your own psql, scripts and boto3:")
         show(f"DATABASE_URL={cluster.dsn(DATABASE)}")
         show(f"S3VECTORS_URL={s3vectors_url}")
         show(f"LAMBDA_URL={function.url}")

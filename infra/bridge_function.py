@@ -39,6 +39,31 @@ VPC_ACCESS_ACTIONS = [
     "ec2:UnassignPrivateIpAddresses",
 ]
 
+# The bridge's botocore budget (S3VL_* variables, lambda_src/s3vl_bridge/settings.py): a slow
+# S3 Vectors call must come back as a retryable error before Lambda kills the invocation, so
+# attempts x (connect + read) stays within this share of the function's timeout.
+S3VECTORS_BUDGET_RATIO = 0.8
+S3VECTORS_CONNECT_TIMEOUT_S = 1
+S3VECTORS_MAX_ATTEMPTS = 4
+S3VECTORS_MAX_READ_TIMEOUT_S = 60  # the most the bridge's settings accept
+
+
+def s3vectors_call_budget(timeout_seconds: int) -> dict[str, str]:
+    """The bridge's retry and timeout settings for a function timeout: 30 s gives the
+    bridge's defaults (4 attempts, 1 s connect, 5 s read); shorter timeouts get fewer
+    attempts (each at least 1 s connect + 1 s read), longer ones a longer read."""
+    budget = timeout_seconds * S3VECTORS_BUDGET_RATIO
+    per_attempt_floor = S3VECTORS_CONNECT_TIMEOUT_S + 2
+    attempts = max(1, min(S3VECTORS_MAX_ATTEMPTS, int(budget // per_attempt_floor)))
+    read = int(budget // attempts) - S3VECTORS_CONNECT_TIMEOUT_S
+    read = max(1, min(S3VECTORS_MAX_READ_TIMEOUT_S, read))
+    return {
+        "S3VL_CONNECT_TIMEOUT_S": str(S3VECTORS_CONNECT_TIMEOUT_S),
+        "S3VL_READ_TIMEOUT_S": str(read),
+        "S3VL_MAX_ATTEMPTS": str(attempts),
+    }
+
+
 _ARCHITECTURES = {"arm64": lambda_.Architecture.ARM_64, "x86_64": lambda_.Architecture.X86_64}
 
 
@@ -111,6 +136,7 @@ class BridgeFunction(Construct):
                 "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
                 "LOG_LEVEL": "INFO",
+                **s3vectors_call_budget(settings.timeout_seconds),
             },
         )
         self.alias = lambda_.Alias(

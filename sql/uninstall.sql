@@ -1,8 +1,9 @@
 -- Removes s3vl from the current database, in one transaction:
 --     psql -v ON_ERROR_STOP=1 -d DATABASE -f sql/uninstall.sql
--- Drops the s3vl schema (functions, configuration, registry) and the roles s3vl_reader,
--- s3vl_writer and s3vl_admin unless another database still grants them something (roles are
--- cluster-wide; a notice names that database). The vectors in S3 Vectors are not touched, and
+-- Drops the s3vl schema (functions, configuration, registry, sync state; with it the capture
+-- triggers on synced tables and the index views), the schemas create_index_view made once they
+-- are empty, and the roles s3vl_reader, s3vl_writer and s3vl_admin unless another database
+-- still grants them something (roles are cluster-wide; a warning names that database). The vectors in S3 Vectors are not touched, and
 -- neither is aws_lambda (the extension or sql/compat/aws_lambda.sql), which other code may use.
 
 \set ON_ERROR_STOP 1
@@ -10,7 +11,30 @@ SET client_min_messages = warning;
 
 BEGIN;
 
+-- CASCADE takes along what s3vl made outside its schema, because it depends on s3vl's functions:
+-- the capture triggers s3vl.sync_table put on user tables (the tables and their rows stay), and
+-- the index views of s3vl.create_index_view with their triggers and key lookup functions.
 DROP SCHEMA IF EXISTS s3vl CASCADE;
+
+-- Schemas that create_index_view created (they carry its comment), once nothing else is in them.
+DO $view_schemas$
+DECLARE
+    v_schema text;
+BEGIN
+    FOR v_schema IN
+        SELECT n.nspname FROM pg_catalog.pg_namespace AS n
+        WHERE pg_catalog.obj_description(n.oid, 'pg_namespace')
+              = 'Views of S3 Vectors indexes, created by s3vl.create_index_view'
+    LOOP
+        BEGIN
+            EXECUTE pg_catalog.format('DROP SCHEMA %I RESTRICT', v_schema);
+        EXCEPTION WHEN dependent_objects_still_exist THEN
+            RAISE WARNING 's3vl uninstall: schema % kept: it holds objects s3vl did not make', v_schema
+                USING HINT = pg_catalog.format('Drop it yourself when it is no longer needed: DROP SCHEMA %I;', v_schema);
+        END;
+    END LOOP;
+END
+$view_schemas$;
 
 DO $roles$
 DECLARE

@@ -17,6 +17,7 @@ from .errors import ValidationException, json_type_name
 
 MAX_DIMENSION = 4096
 MAX_PUT_VECTORS = 500
+MAX_PUT_REQUEST_BYTES = 20 * 1024 * 1024
 MAX_GET_KEYS = 100
 MAX_DELETE_KEYS = 500
 MAX_KEY_LENGTH = 1024
@@ -47,6 +48,16 @@ def index_selector(index_arn: str | None, bucket_name: str | None, index_name: s
             "indexName" if bucket_name else "vectorBucketName",
             "the index is not fully specified",
             "Specify either indexArn or both vectorBucketName and indexName.",
+        )
+
+
+def put_request_bytes(size: int) -> None:
+    if size > MAX_PUT_REQUEST_BYTES:
+        raise ValidationException(
+            "vectors",
+            f"the PutVectors request is {size:,} bytes; at most {MAX_PUT_REQUEST_BYTES:,}"
+            " (20 MiB) are allowed",
+            "Send fewer vectors per request.",
         )
 
 

@@ -120,6 +120,7 @@ def list_indexes(self: S3VectorsResponse) -> ActionResult:
 
 
 def put_vectors(self: S3VectorsResponse) -> ActionResult:
+    limits.put_request_bytes(len(self.body or b""))
     ext.put_vectors(
         self.s3vectors_backend,
         **_index_params(self),

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from .errors import BridgeError, InvalidRequest, ResponseTooLarge
-from .limits import RESPONSE_BYTES_MAX
+from .limits import FLOAT32_MAX, KEY_LENGTH_MAX, METADATA_TOTAL_BYTES, RESPONSE_BYTES_MAX
 
 
 def success(result: Any, request_id: str, execution_time_ms: int) -> dict[str, Any]:
@@ -48,7 +48,7 @@ def to_domain_error(exc: BaseException) -> BridgeError:
 
 
 def _from_pydantic(exc: Any) -> InvalidRequest:
-    problems = exc.errors(include_url=False, include_context=False, include_input=False)
+    problems = exc.errors(include_url=False, include_input=False)
     fields = [field_path(p["loc"]) for p in problems]
     parts = [f"{f or 'request'}: {_message(p)}" for f, p in zip(fields, problems, strict=True)]
     more = f" (and {len(parts) - 3} more)" if len(parts) > 3 else ""
@@ -60,6 +60,8 @@ def _message(problem: dict[str, Any]) -> str:
         return "unknown field; remove it (field names are snake_case, see the README)"
     if problem["type"] == "missing":
         return "required field is missing"
+    if any(bound in (FLOAT32_MAX, -FLOAT32_MAX) for bound in (problem.get("ctx") or {}).values()):
+        return "is outside the float32 range (about ±3.4e38); S3 Vectors stores float32 values"
     return str(problem["msg"]).removeprefix("Value error, ")
 
 
@@ -77,13 +79,32 @@ def field_path(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def check_size(result: Any, *, rows: int, row_bound: int, hint: str) -> None:
-    """Refuse a result over Lambda's 6 MB response limit. Serialising is only needed when
-    rows * row_bound (a generous per-row size) could pass the limit."""
-    if rows * row_bound < RESPONSE_BYTES_MAX:
+def check_size(rows: list[Any], *, row_bound: int, hint: str) -> None:
+    """Refuse a result over Lambda's 6 MB response limit before it is handed to the runtime.
+
+    Measuring is only needed when len(rows) * row_bound (a generous per-row size) could pass
+    the limit. Rows are then measured as the runtime serialises them (json's default
+    separators; ASCII escapes, the larger of the runtimes' two encodings), a slice at a time,
+    stopping as soon as the limit is passed rather than serialising an oversized result.
+    """
+    if len(rows) * row_bound < RESPONSE_BYTES_MAX:
         return
-    size = len(json.dumps(result, separators=(",", ":")))
-    if size > RESPONSE_BYTES_MAX:
-        raise ResponseTooLarge(
-            f"the result is {size:,} bytes, over Lambda's 6 MB response limit; {hint}"
-        )
+    size = 0
+    for start in range(0, len(rows), _MEASURE_SLICE):
+        size += len(json.dumps(rows[start : start + _MEASURE_SLICE]))
+        if size > RESPONSE_BYTES_MAX:
+            raise ResponseTooLarge(
+                f"the result ({len(rows):,} rows) is over Lambda's 6 MB response limit; {hint}"
+            )
+
+
+_MEASURE_SLICE = 256
+# A float printed by json takes at most 24 characters ("-1.2345678901234567e-308"), plus ", ".
+_BYTES_PER_FLOAT = 26
+
+
+def row_bound(*, with_metadata: bool, dimension: int = 0) -> int:
+    """A generous size of one result row in bytes: a key of up to 1024 characters, the
+    row's other fields, up to 40 KB of metadata, `dimension` floats."""
+    metadata = METADATA_TOTAL_BYTES + 1024 if with_metadata else 0
+    return KEY_LENGTH_MAX + 256 + metadata + dimension * _BYTES_PER_FLOAT

@@ -70,7 +70,8 @@ class PartialWrite(BridgeError):
 
 
 class UpstreamError(BridgeError):
-    """An S3 Vectors error with no better mapping; its code is kept in the message."""
+    """An S3 Vectors error with no better mapping (its code is kept in the message), or an
+    answer that cannot be followed, such as a nextToken handed back unchanged."""
 
     type = "UpstreamError"
 

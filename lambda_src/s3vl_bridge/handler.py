@@ -57,13 +57,13 @@ def _first_invocation_without_gc(handler: Callable[..., Any]) -> Callable[..., A
         if not first:
             return handler(event, context)
         first = False
-        paused = gc.isenabled()
+        was_enabled = gc.isenabled()
         gc.disable()
         try:
             return handler(event, context)
         finally:
             gc.freeze()
-            if paused:
+            if was_enabled:
                 gc.enable()
 
     return wrapper

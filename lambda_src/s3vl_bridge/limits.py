@@ -13,6 +13,11 @@ DELETE_CHUNK = 500
 LIST_MAX_RESULTS = 1000
 SEGMENT_COUNT_MAX = 16
 
+# float32: the largest finite value, and the magnitude below which a value rounds to 0
+# (half the smallest subnormal), so "all zero" means all zero as S3 Vectors stores it.
+FLOAT32_MAX = 3.4028234663852886e38
+FLOAT32_ROUNDS_TO_ZERO = 7.006492321624085e-46
+
 METADATA_TOTAL_BYTES = 40 * 1024
 METADATA_FILTERABLE_BYTES = 2 * 1024
 METADATA_KEYS_MAX = 50

@@ -10,9 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import ConfigurationError
 
-# Aurora's aws_lambda.invoke gives up after 3 s by default; the function timeout is set in
-# infra. Keep botocore's connect + read timeouts below both so a slow call surfaces here as
-# a retryable error instead of a killed invocation.
+# A slow S3 Vectors call must surface here as a retryable error, not as a killed invocation:
+# the worst case, max_attempts x (connect + read) plus backoff (4 x 6 s by default), stays
+# below the function's timeout (30 s by default in infra). The caller's own limit (Aurora's
+# request_timeout_ms) is set by the SQL side.
 Seconds = Annotated[float, Field(gt=0, le=60)]
 
 

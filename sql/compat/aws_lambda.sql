@@ -7,8 +7,9 @@
 -- Settings (custom GUCs; SET, ALTER DATABASE ... SET or postgresql.conf):
 --   aws_lambda.endpoint_override   base URL of a Lambda Invoke endpoint, e.g. the local
 --                                  http://127.0.0.1:PORT; requests go unsigned, standard
---                                  library only. Empty or unset: a real, signed Invoke through
---                                  boto3 in the server's Python.
+--                                  library only, over one kept-alive connection per session.
+--                                  Empty or unset: a real, signed Invoke through boto3 in the
+--                                  server's Python.
 --   aws_lambda.connect_timeout_ms  1..900000, default 1000 (Aurora's)
 --   aws_lambda.request_timeout_ms  1..900000, default 3000 (Aurora's)
 --
@@ -238,54 +239,46 @@ class Call:
         }
         if self.client_context:
             headers["X-Amz-Client-Context"] = self.client_context
-        connection_class = (
-            http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
-        )
-        connection = connection_class(url.hostname, url.port, timeout=self.connect_ms / 1000)
+        # One kept-alive connection per session (SD), reused while it points at the same
+        # endpoint: a new TCP connection per call costs a handshake, an accept and, on the
+        # local endpoint, a server thread (measured: 0.3 ms a call on an idle machine, 2-3 ms
+        # on a busy one).
+        key = (url.scheme, url.hostname, url.port)
+        cached = SD.pop("connection", None)  # out of SD while in use: a failure drops it
+        if cached is not None and cached[0] != key:
+            cached[1].close()
+            cached = None
+        connection = cached[1] if cached is not None else self.connect(url)
+        # From here on the whole exchange must finish within request_timeout_ms.
+        deadline = time.monotonic() + self.request_ms / 1000
         try:
             try:
-                connection.connect()
-            except OSError as exc:
-                raise invoke_api_failed(
-                    "AWS Lambda client returned 'Unable to connect to endpoint' "
-                    f"({endpoint}: {exc or type(exc).__name__})",
-                    "is the Lambda endpoint running? check aws_lambda.endpoint_override and "
-                    "aws_lambda.connect_timeout_ms",
-                ) from None
-            # From here on the whole exchange must finish within request_timeout_ms.
-            deadline = time.monotonic() + self.request_ms / 1000
-
-            def arm():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise socket.timeout("request deadline passed")
-                connection.sock.settimeout(left)
-
-            try:
-                arm()
-                connection.request("POST", path, body=self.body, headers=headers)
-                arm()
-                response = connection.getresponse()
-                chunks = []
-                while True:
-                    arm()
-                    chunk = response.read(65536)
-                    if not chunk:
-                        break
-                    chunks.append(chunk)
-            except socket.timeout:
-                raise invoke_api_failed(
-                    "AWS Lambda client returned 'Request timed out': no complete answer from "
-                    f"{endpoint} within aws_lambda.request_timeout_ms = {self.request_ms}",
-                    REQUEST_HINT,
-                ) from None
-            except (OSError, http.client.HTTPException) as exc:
-                raise invoke_api_failed(
-                    f"AWS Lambda client returned '{type(exc).__name__}: {exc}' ({endpoint})",
-                    "check that aws_lambda.endpoint_override names a Lambda Invoke endpoint",
-                ) from None
-        finally:
+                response, chunks = self.exchange(connection, path, headers, deadline)
+            except ConnectionError:
+                if cached is None:
+                    raise
+                # The endpoint closed the idle connection (restarted, or its idle timeout)
+                # before reading the request: send it once more on a new connection.
+                connection.close()
+                connection = self.connect(url)
+                response, chunks = self.exchange(connection, path, headers, deadline)
+        except socket.timeout:
             connection.close()
+            raise invoke_api_failed(
+                "AWS Lambda client returned 'Request timed out': no complete answer from "
+                f"{endpoint} within aws_lambda.request_timeout_ms = {self.request_ms}",
+                REQUEST_HINT,
+            ) from None
+        except (OSError, http.client.HTTPException) as exc:
+            connection.close()
+            raise invoke_api_failed(
+                f"AWS Lambda client returned '{type(exc).__name__}: {exc}' ({endpoint})",
+                "check that aws_lambda.endpoint_override names a Lambda Invoke endpoint",
+            ) from None
+        if response.will_close:
+            connection.close()
+        else:
+            SD["connection"] = (key, connection)
         text = b"".join(chunks).decode("utf-8", errors="replace")
         if response.status >= 400:
             error_type = (response.getheader("x-amzn-ErrorType") or "").split(":")[0]
@@ -309,6 +302,46 @@ class Call:
             response.getheader("X-Amz-Executed-Version"),
             response.getheader("X-Amz-Log-Result"),
         )
+
+    def connect(self, url):
+        import http.client
+
+        connection_class = (
+            http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
+        )
+        connection = connection_class(url.hostname, url.port, timeout=self.connect_ms / 1000)
+        try:
+            connection.connect()
+        except OSError as exc:
+            raise invoke_api_failed(
+                "AWS Lambda client returned 'Unable to connect to endpoint' "
+                f"({self.endpoint}: {exc or type(exc).__name__})",
+                "is the Lambda endpoint running? check aws_lambda.endpoint_override and "
+                "aws_lambda.connect_timeout_ms",
+            ) from None
+        return connection
+
+    def exchange(self, connection, path, headers, deadline):
+        """Send the request and read the whole answer, each step within the deadline."""
+        import socket
+
+        def arm():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise socket.timeout("request deadline passed")
+            connection.sock.settimeout(left)
+
+        arm()
+        connection.request("POST", path, body=self.body, headers=headers)
+        arm()
+        response = connection.getresponse()
+        chunks = []
+        while True:
+            arm()
+            chunk = response.read(65536)
+            if not chunk:
+                return response, chunks
+            chunks.append(chunk)
 
     # -- no override: a signed Invoke through boto3, where the server's Python has it -----
     def through_boto3(self):

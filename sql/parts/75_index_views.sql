@@ -126,6 +126,7 @@ AS $$
 DECLARE
     v_index record;
     v_view text;
+    v_existing regclass;
 BEGIN
     IF $1 IS NULL OR $1 LIKE 'arn:%' THEN
         PERFORM s3vl._invalid('create_index_view', 'index_name', 'must be a registered index name',
@@ -145,8 +146,24 @@ BEGIN
             'Pass view_name => ''embeddings'' (letters, digits and _).');
     END IF;
 
+    -- Replace only a view this function made (it has the s3vl_write trigger), never a user's.
+    SELECT c.oid::regclass INTO v_existing
+    FROM pg_catalog.pg_class AS c
+    JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+    WHERE n.nspname = into_schema AND c.relname = v_view;
+    IF v_existing IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM pg_catalog.pg_trigger AS t
+            WHERE t.tgrelid = v_existing AND t.tgname = 's3vl_write') THEN
+        PERFORM s3vl._invalid('create_index_view', 'view_name',
+            pg_catalog.format('names %s, which exists and is not an index view', v_existing),
+            'Pass another view_name => ''...'' or into_schema => ''...''; s3vl replaces only the views it made.');
+    END IF;
+
     IF pg_catalog.to_regnamespace(pg_catalog.quote_ident(into_schema)) IS NULL THEN
         EXECUTE pg_catalog.format('CREATE SCHEMA %I', into_schema);
+        -- sql/uninstall.sql drops a schema with this comment once it is empty.
+        EXECUTE pg_catalog.format('COMMENT ON SCHEMA %I IS %L', into_schema,
+            'Views of S3 Vectors indexes, created by s3vl.create_index_view');
     END IF;
     EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA %I TO s3vl_reader, s3vl_writer, s3vl_admin', into_schema);
     EXECUTE pg_catalog.format(
@@ -156,9 +173,7 @@ BEGIN
         'COMMENT ON VIEW %I.%I IS %L', into_schema, v_view,
         pg_catalog.format('S3 Vectors index %s (%s): SELECT scans it; INSERT, UPDATE and DELETE write it; look keys up with %I.%I(''key'', ...)',
             v_index.label, v_index.arn, into_schema, v_view));
-    IF EXISTS (SELECT 1 FROM pg_catalog.pg_trigger AS t
-               WHERE t.tgrelid = pg_catalog.format('%I.%I', into_schema, v_view)::regclass
-                 AND t.tgname = 's3vl_write') THEN
+    IF v_existing IS NOT NULL THEN
         EXECUTE pg_catalog.format('DROP TRIGGER s3vl_write ON %I.%I', into_schema, v_view);
         EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS s3vl_send ON %I.%I', into_schema, v_view);
     END IF;

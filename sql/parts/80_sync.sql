@@ -205,6 +205,37 @@ $$;
 COMMENT ON FUNCTION s3vl._sync_truncate() IS
     'Private: statement trigger before TRUNCATE of a synced table; records a delete per row';
 
+-- s3vl._check_trigger_privilege: the caller may put triggers on the table. Inside SECURITY
+-- DEFINER the caller's role is not visible, so the login role (session_user) is checked.
+CREATE OR REPLACE FUNCTION s3vl._check_trigger_privilege(fn text, source_table regclass)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    IF NOT pg_catalog.has_table_privilege(session_user, source_table, 'TRIGGER') THEN
+        RAISE EXCEPTION 's3vl.%: role % may not put triggers on table %', fn, session_user, source_table
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'Syncing a table installs a trigger on it, which needs the TRIGGER privilege (or ownership).',
+                  HINT = pg_catalog.format('Ask the owner of %s to run this, or to GRANT TRIGGER ON %s TO %I.',
+                                           source_table, source_table, session_user);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION s3vl._check_trigger_privilege(text, regclass) IS
+    'Private: SQLSTATE 42501 unless the login role may create triggers on the table';
+
+-- s3vl._column_type: the type of a table's column, NULL when it has no such column.
+CREATE OR REPLACE FUNCTION s3vl._column_type(source_table regclass, column_name text)
+RETURNS text
+LANGUAGE sql STABLE
+AS $$
+    SELECT pg_catalog.format_type(a.atttypid, a.atttypmod)
+    FROM pg_catalog.pg_attribute AS a
+    WHERE a.attrelid = source_table AND a.attname = column_name AND a.attnum > 0 AND NOT a.attisdropped
+$$;
+COMMENT ON FUNCTION s3vl._column_type(regclass, text) IS
+    'Private: format_type of a column of the table, NULL when the table has no such column';
+
 -- s3vl._check_sync_arguments: the synced table's columns exist, the index is registered with a
 -- dimension, and the caller may put triggers on the table. Returns the index.
 CREATE OR REPLACE FUNCTION s3vl._check_sync_arguments(
@@ -221,28 +252,21 @@ BEGIN
     IF source_table IS NULL THEN
         PERFORM s3vl._invalid(fn, 'table', 'must not be NULL', 'Pass the table, e.g. ''public.documents''::regclass.');
     END IF;
-    IF NOT pg_catalog.has_table_privilege(session_user, source_table, 'TRIGGER') THEN
-        RAISE EXCEPTION 's3vl.%: role % may not put triggers on table %', fn, session_user, source_table
-            USING ERRCODE = 'insufficient_privilege',
-                  DETAIL = 'Syncing a table installs a trigger on it, which needs the TRIGGER privilege (or ownership).',
-                  HINT = pg_catalog.format('Ask the owner of %s to run this, or to GRANT TRIGGER ON %s TO %I.',
-                                           source_table, source_table, session_user);
-    END IF;
+    PERFORM s3vl._check_trigger_privilege(fn, source_table);
     SELECT * INTO v_index FROM s3vl._write_target(fn, index_name);
     IF v_index.dimension IS NULL THEN
         PERFORM s3vl._invalid(fn, 'index_name', 'must name a registered index (its dimension is checked on every change)',
             'Register the index with s3vl.register_index(index_name => ''NAME'', index_arn => ''arn:...'') first.');
     END IF;
-    SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) INTO v_type
-    FROM pg_catalog.pg_attribute AS a
-    WHERE a.attrelid = source_table AND a.attname = key_column AND a.attnum > 0 AND NOT a.attisdropped;
-    IF v_type IS NULL THEN
+    IF (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = source_table) NOT IN ('r', 'p') THEN
+        PERFORM s3vl._invalid(fn, 'table', pg_catalog.format('must be a table, and %s is not', source_table),
+            'Sync the table the rows are written to (a view or foreign table cannot carry the capture trigger).');
+    END IF;
+    IF s3vl._column_type(source_table, key_column) IS NULL THEN
         PERFORM s3vl._invalid(fn, 'key_column', pg_catalog.format('names no column of %s: %L', source_table, key_column),
             'Pass the column whose value names each row''s vector, usually the primary key.');
     END IF;
-    SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) INTO v_type
-    FROM pg_catalog.pg_attribute AS a
-    WHERE a.attrelid = source_table AND a.attname = embedding_column AND a.attnum > 0 AND NOT a.attisdropped;
+    v_type := s3vl._column_type(source_table, embedding_column);
     IF v_type IS NULL THEN
         PERFORM s3vl._invalid(fn, 'embedding_column', pg_catalog.format('names no column of %s: %L', source_table, embedding_column),
             'Pass the column holding the embedding (real[], double precision[], numeric[] or pgvector''s vector).');
@@ -253,9 +277,7 @@ BEGIN
     END IF;
     SELECT pg_catalog.string_agg(pg_catalog.quote_literal(m.name), ', ') INTO v_missing
     FROM pg_catalog.unnest(metadata_columns) AS m(name)
-    WHERE m.name IS NULL OR NOT EXISTS (
-        SELECT 1 FROM pg_catalog.pg_attribute AS a
-        WHERE a.attrelid = source_table AND a.attname = m.name AND a.attnum > 0 AND NOT a.attisdropped);
+    WHERE s3vl._column_type(source_table, m.name) IS NULL;
     IF v_missing IS NOT NULL THEN
         PERFORM s3vl._invalid(fn, 'metadata_columns', pg_catalog.format('names no column of %s: %s', source_table, v_missing),
             'List columns of the table whose values become the vector''s metadata, or pass NULL.');
@@ -334,8 +356,8 @@ BEGIN
                   DETAIL = 'Arguments "table" and "index_name" must match a call of s3vl.sync_table.',
                   HINT = 'See SELECT * FROM s3vl.sync_status();';
     END IF;
-    PERFORM s3vl._check_sync_arguments('unsync_table', $1, v_source.key_column,
-        v_source.embedding_column, $2, v_source.metadata_columns::text[]);
+    -- Only the privilege: the index may be unregistered, or a column gone, by now.
+    PERFORM s3vl._check_trigger_privilege('unsync_table', $1);
     EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', 's3vl_sync_' || v_source.id, $1);
     EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', 's3vl_sync_' || v_source.id || '_truncate', $1);
     DELETE FROM s3vl.sync_source AS s WHERE s.id = v_source.id;
@@ -720,6 +742,8 @@ REVOKE ALL ON FUNCTION
     s3vl._enqueue(s3vl.sync_source, jsonb),
     s3vl._sync_capture(),
     s3vl._sync_truncate(),
+    s3vl._check_trigger_privilege(text, regclass),
+    s3vl._column_type(regclass, text),
     s3vl._check_sync_arguments(text, regclass, text, text, text, text[]),
     s3vl._claim(text, integer, bigint[]),
     s3vl._settle(text, jsonb, text),

@@ -113,10 +113,12 @@ def _forget_container_state() -> None:
 @dataclass
 class S3Vectors:
     """The local service with the test data; `aws` is the test's own boto3 client (setup and
-    checks), `sent` the operation names of every HTTP request the bridge's client sent."""
+    checks), `sent` the operation names of every HTTP request the bridge's client sent and
+    `body_bytes` the size of each request's body, in the same order."""
 
     aws: Any
     sent: list[str]
+    body_bytes: list[int]
 
     def stored_keys(self, index_arn: str) -> list[str]:
         keys: list[str] = []
@@ -182,11 +184,14 @@ def s3v(monkeypatch: pytest.MonkeyPatch) -> Iterator[S3Vectors]:
         _forget_container_state()
 
         sent: list[str] = []
-        client.s3vectors().meta.events.register(
-            "before-send.s3vectors",
-            lambda request, **_: sent.append(request.url.rsplit("/", 1)[-1]),
-        )
-        yield S3Vectors(aws=aws, sent=sent)
+        body_bytes: list[int] = []
+
+        def record(request: Any, **_: Any) -> None:
+            sent.append(request.url.rsplit("/", 1)[-1])
+            body_bytes.append(len(request.body or b""))
+
+        client.s3vectors().meta.events.register("before-send.s3vectors", record)
+        yield S3Vectors(aws=aws, sent=sent, body_bytes=body_bytes)
         s3vectors_faults.clear()
         local_s3vectors.reset()
 

@@ -80,3 +80,17 @@ def test_an_unreachable_service_is_a_retryable_service_unavailable(invoke, monke
     error = refused(invoke(Q))
     assert error["type"] == "ServiceUnavailable"
     assert error["retryable"] is True
+
+
+def test_an_unexpected_failure_is_an_internal_error_without_its_trace_or_message(invoke, s3v):
+    from s3vl_bridge import client
+
+    def explode(**_):
+        raise RuntimeError("secret detail from /var/task")
+
+    client.s3vectors().meta.events.register("before-send.s3vectors", explode)
+    error = refused(invoke(Q))
+    assert error["type"] == "InternalError"
+    assert error["retryable"] is False
+    assert "secret detail" not in error["message"]
+    assert "request_id" in error["message"]

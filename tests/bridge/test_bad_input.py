@@ -25,6 +25,7 @@ CASES = {
     ),
     "infinity in the query vector": ({**Q, "query_vector": [math.inf, 0, 0, 0]}, "query_vector[0]"),
     "an empty query vector": ({**Q, "query_vector": []}, "query_vector"),
+    "a query value beyond float32": ({**Q, "query_vector": [0.5, 1e39, 0, 0]}, "query_vector[1]"),
     "no query vector": ({k: v for k, v in Q.items() if k != "query_vector"}, "query_vector"),
     "a query vector over 4096 values": ({**Q, "query_vector": [0.5] * 4097}, "query_vector"),
     "top_k 0": ({**Q, "top_k": 0}, "top_k"),
@@ -100,6 +101,14 @@ CASES = {
         },
         "vectors[0].data[2]",
     ),
+    "a put value beyond float32": (
+        {
+            "operation": "put_vectors",
+            "index_arn": DOCS_ARN,
+            "vectors": [{"key": "a", "data": [1.0, -1e39, 0.0, 0.0]}],
+        },
+        "vectors[0].data[1]",
+    ),
     "put metadata holding an object": (
         {
             "operation": "put_vectors",
@@ -107,6 +116,22 @@ CASES = {
             "vectors": [{"key": "a", "data": [1.0, 2.0, 3.0, 0.0], "metadata": {"x": {"y": 1}}}],
         },
         "vectors[0].metadata.x",
+    ),
+    "a put vector with an empty key": (
+        {
+            "operation": "put_vectors",
+            "index_arn": DOCS_ARN,
+            "vectors": [{"key": "", "data": [1.0, 2.0, 3.0, 0.0]}],
+        },
+        "vectors[0].key",
+    ),
+    "a put vector with a key over 1024 characters": (
+        {
+            "operation": "put_vectors",
+            "index_arn": DOCS_ARN,
+            "vectors": [{"key": "k" * 1025, "data": [1.0, 2.0, 3.0, 0.0]}],
+        },
+        "vectors[0].key",
     ),
     "a put vector without a key": (
         {
@@ -118,6 +143,12 @@ CASES = {
     ),
     "a request that is not an object": (["query_vectors"], None),
 }
+
+
+def test_the_valid_query_the_cases_start_from_is_sent_to_s3_vectors(invoke, s3v):
+    # Proves the request counter below counts: without it "no call" would prove nothing.
+    ok(invoke(Q))
+    assert s3v.sent == ["QueryVectors"]
 
 
 @pytest.mark.parametrize(("event", "field"), list(CASES.values()), ids=list(CASES))
@@ -137,6 +168,30 @@ def test_a_non_allowlisted_arn_is_access_denied_without_calling_s3_vectors(invok
     assert error["type"] == "AccessDenied"
     assert error["field"] == "index_arn"
     assert s3v.sent == []
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        DOCS_ARN.replace(":us-east-1:", ":us-west-2:"),
+        DOCS_ARN.replace(":123456789012:", ":210987654321:"),
+        DOCS_ARN.replace("arn:aws:", "arn:aws-cn:"),
+    ],
+    ids=["another region", "another account", "another partition"],
+)
+def test_a_served_index_name_under_another_region_account_or_partition_is_access_denied(
+    invoke, s3v, arn
+):
+    error = refused(invoke({**Q, "index_arn": arn}))
+    assert error["type"] == "AccessDenied"
+    assert error["field"] == "index_arn"
+    assert s3v.sent == []
+
+
+def test_a_value_beyond_float32_is_refused_saying_why(invoke, s3v):
+    error = refused(invoke({**Q, "query_vector": [3.5e38, 0.0, 0.0, 0.0]}))
+    assert error["field"] == "query_vector[0]"
+    assert "float32" in error["message"]
 
 
 def test_a_name_selected_index_outside_the_allowlist_is_access_denied(invoke, s3v):
@@ -161,6 +216,8 @@ def test_an_empty_allowlist_serves_nothing(invoke, s3v, monkeypatch):
     arns.allowlist.cache_clear()
     error = refused(invoke(Q))
     assert error["type"] == "AccessDenied"
+    assert error["field"] == "index_arn"
+    assert s3v.sent == []
 
 
 def test_a_malformed_allowlist_entry_is_a_configuration_error_naming_the_variable(

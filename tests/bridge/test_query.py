@@ -234,3 +234,85 @@ def test_a_result_over_six_megabytes_is_refused_with_what_to_change(invoke, s3v)
         )
     )
     assert len(rows) == 170
+
+
+@pytest.fixture
+def stubbed_s3vectors(monkeypatch):
+    """The bridge's own client with S3 Vectors' answers scripted (botocore's Stubber): for
+    page shapes the local service never produces, such as CLASSIC's short pages."""
+    from botocore.stub import Stubber
+    from s3vl_bridge import arns, client, settings
+
+    monkeypatch.setenv("S3VL_INDEX_ARNS", DOCS_ARN)
+    settings.settings.cache_clear()
+    arns.allowlist.cache_clear()
+    client.reset()
+    with Stubber(client.s3vectors()) as stubber:
+        yield stubber
+        stubber.assert_no_pending_responses()
+
+
+def _page(keys: list[str], token: str | None = None) -> dict:
+    page = {
+        "vectors": [{"key": k, "distance": 0.01 * n} for n, k in enumerate(keys)],
+        "distanceMetric": "cosine",
+    }
+    if token:
+        page["nextToken"] = token
+    return page
+
+
+def _expected_params(top_k: int, token: str | None = None) -> dict:
+    params = {
+        "indexArn": DOCS_ARN,
+        "topK": top_k,
+        "queryVector": {"float32": QUERY},
+        "filter": {"genre": "film"},
+        "queryMode": "CLASSIC",
+        "returnMetadata": False,
+        "returnDistance": True,
+    }
+    if token:
+        params["nextToken"] = token
+    return params
+
+
+def _classic_query(top_k: int) -> dict:
+    return {
+        "operation": "query_vectors",
+        "index_arn": DOCS_ARN,
+        "query_vector": QUERY,
+        "top_k": top_k,
+        "metadata_filter": {"genre": "film"},
+        "query_mode": "CLASSIC",
+        "return_metadata": False,
+    }
+
+
+def test_short_and_empty_classic_pages_are_followed_until_the_service_has_no_more(
+    invoke, stubbed_s3vectors
+):
+    stubbed_s3vectors.add_response("query_vectors", _page(["a", "b"], "t1"), _expected_params(10))
+    stubbed_s3vectors.add_response("query_vectors", _page([], "t2"), _expected_params(10, "t1"))
+    stubbed_s3vectors.add_response("query_vectors", _page(["c"]), _expected_params(10, "t2"))
+    rows = ok(invoke(_classic_query(10)))
+    assert [r["vector_id"] for r in rows] == ["a", "b", "c"]
+
+
+def test_paging_stops_once_top_k_hits_are_in_and_keeps_exactly_top_k(invoke, stubbed_s3vectors):
+    stubbed_s3vectors.add_response(
+        "query_vectors", _page(["a", "b", "c"], "t1"), _expected_params(5)
+    )
+    stubbed_s3vectors.add_response(
+        "query_vectors", _page(["d", "e", "f"], "t2"), _expected_params(5, "t1")
+    )
+    rows = ok(invoke(_classic_query(5)))
+    assert [r["vector_id"] for r in rows] == ["a", "b", "c", "d", "e"]
+
+
+def test_a_next_token_handed_back_unchanged_ends_the_query_with_an_error(invoke, stubbed_s3vectors):
+    stubbed_s3vectors.add_response("query_vectors", _page(["a"], "same"), _expected_params(10))
+    stubbed_s3vectors.add_response("query_vectors", _page([], "same"), _expected_params(10, "same"))
+    error = refused(invoke(_classic_query(10)))
+    assert error["type"] == "UpstreamError"
+    assert "nextToken" in error["message"]

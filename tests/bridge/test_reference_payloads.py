@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import DOCS, DOCS_ARN, ok
+from .conftest import DOCS, DOCS_ARN, ok, put
 from .expected import cosine_ranking
 
 QUERY = [1.0, 0.2, 0.1, 0.0]
@@ -151,10 +151,22 @@ def test_list_vectors_reference_payload_pages_through_every_vector(invoke, s3v):
 
 
 def test_list_vectors_defaults_are_100_results_metadata_and_no_data(invoke, s3v):
-    result = ok(invoke({"operation": "list_vectors", "index_arn": DOCS_ARN}))
-    assert result["total_count"] == 12
-    assert "next_token" not in result
-    assert all(set(v) == {"vector_id", "metadata"} for v in result["vectors"])
+    extra = [
+        {"key": f"extra-{i:03d}", "data": [1.0, 0.5, 0.25, float(i)], "metadata": {"i": i}}
+        for i in range(140)
+    ]
+    put(s3v.aws, DOCS_ARN, extra)
+    first = ok(invoke({"operation": "list_vectors", "index_arn": DOCS_ARN}))
+    assert first["total_count"] == len(first["vectors"]) == 100
+    assert all(set(v) == {"vector_id", "metadata"} for v in first["vectors"])
+    rest = ok(
+        invoke(
+            {"operation": "list_vectors", "index_arn": DOCS_ARN, "next_token": first["next_token"]}
+        )
+    )
+    assert "next_token" not in rest
+    seen = [v["vector_id"] for v in first["vectors"] + rest["vectors"]]
+    assert sorted(seen) == sorted([d["key"] for d in DOCS] + [e["key"] for e in extra])
 
 
 def test_list_vectors_with_data_returns_the_stored_floats(invoke, s3v):
@@ -168,6 +180,7 @@ def test_list_vectors_with_data_returns_the_stored_floats(invoke, s3v):
             }
         )
     )
+    assert sorted(v["vector_id"] for v in result["vectors"]) == sorted(d["key"] for d in DOCS)
     for v in result["vectors"]:
         assert set(v) == {"vector_id", "vector_data"}
         assert v["vector_data"] == pytest.approx(DOCS[int(v["vector_id"][-2:])]["data"], abs=1e-6)

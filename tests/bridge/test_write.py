@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from .conftest import DOCS, DOCS_ARN, PLACES_ARN, ok, refused, s3vectors_faults
+from .conftest import BUCKET, BUCKET_ARN, DOCS, DOCS_ARN, PLACES_ARN, ok, refused, s3vectors_faults
+
+PUT_REQUEST_BYTES_MAX = 20 * 1024 * 1024  # AWS's PutVectors limit, not the bridge's constant
 
 
 def _vectors(n: int, prefix: str = "p") -> list[dict]:
@@ -32,6 +36,13 @@ def test_put_vectors_writes_what_get_vectors_then_reads(invoke, s3v):
     assert by_key["new-a"]["data"]["float32"] == pytest.approx([0.5, 0.5, 0.0, 0.1])
     assert by_key["new-a"]["metadata"] == {"tag": "a", "tags": ["x", "y"]}
     assert by_key["new-b"]["data"]["float32"] == pytest.approx([0.0, 1.0, 0.0, 0.2])
+
+
+def test_the_index_is_described_once_per_container_for_many_puts(invoke, s3v):
+    for prefix in ("a", "b", "c"):
+        put = {"operation": "put_vectors", "index_arn": DOCS_ARN, "vectors": _vectors(2, prefix)}
+        assert ok(invoke(put)) == {"written_count": 2, "chunk_count": 1}
+    assert s3v.sent == ["GetIndex", "PutVectors", "PutVectors", "PutVectors"]
 
 
 def test_put_vectors_overwrites_an_existing_key(invoke, s3v):
@@ -118,11 +129,54 @@ def test_an_all_zero_vector_is_refused_for_a_cosine_index(invoke, s3v):
     assert "PutVectors" not in s3v.sent
 
 
+def test_a_vector_that_is_zero_in_float32_is_refused_for_a_cosine_index(invoke, s3v):
+    vectors = _vectors(3)
+    vectors[2]["data"] = [1e-46, 0.0, -1e-46, 0.0]  # not 0.0 as a double, 0 as a float32
+    error = refused(invoke({"operation": "put_vectors", "index_arn": DOCS_ARN, "vectors": vectors}))
+    assert error["field"] == "vectors[2].data"
+    assert s3v.sent == ["GetIndex"]
+
+
+def test_put_vectors_keeps_every_request_under_20_mib_as_sent(invoke, s3v):
+    # 400 vectors of 4096 long floats are ~33 MB as JSON: under 500 vectors, but two requests.
+    s3v.aws.create_index(
+        vectorBucketName=BUCKET,
+        indexName="wide",
+        dataType="float32",
+        dimension=4096,
+        distanceMetric="euclidean",
+    )
+    wide_arn = f"{BUCKET_ARN}/index/wide"
+    rng = random.Random(7)
+    vectors = [
+        {"key": f"w{i:03d}", "data": [rng.random() for _ in range(4096)], "metadata": {"é": i}}
+        for i in range(400)
+    ]
+    result = ok(invoke({"operation": "put_vectors", "index_arn": wide_arn, "vectors": vectors}))
+    puts = [
+        size for name, size in zip(s3v.sent, s3v.body_bytes, strict=True) if name == "PutVectors"
+    ]
+    assert result == {"written_count": 400, "chunk_count": len(puts)}
+    assert len(puts) == 2
+    assert max(puts) <= PUT_REQUEST_BYTES_MAX
+    assert sum(puts) > PUT_REQUEST_BYTES_MAX  # so one request would not have done
+    assert len(s3v.stored_keys(wide_arn)) == 400
+
+
 def test_metadata_over_40_kb_is_refused_naming_the_vector(invoke, s3v):
     vectors = _vectors(2)
     vectors[1]["metadata"] = {"blob": "x" * 41_000}
     error = refused(invoke({"operation": "put_vectors", "index_arn": DOCS_ARN, "vectors": vectors}))
     assert error["field"] == "vectors[1].metadata"
+    assert s3v.sent == []
+
+
+def test_metadata_with_more_than_50_keys_is_refused_naming_the_vector(invoke, s3v):
+    vectors = _vectors(2)
+    vectors[1]["metadata"] = {f"k{j}": j for j in range(51)}
+    error = refused(invoke({"operation": "put_vectors", "index_arn": DOCS_ARN, "vectors": vectors}))
+    assert error["field"] == "vectors[1].metadata"
+    assert "50" in error["message"]
     assert s3v.sent == []
 
 

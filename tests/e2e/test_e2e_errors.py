@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from sqlsupport import sql_error
 
 from devstack.lambda_invoke.server import LocalLambda
 from devstack.s3vectors import faults
@@ -20,17 +21,8 @@ OTHER_BUCKET_INDEX = "arn:aws:s3vectors:us-east-1:123456789012:bucket/not-served
 MISSING_INDEX = "arn:aws:s3vectors:us-east-1:123456789012:bucket/s3vl-demo/index/missing"
 
 
-def error_of(db: psycopg.Connection, sql: str, params: object = None) -> psycopg.Error:
-    try:
-        with db.transaction():
-            db.execute(sql, params).fetchall()
-    except psycopg.Error as exc:
-        return exc
-    pytest.fail(f"expected an error from: {sql}")
-
-
 def test_an_index_the_bridge_does_not_serve_is_access_denied(db: psycopg.Connection) -> None:
-    error = error_of(
+    error = sql_error(
         db, f"SELECT * FROM s3vl.query_vectors({V5}, index_arn => %s)", [OTHER_BUCKET_INDEX]
     )
     assert error.sqlstate == "42501"
@@ -41,7 +33,7 @@ def test_an_index_the_bridge_does_not_serve_is_access_denied(db: psycopg.Connect
 
 
 def test_an_index_that_does_not_exist_is_undefined_object(db: psycopg.Connection) -> None:
-    error = error_of(
+    error = sql_error(
         db, f"SELECT * FROM s3vl.query_vectors({V5}, index_arn => %s)", [MISSING_INDEX]
     )
     assert error.sqlstate == "42704"
@@ -50,7 +42,7 @@ def test_an_index_that_does_not_exist_is_undefined_object(db: psycopg.Connection
 
 
 def test_a_bad_filter_is_a_validation_error_naming_the_field(db: psycopg.Connection) -> None:
-    error = error_of(
+    error = sql_error(
         db,
         f"SELECT * FROM s3vl.query_vectors({V5}, 'demo-index', metadata_filter => %s::jsonb)",
         ['{"category": {"$regex": "de.*"}}'],
@@ -71,7 +63,7 @@ def throttled() -> Iterator[None]:
 
 
 def test_throttling_is_a_retryable_system_error(db: psycopg.Connection, throttled: None) -> None:
-    error = error_of(db, f"SELECT * FROM s3vl.query_vectors({V5}, 'demo-index')")
+    error = sql_error(db, f"SELECT * FROM s3vl.query_vectors({V5}, 'demo-index')")
     assert error.sqlstate == "58000"
     assert "retryable: true" in error.diag.message_detail
     assert "retry" in error.diag.message_hint
@@ -89,7 +81,7 @@ def use_function(db: psycopg.Connection, function: LocalLambda, timeout_seconds:
 def test_a_crashing_function_surfaces_as_lambda_invocation_failed(db: psycopg.Connection) -> None:
     with LocalLambda(handler="e2e_handlers.crash", function_name="crasher") as function:
         use_function(db, function, 30)
-        error = error_of(db, f"SELECT * FROM s3vl.query_vectors({V5}, 'demo-index')")
+        error = sql_error(db, f"SELECT * FROM s3vl.query_vectors({V5}, 'demo-index')")
     assert error.sqlstate == "38000"
     assert error.diag.message_primary == (
         "s3vl.query_vectors: invoking the Lambda function failed: lambda invocation failed"
@@ -104,7 +96,7 @@ def test_a_function_slower_than_the_configured_timeout_fails_in_time(
     with LocalLambda(handler="e2e_handlers.slow", function_name="sleeper") as function:
         use_function(db, function, 1)
         started = time.monotonic()
-        error = error_of(db, f"SELECT * FROM s3vl.query_vectors({V5}, 'demo-index')")
+        error = sql_error(db, f"SELECT * FROM s3vl.query_vectors({V5}, 'demo-index')")
         elapsed = time.monotonic() - started
     assert elapsed < 3, f"the 1 s timeout took {elapsed:.1f} s"
     assert error.sqlstate == "58000"

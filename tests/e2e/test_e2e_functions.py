@@ -33,13 +33,22 @@ def test_register_index_asks_s3_vectors_for_dimension_and_metric(
 
 
 @pytest.mark.parametrize("cast", ["", "::real[]", "::float8[]", "::numeric[]"])
-def test_query_vectors_answers_for_every_array_type(db: psycopg.Connection, cast: str) -> None:
+def test_query_vectors_answers_for_every_array_type(
+    db: psycopg.Connection, stack: Stack, cast: str
+) -> None:
     rows = db.execute(
         f"SELECT vector_id, distance, similarity_score, metadata"
         f" FROM s3vl.query_vectors({V5}{cast}, index_name => 'demo-index', top_k => 3)"
     ).fetchall()
-    assert len(rows) == 3
-    assert all(abs(r[1] + r[2] - 1) < 1e-9 and "category" in r[3] for r in rows)
+    # The same query asked of the service directly through boto3.
+    direct = up.s3vectors_client(stack.s3vectors_url).query_vectors(
+        indexArn=stack.demo.index_arn, queryVector={"float32": [0.1, 0.2, 0.3, 0.4, 0.5]},
+        topK=3, returnDistance=True, returnMetadata=True,
+    )["vectors"]  # fmt: skip
+    assert [r[0] for r in rows] == [v["key"] for v in direct]
+    assert [r[1] for r in rows] == pytest.approx([v["distance"] for v in direct], abs=1e-6)
+    assert [r[3] for r in rows] == [v["metadata"] for v in direct]
+    assert all(abs(r[1] + r[2] - 1) < 1e-9 for r in rows)
 
 
 def test_query_vectors_by_arn_without_metadata(db: psycopg.Connection, stack: Stack) -> None:

@@ -54,9 +54,18 @@ def test_the_bridge_is_reachable_and_the_index_was_described(results: list[list[
     assert results[1] == [("demo-index", "s3vl-demo", 5, "cosine", True)]
 
 
-def test_the_top_five_are_the_closest_first(results: list[list[tuple]]) -> None:
+def nearest_through_boto3(stack: Stack, top_k: int, **extra: object) -> list[str]:
+    """The keys the service itself returns for the walkthrough's query vector, closest first."""
+    found = up.s3vectors_client(stack.s3vectors_url).query_vectors(
+        indexArn=stack.demo.index_arn, queryVector={"float32": [0.1, 0.2, 0.3, 0.4, 0.5]},
+        topK=top_k, returnDistance=True, **extra,
+    )["vectors"]  # fmt: skip
+    return [v["key"] for v in sorted(found, key=lambda v: v["distance"])]
+
+
+def test_the_top_five_are_the_closest_first(results: list[list[tuple]], stack: Stack) -> None:
     top = results[2]
-    assert len(top) == 5
+    assert [row[0] for row in top] == nearest_through_boto3(stack, 5)
     similarities = [row[1] for row in top]
     assert similarities == sorted(similarities, reverse=True)
     assert all(round(1 - row[1], 4) == row[2] for row in top)  # cosine: similarity = 1 - distance
@@ -81,19 +90,26 @@ def test_the_vector_of_vec_048_finds_its_three_identical_copies(results: list[li
     ]
 
 
-def test_the_metadata_filter_returns_only_its_category(results: list[list[tuple]]) -> None:
+def test_the_metadata_filter_returns_only_its_category(
+    results: list[list[tuple]], stack: Stack
+) -> None:
     rows = results[5]
     assert len(rows) == 5
     assert {row[2] for row in rows} == {"demo"}
+    assert [row[0] for row in rows] == nearest_through_boto3(stack, 5, filter={"category": "demo"})
 
 
 def test_the_join_keeps_in_stock_products_under_the_price_by_similarity(
-    results: list[list[tuple]], e2e_db: str
+    results: list[list[tuple]], e2e_db: str, stack: Stack
 ) -> None:
     rows = results[6]
     assert rows, "the join returned nothing"
     with psycopg.connect(e2e_db) as conn:
         stock = dict(conn.execute("SELECT vector_key, (in_stock AND price < 300) FROM products"))
     assert all(stock[row[3]] for row in rows)
+    # Exactly the in-stock products under the price among the service's own 20 nearest.
+    assert [row[3] for row in rows] == [
+        key for key in nearest_through_boto3(stack, 20) if stock.get(key)
+    ]
     assert [row[2] for row in rows] == sorted((row[2] for row in rows), reverse=True)
     assert all(re.fullmatch(r"vec_\d{3}", row[3]) for row in rows)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from aws_cdk.assertions import Capture, Match
+
+from infra.bridge_function import s3vectors_call_budget
 
 HANDLER = "s3vl_bridge.handler.lambda_handler"
 
@@ -60,10 +63,31 @@ def test_the_function_is_told_exactly_which_indexes_and_bucket_it_serves(synth_e
                     "POWERTOOLS_SERVICE_NAME": "s3vl-bridge",
                     "POWERTOOLS_METRICS_NAMESPACE": "s3vl",
                     "LOG_LEVEL": "INFO",
+                    # a 60 s function: 4 attempts of 1 s connect + 11 s read
+                    "S3VL_CONNECT_TIMEOUT_S": "1",
+                    "S3VL_READ_TIMEOUT_S": "11",
+                    "S3VL_MAX_ATTEMPTS": "4",
                 }
             },
         },
     )
+
+
+@pytest.mark.parametrize("timeout_seconds", [3, 5, 10, 20, 30, 60, 300, 900])
+def test_the_bridge_gives_up_on_s3_vectors_before_the_function_times_out(timeout_seconds):
+    budget = s3vectors_call_budget(timeout_seconds)
+    attempts = int(budget["S3VL_MAX_ATTEMPTS"])
+    per_attempt = int(budget["S3VL_CONNECT_TIMEOUT_S"]) + int(budget["S3VL_READ_TIMEOUT_S"])
+    assert attempts >= 1 and int(budget["S3VL_READ_TIMEOUT_S"]) >= 1
+    assert attempts * per_attempt < timeout_seconds
+
+
+def test_a_30_second_function_keeps_the_bridges_own_defaults():
+    assert s3vectors_call_budget(30) == {
+        "S3VL_CONNECT_TIMEOUT_S": "1",
+        "S3VL_READ_TIMEOUT_S": "5",
+        "S3VL_MAX_ATTEMPTS": "4",
+    }
 
 
 def test_the_function_logs_to_its_own_group_with_the_configured_retention(

@@ -89,6 +89,16 @@ def test_the_largest_allowed_put_is_accepted(client, index):
     assert len(all_keys(client, index)) == 502
 
 
+def test_a_put_request_over_20_mib_is_refused_and_stores_nothing(client, raw_client, make_index):
+    selector = make_index("wide", dimension=1024, metric="cosine", non_filterable=["body"])
+    # 500 vectors within every per-vector limit, about 25 MB as JSON: long float texts
+    # (about 9.7 MB) and 30 KB of non-filterable metadata each (about 15 MB).
+    values = [0.1234567890123 + i * 1e-9 for i in range(1024)]
+    vectors = [vec(f"k{i}", values, {"body": "x" * (30 * 1024)}) for i in range(500)]
+    expect_validation(lambda: raw_client.put_vectors(**selector, vectors=vectors), "vectors")
+    assert all_keys(client, selector) == []
+
+
 def test_an_all_zero_vector_is_fine_under_euclidean(client, make_index):
     selector = make_index("flat", dimension=3, metric="euclidean")
     client.put_vectors(**selector, vectors=[vec("zero", [0, 0, 0])])

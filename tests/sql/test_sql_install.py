@@ -34,15 +34,46 @@ def fetch(cluster: TemporaryCluster, dbname: str, sql: str) -> list[tuple]:
         return conn.execute(sql).fetchall()
 
 
+# Everything s3vl puts outside its schema, and the state of its own tables: what a rerun of
+# install.sql must keep and what uninstall.sql must remove.
+OUTSIDE_S3VL = """
+    SELECT 'trigger ' || t.tgname || ' on ' || t.tgrelid::regclass::text FROM pg_trigger AS t
+    WHERE NOT t.tgisinternal AND t.tgname LIKE 's3vl%'
+    UNION ALL
+    SELECT 'relation ' || c.oid::regclass::text FROM pg_class AS c
+    WHERE c.relnamespace::regnamespace::text = 's3_vectors'
+    UNION ALL
+    SELECT 'function ' || p.oid::regprocedure::text FROM pg_proc AS p
+    WHERE p.pronamespace::regnamespace::text = 's3_vectors'
+    ORDER BY 1"""
+SYNC_STATE = """
+    SELECT o.key, o.operation, o.done_at IS NULL, s.source_table::text, s.metadata_columns::text
+    FROM s3vl.outbox AS o JOIN s3vl.sync_source AS s ON s.id = o.source_id ORDER BY o.id"""
+
+
+def add_synced_table_and_view(cluster: TemporaryCluster, dbname: str) -> None:
+    """A table synced with `demo-index` holding pending changes, and a view of the index: none
+    of it invokes the Lambda function."""
+    cluster.psql(
+        "-c", f"SELECT s3vl.configure('{LAMBDA_ARN}', 'us-east-1', 45, validate => false)",
+        "-c", f"SELECT s3vl.register_index('demo-index', '{DEMO_ARN}', 'demo', 5, 'cosine')",
+        "-c", "CREATE TABLE docs (id text PRIMARY KEY, emb real[], title text)",
+        "-c", "SELECT s3vl.sync_table('docs', 'id', 'emb', 'demo-index', ARRAY['title'])",
+        "-c", "INSERT INTO docs VALUES ('a', '{1,2,3,4,5}', 'A'), ('b', '{5,4,3,2,1}', 'B')",
+        "-c", "DELETE FROM docs WHERE id = 'b'",
+        "-c", "SELECT s3vl.create_index_view('demo-index', 's3_vectors', 'demo')",
+        dbname=dbname,
+    )  # fmt: skip
+
+
 def test_install_twice_changes_nothing_and_keeps_the_data(pg: TemporaryCluster) -> None:
     dbname = new_database(pg, "install_twice")
     install(pg, dbname)
-    pg.psql(
-        "-c", f"SELECT s3vl.configure('{LAMBDA_ARN}', 'us-east-1', 45, validate => false)",
-        "-c", f"SELECT s3vl.register_index('demo-index', '{DEMO_ARN}', 'demo', 5, 'cosine')",
-        dbname=dbname,
-    )  # fmt: skip
+    add_synced_table_and_view(pg, dbname)
     first = schema_dump(pg, dbname)
+    outside, sync_state = fetch(pg, dbname, OUTSIDE_S3VL), fetch(pg, dbname, SYNC_STATE)
+    # Two triggers on docs, the view, its two triggers and its lookup function.
+    assert len(outside) == 6 and len(sync_state) == 3
     result = pg.psql("-f", str(INSTALL_SQL), dbname=dbname)
     assert "s3vl 0.1.0 installed (found: 0.1.0)" in result.stdout
     assert schema_dump(pg, dbname) == first
@@ -52,6 +83,11 @@ def test_install_twice_changes_nothing_and_keeps_the_data(pg: TemporaryCluster) 
     assert fetch(pg, dbname, "SELECT index_name, dimension FROM s3vl.list_indexes()") == [
         ("demo-index", 5)
     ]
+    assert fetch(pg, dbname, OUTSIDE_S3VL) == outside
+    assert fetch(pg, dbname, SYNC_STATE) == sync_state
+    # The capture trigger still records changes after the rerun.
+    pg.psql("-c", "INSERT INTO docs VALUES ('c', '{1,1,1,1,1}', 'C')", dbname=dbname)
+    assert fetch(pg, dbname, "SELECT key FROM s3vl.outbox ORDER BY id DESC LIMIT 1") == [("c",)]
 
 
 def test_install_runs_from_any_directory(pg: TemporaryCluster) -> None:
@@ -143,12 +179,30 @@ def test_uninstall_removes_the_schema_and_the_roles() -> None:
         install(cluster, second)
         roles = "SELECT rolname FROM pg_roles WHERE rolname LIKE 's3vl%' ORDER BY 1"
 
+        add_synced_table_and_view(cluster, first)
+        assert len(fetch(cluster, first, OUTSIDE_S3VL)) == 6
+
         kept = cluster.psql("-f", str(UNINSTALL_SQL), dbname=first)
         assert "role s3vl_reader kept" in kept.stderr and "t_second" in kept.stderr
         assert fetch(cluster, first, "SELECT to_regnamespace('s3vl')") == [(None,)]
         assert len(fetch(cluster, first, roles)) == 3
+        # Nothing of s3vl is left on user tables: the formerly synced table takes writes.
+        assert fetch(cluster, first, OUTSIDE_S3VL) == []
+        cluster.psql(
+            "-c", "INSERT INTO docs VALUES ('after', '{1,2,3,4,5}', 'kept')",
+            "-c", "UPDATE docs SET title = 'changed'", "-c", "DELETE FROM docs WHERE id = 'a'",
+            "-c", "TRUNCATE docs",
+            dbname=first,
+        )  # fmt: skip
+        assert fetch(cluster, first, "SELECT count(*) FROM docs") == [(0,)]
+        # The schema create_index_view made went too, once empty.
+        assert fetch(cluster, first, "SELECT to_regnamespace('s3_vectors')") == [(None,)]
 
-        cluster.psql("-f", str(UNINSTALL_SQL), dbname=second)
+        add_synced_table_and_view(cluster, second)
+        cluster.psql("-c", "CREATE TABLE s3_vectors.users_own (x integer)", dbname=second)
+        last = cluster.psql("-f", str(UNINSTALL_SQL), dbname=second)
+        assert "schema s3_vectors kept" in last.stderr
+        assert fetch(cluster, second, OUTSIDE_S3VL) == [("relation s3_vectors.users_own",)]
         assert fetch(cluster, second, "SELECT to_regnamespace('s3vl')") == [(None,)]
         assert fetch(cluster, second, roles) == []
         # The compat layer is not s3vl's to remove.

@@ -132,10 +132,12 @@ def test_an_insert_select_through_the_view_is_sent_in_batches_when_the_statement
     ).rowcount
     assert inserted == 1200
     assert [len(call) for call in spy.puts] == [500, 500, 200]
-    assert len(path.key_set()) == 1200
+    keys = {f"b{i}" for i in range(1, 1201)}
+    assert path.key_set() == keys
+    assert path.get("items", ["b777"])["b777"] == ([777.0, 1.0, 1.0, 1.0], {"i": 777})
     assert db.execute(f"DELETE FROM {view} WHERE key LIKE 'b1%'").rowcount == 312
     assert [len(call) for call in spy.deletes] == [312]
-    assert len(path.key_set()) == 1200 - 312
+    assert path.key_set() == {key for key in keys if not key.startswith("b1")}
 
 
 def test_one_bad_row_in_a_statement_through_the_view_writes_nothing(
@@ -150,3 +152,74 @@ def test_one_bad_row_in_a_statement_through_the_view_writes_nothing(
     assert "vectors[899].data" in str(refused.value) and "dimension 4" in str(refused.value)
     assert spy.puts == []
     assert path.key_set() == set()
+
+
+def test_a_mixed_case_schema_works_and_hostile_schema_or_view_names_are_refused(
+    db: psycopg.Connection, path: LocalPath
+) -> None:
+    created = db.execute("SELECT s3vl.create_index_view('items', 'MixedCase', 'Vecs')").fetchone()
+    assert created == ('"MixedCase"."Vecs"',)
+    try:
+        db.execute("""INSERT INTO "MixedCase"."Vecs" VALUES ('m', ARRAY[1, 2, 3, 4])""")
+        assert path.key_set() == {"m"}
+        assert db.execute("""SELECT key FROM "MixedCase"."Vecs"('m')""").fetchall() == [("m",)]
+    finally:
+        db.execute('DROP SCHEMA "MixedCase" CASCADE')
+    hostile = [
+        ('x"; DROP SCHEMA s3vl CASCADE; --', None, "into_schema"),
+        ("has space", None, "into_schema"),
+        ("s3vl", None, "into_schema"),
+        ("s3_vectors", "a.b", "view_name"),
+        ("s3_vectors", "v'; DROP TABLE s3vl.config; --", "view_name"),
+    ]
+    for schema, view_name, argument in hostile:
+        with pytest.raises(psycopg.errors.InvalidParameterValue) as refused:
+            db.execute("SELECT s3vl.create_index_view('items', %s, %s)", (schema, view_name))
+        assert f'"{argument}"' in refused.value.diag.message_primary, schema
+        assert refused.value.diag.message_hint, schema
+    made = db.execute(
+        "SELECT count(*) FROM pg_namespace WHERE nspname IN ('has space', 'x\"; DROP SCHEMA s3vl"
+        " CASCADE; --')"
+    ).fetchone()
+    assert made == (0,)
+    assert db.execute("SELECT to_regclass('s3vl.config') IS NOT NULL").fetchone() == (True,)
+
+
+def test_public_gets_nothing_on_an_index_view_or_its_key_lookup(
+    db: psycopg.Connection, view: str
+) -> None:
+    grants = db.execute(
+        """SELECT c.oid::regclass::text FROM pg_class AS c, aclexplode(c.relacl) AS a
+           WHERE c.oid = %s::regclass AND a.grantee = 0
+           UNION ALL
+           SELECT p.oid::regprocedure::text
+           FROM pg_proc AS p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) AS a
+           WHERE p.pronamespace = 's3_vectors'::regnamespace AND a.grantee = 0""",
+        (view,),
+    ).fetchall()
+    assert grants == []
+    lookup = db.execute(
+        "SELECT count(*) FROM pg_proc WHERE pronamespace = 's3_vectors'::regnamespace"
+    ).fetchone()
+    assert lookup == (1,)  # the walk above saw the lookup function
+
+
+def test_create_index_view_replaces_its_own_view_but_never_a_users_relation(
+    db: psycopg.Connection, path: LocalPath, view: str
+) -> None:
+    again = db.execute("SELECT s3vl.create_index_view('items', 's3_vectors', 'embeddings')")
+    assert again.fetchone() == (view,)
+    db.execute(f"INSERT INTO {view} VALUES ('again', ARRAY[1, 2, 3, 4])")
+    assert path.key_set() == {"again"}
+    db.execute("CREATE TABLE s3_vectors.mine (key text, data real[], metadata jsonb)")
+    db.execute("CREATE VIEW s3_vectors.theirs AS SELECT 1 AS key")
+    try:
+        for name in ("mine", "theirs"):
+            with pytest.raises(psycopg.errors.InvalidParameterValue) as refused:
+                db.execute("SELECT s3vl.create_index_view('items', 's3_vectors', %s)", (name,))
+            assert '"view_name"' in refused.value.diag.message_primary
+            assert refused.value.diag.message_hint
+        assert db.execute("SELECT key FROM s3_vectors.theirs").fetchall() == [(1,)]
+    finally:
+        db.execute("DROP TABLE s3_vectors.mine")
+        db.execute("DROP VIEW s3_vectors.theirs")

@@ -19,7 +19,16 @@ WRITES = [
     "SELECT s3vl.sync_table('priv_docs', 'id', 'emb', 'items')",
     "SELECT * FROM s3vl.reconcile('priv_docs', 'items')",
     "INSERT INTO s3_vectors.items VALUES ('p', ARRAY[1, 2, 3, 4])",
+    "UPDATE s3_vectors.items SET metadata = '{}' WHERE key = 'p'",
     "DELETE FROM s3_vectors.items WHERE key = 'p'",
+    "SELECT s3vl.unsync_table('priv_docs', 'items')",
+    "SELECT * FROM s3vl.stale_keys('priv_docs', 'items')",
+    "SELECT * FROM s3vl.sync_status()",
+    "SELECT s3vl.purge_outbox()",
+    "SELECT * FROM s3vl.outbox",
+    "SELECT * FROM s3vl.key_version",
+    "SELECT * FROM s3vl.sync_source",
+    "SELECT s3vl.create_index_view('items', 's3_vectors', 'other')",
 ]
 
 

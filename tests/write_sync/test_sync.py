@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 import psycopg
+import psycopg.sql
 import pytest
 from write_sync_support import LocalPath, SpyOnWrites
 
@@ -119,7 +120,7 @@ def test_truncate_records_a_delete_for_every_row(
         f"INSERT INTO {docs} SELECT 't' || i, ARRAY[i, 1, 1, 1] FROM generate_series(1, 5) i"
     )
     flush(db)
-    assert len(path.key_set()) == 5
+    assert path.key_set() == {f"t{i}" for i in range(1, 6)}
     db.execute(f"TRUNCATE {docs}")
     flush(db)
     assert path.key_set() == set()
@@ -181,6 +182,47 @@ def test_a_batch_that_s3_vectors_refuses_stays_pending_with_its_error_and_attemp
     assert path.vectors() == table_as_index(db, docs)
 
 
+class OverlapProbe:
+    """Holds the first PutVectors at the service until a second one is in flight (or 30 s
+    pass), and records the most PutVectors in flight at once. One flush sends its batches one
+    after another, so two in flight means two flushes were sending at the same time."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self._lock = threading.Lock()
+        self._second_arrived = threading.Event()
+
+    def __enter__(self) -> OverlapProbe:
+        from moto.s3vectors.responses import S3VectorsResponse
+
+        self._saved = recorded_put = S3VectorsResponse.put_vectors
+        probe = self
+
+        def put_vectors(response):  # type: ignore[no-untyped-def]
+            with probe._lock:
+                probe.in_flight += 1
+                probe.most_in_flight = max(probe.most_in_flight, probe.in_flight)
+                first = probe.in_flight == 1 and not probe._second_arrived.is_set()
+                if probe.in_flight >= 2:
+                    probe._second_arrived.set()
+            try:
+                if first:
+                    probe._second_arrived.wait(timeout=30)
+                return recorded_put(response)
+            finally:
+                with probe._lock:
+                    probe.in_flight -= 1
+
+        S3VectorsResponse.put_vectors = put_vectors
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        from moto.s3vectors.responses import S3VectorsResponse
+
+        S3VectorsResponse.put_vectors = self._saved
+
+
 def test_two_concurrent_flushes_never_send_a_change_twice(
     db: psycopg.Connection, path: LocalPath, docs: str, spy: SpyOnWrites
 ) -> None:
@@ -197,7 +239,7 @@ def test_two_concurrent_flushes_never_send_a_change_twice(
             with psycopg.connect(path.dsn, autocommit=True) as conn:
                 start.wait()
                 total = 0
-                for _ in range(200):
+                for _ in range(200):  # again while the other flush held keys this one passed
                     row = conn.execute(
                         "SELECT put_count, pending_count FROM s3vl.flush('items', 7)"
                     )
@@ -210,11 +252,13 @@ def test_two_concurrent_flushes_never_send_a_change_twice(
             errors.append(exc)
 
     threads = [threading.Thread(target=flusher, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors
+    with OverlapProbe() as probe:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    assert not errors and not any(thread.is_alive() for thread in threads)
+    assert probe.most_in_flight == 2  # the two flushes really sent at the same time
     per_key = Counter(spy.put_keys)
     assert len(per_key) == 300
     assert max(per_key.values()) == 1, per_key.most_common(3)
@@ -282,13 +326,26 @@ def test_sync_table_arguments_are_checked(db: psycopg.Connection, docs: str) -> 
         (f"SELECT s3vl.sync_table('{docs}', 'id', 'emb', 'items', ARRAY['x'])", "metadata_columns"),
         (f"SELECT s3vl.sync_table('{docs}', 'id', 'emb', 'unknown-index')", "unknown-index"),
         (f"SELECT s3vl.sync_table('{docs}', 'id', 'emb', 'items')", "already synced"),
+        ("SELECT s3vl.sync_table(NULL, 'id', 'emb', 'items')", '"table"'),
+        ("SELECT s3vl.sync_table('pg_tables', 'tablename', 'emb', 'items')", '"table"'),
         ("SELECT * FROM s3vl.flush('items', 0)", "batch_size"),
+        ("SELECT * FROM s3vl.flush('items', NULL)", "batch_size"),
+        ("SELECT * FROM s3vl.flush(NULL)", "index_name"),
+        ("SELECT s3vl.purge_outbox(NULL)", '"keep"'),
+        ("SELECT * FROM s3vl.reconcile('pg_class', 'items')", "not synced"),
+        ("SELECT * FROM s3vl.stale_keys('pg_class', 'items')", "not synced"),
+        ("SELECT s3vl.unsync_table('pg_class', 'items')", "not synced"),
     ]
+    before = db.execute("SELECT count(*) FROM s3vl.sync_source").fetchone()
     for sql, named in cases:
         with pytest.raises(psycopg.Error) as failure:
             db.execute(sql)
-        assert named in str(failure.value), sql
-        assert failure.value.diag.message_hint, sql
+        error = failure.value
+        assert error.sqlstate in ("22023", "42704", "42710"), (sql, error)
+        assert named in error.diag.message_primary, sql
+        assert error.diag.message_detail and error.diag.message_hint, sql
+    assert db.execute("SELECT count(*) FROM s3vl.sync_source").fetchone() == before
+    assert pending(db) == 0
 
 
 def test_syncing_a_table_that_has_rows_queues_them_so_the_first_flush_loads_them(
@@ -314,20 +371,114 @@ def test_syncing_a_table_that_has_rows_queues_them_so_the_first_flush_loads_them
 def test_the_lambda_endpoint_stopping_in_the_middle_of_a_flush_marks_done_only_what_s3_vectors_took(
     db: psycopg.Connection, path: LocalPath, docs: str, spy: SpyOnWrites
 ) -> None:
-    from moto.s3vectors.responses import S3VectorsResponse
-
     db.execute(
         f"INSERT INTO {docs} SELECT 'm' || i, ARRAY[i, 1, 1, 1] FROM generate_series(1, 20) i"
     )
+    function = path.function.function
+    assert function is not None
+    handle = function.invoke
+    invocations: list[int] = []
+
+    def stop_the_endpoint_at_the_second_batch(*args, **kwargs):  # type: ignore[no-untyped-def]
+        invocations.append(1)
+        if len(invocations) == 1:
+            return handle(*args, **kwargs)
+        # The first batch was written and answered; the endpoint goes away under the second,
+        # which never reaches the handler. (start() below brings a fresh, unpatched function.)
+        stopper = threading.Thread(target=path.function.stop)
+        stopper.start()
+        stopper.join()
+        raise ConnectionAbortedError("the Lambda endpoint was stopped")
+
+    function.invoke = stop_the_endpoint_at_the_second_batch  # type: ignore[method-assign]
+    try:
+        result = flush(db, batch_size=5)
+    finally:
+        path.function.start()
+    assert len(invocations) == 2
+    assert (result["put_count"], result["failed_count"], result["pending_count"]) == (5, 5, 15)
+    done = db.execute("SELECT key FROM s3vl.outbox WHERE done_at IS NOT NULL").fetchall()
+    assert sorted(key for (key,) in done) == sorted(spy.put_keys) == ["m1", "m2", "m3", "m4", "m5"]
+    assert path.key_set() == {"m1", "m2", "m3", "m4", "m5"}
+
+    assert flush(db, batch_size=5)["pending_count"] == 0
+    assert path.vectors() == table_as_index(db, docs)
+
+
+def test_a_table_and_columns_with_quotes_dots_spaces_and_mixed_case_sync_like_any_other(
+    db: psycopg.Connection, path: LocalPath
+) -> None:
+    schema = psycopg.sql.Identifier('Odd "Schema"').as_string(db)
+    name = psycopg.sql.Identifier('Odd "Schema"', 'My "docs". v2').as_string(db)
+    db.execute(f"CREATE SCHEMA {schema}")
+    db.execute(
+        f"""CREATE TABLE {name} ("Key Col" text PRIMARY KEY, "e.mb" real[], "Ti'tle" text)"""
+    )
+    try:
+        db.execute(f"INSERT INTO {name} VALUES ('before', ARRAY[1, 2, 3, 4], 'was there')")
+        queued = db.execute(
+            """SELECT s3vl.sync_table(%s, 'Key Col', 'e.mb', 'items', ARRAY['Ti''tle'])""",
+            (name,),
+        ).fetchone()[0]
+        assert queued == 1
+        db.execute(f"""INSERT INTO {name} VALUES ('o''k', ARRAY[4, 3, 2, 1], 'quote')""")
+        db.execute(f"""UPDATE {name} SET "Key Col" = 'moved' WHERE "Key Col" = 'before'""")
+        assert flush(db)["pending_count"] == 0
+        assert path.vectors() == {
+            "moved": ([1.0, 2.0, 3.0, 4.0], {"Ti'tle": "was there"}),
+            "o'k": ([4.0, 3.0, 2.0, 1.0], {"Ti'tle": "quote"}),
+        }
+        assert db.execute("SELECT * FROM s3vl.stale_keys(%s, 'items')", (name,)).fetchall() == []
+        assert db.execute("SELECT * FROM s3vl.reconcile(%s, 'items')", (name,)).fetchall() == []
+        db.execute(f"TRUNCATE {name}")
+        flush(db)
+        assert path.key_set() == set()
+        db.execute("SELECT s3vl.unsync_table(%s, 'items')", (name,))
+        db.execute(f"INSERT INTO {name} VALUES ('unsynced', ARRAY[1, 1, 1, 1], 'x')")
+        assert pending(db) == 0
+    finally:
+        db.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def test_a_table_can_be_unsynced_after_its_index_was_unregistered_or_a_column_dropped(
+    db: psycopg.Connection, path: LocalPath
+) -> None:
+    arn = db.execute("SELECT s3vl.resolve_index_arn('items')").fetchone()[0]
+    db.execute("CREATE TABLE leaving (id text PRIMARY KEY, emb real[], title text)")
+    try:
+        db.execute("SELECT s3vl.sync_table('leaving', 'id', 'emb', 'items', ARRAY['title'])")
+        db.execute("ALTER TABLE leaving DROP COLUMN title")
+        db.execute("SELECT s3vl.unregister_index('items')")
+        try:
+            assert db.execute("SELECT s3vl.unsync_table('leaving', 'items')").fetchone() == (True,)
+        finally:
+            db.execute("SELECT s3vl.register_index('items', %s)", (arn,))
+        triggers = db.execute(
+            "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'leaving'::regclass"
+            " AND NOT tgisinternal"
+        ).fetchone()
+        assert triggers == (0,)
+        db.execute("INSERT INTO leaving VALUES ('free', ARRAY[1, 2, 3, 4])")
+        assert pending(db) == 0
+    finally:
+        db.execute("DROP TABLE leaving")
+
+
+def test_a_batch_whose_answer_is_lost_stays_pending_and_the_next_flush_sends_it_again(
+    db: psycopg.Connection, path: LocalPath, docs: str, spy: SpyOnWrites
+) -> None:
+    from moto.s3vectors.responses import S3VectorsResponse
+
+    db.execute(
+        f"INSERT INTO {docs} SELECT 'a' || i, ARRAY[i, 1, 1, 1] FROM generate_series(1, 10) i"
+    )
     recorded_put = S3VectorsResponse.put_vectors
-    stopper: list[threading.Thread] = []
 
     def put_then_stop_the_endpoint(response):  # type: ignore[no-untyped-def]
-        result = recorded_put(response)
-        if not stopper:  # after the first batch is written, the endpoint goes away
-            stopper.append(threading.Thread(target=path.function.stop))
-            stopper[0].start()
-            stopper[0].join()
+        result = recorded_put(response)  # S3 Vectors took the batch ...
+        stopper = threading.Thread(target=path.function.stop)  # ... its answer never arrives
+        stopper.start()
+        stopper.join()
         return result
 
     S3VectorsResponse.put_vectors = put_then_stop_the_endpoint
@@ -336,10 +487,14 @@ def test_the_lambda_endpoint_stopping_in_the_middle_of_a_flush_marks_done_only_w
     finally:
         S3VectorsResponse.put_vectors = recorded_put
         path.function.start()
-    assert (result["put_count"], result["failed_count"], result["pending_count"]) == (5, 5, 15)
-    done = db.execute("SELECT key FROM s3vl.outbox WHERE done_at IS NOT NULL").fetchall()
-    assert sorted(key for (key,) in done) == sorted(spy.put_keys) == ["m1", "m2", "m3", "m4", "m5"]
-    assert path.key_set() == {"m1", "m2", "m3", "m4", "m5"}
+    assert (result["put_count"], result["failed_count"], result["pending_count"]) == (0, 5, 10)
+    assert db.execute("SELECT count(*) FROM s3vl.outbox WHERE done_at IS NOT NULL").fetchone() == (
+        0,
+    )
+    assert path.key_set() == {f"a{i}" for i in range(1, 6)}  # written, but not confirmed
 
-    assert flush(db, batch_size=5)["pending_count"] == 0
+    assert flush(db, batch_size=5)["pending_count"] == 0  # at least once: a1..a5 go again
+    assert sorted(spy.put_keys) == sorted(
+        [f"a{i}" for i in range(1, 6)] * 2 + [f"a{i}" for i in range(6, 11)]
+    )
     assert path.vectors() == table_as_index(db, docs)

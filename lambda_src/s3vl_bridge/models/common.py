@@ -7,10 +7,11 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from ..arns import check_bucket_arn, check_bucket_name, check_index_arn, check_index_name
-from ..limits import DIMENSION_MAX, KEY_LENGTH_MAX, TOP_K_MAX
+from ..limits import DIMENSION_MAX, FLOAT32_MAX, KEY_LENGTH_MAX, TOP_K_MAX
 
-# JSON numbers only (strict: no "1.5" strings), never NaN or infinity.
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+# JSON numbers only (strict: no "1.5" strings), never NaN or infinity, and within float32's
+# range (S3 Vectors stores float32: 1e39 would become infinity).
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False, ge=-FLOAT32_MAX, le=FLOAT32_MAX)]
 Vector = Annotated[list[FiniteFloat], Field(min_length=1, max_length=DIMENSION_MAX)]
 Key = Annotated[str, StringConstraints(min_length=1, max_length=KEY_LENGTH_MAX)]
 TopK = Annotated[int, Field(ge=1, le=TOP_K_MAX)]

@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from .. import client
 from ..access import index_arn_of
-from ..envelope import check_size
-from ..errors import InvalidRequest
+from ..envelope import check_size, row_bound
+from ..errors import InvalidRequest, UpstreamError
 from ..index_info import metric_of
-from ..limits import KEY_LENGTH_MAX, METADATA_TOTAL_BYTES
 from .pool import run_all
 
 if TYPE_CHECKING:
@@ -30,7 +29,7 @@ def query_vectors(request: QueryVectors) -> list[dict[str, Any]]:
         raise InvalidRequest("return_scores needs query_texts", field="return_scores")
     index_arn = index_arn_of(request)
     rows = _search(index_arn, request.query_vector, request)
-    check_size(rows, rows=len(rows), row_bound=_row_bound(request), hint=_TOO_LARGE)
+    check_size(rows, row_bound=row_bound(with_metadata=request.return_metadata), hint=_TOO_LARGE)
     return rows
 
 
@@ -46,7 +45,7 @@ def query_vectors_batch(request: QueryVectorsBatch) -> list[dict[str, Any]]:
         for position, found in enumerate(results, start=1)
         for row in found
     ]
-    check_size(rows, rows=len(rows), row_bound=_row_bound(request), hint=_TOO_LARGE)
+    check_size(rows, row_bound=row_bound(with_metadata=request.return_metadata), hint=_TOO_LARGE)
     return rows
 
 
@@ -79,8 +78,15 @@ def _search(index_arn: str, vector: list[float] | None, request: Any) -> list[di
         hits.extend(page.get("vectors", ()))
         metric = metric or page.get("distanceMetric")
         token = page.get("nextToken")
+        # A page may hold fewer than top_k hits (CLASSIC filters during the search), even
+        # none; only the token says whether more follow. A token handed back unchanged
+        # would never end, so it is refused rather than followed.
         if not token or len(hits) >= top_k:
             break
+        if token == params.get("nextToken"):
+            raise UpstreamError(
+                "S3 Vectors query_vectors returned the same nextToken twice; retry the query"
+            )
         params["nextToken"] = token
     del hits[top_k:]
 
@@ -112,9 +118,3 @@ def _euclidean(distance: float) -> float:
 
 
 _SCORES = {"cosine": _cosine, "euclidean": _euclidean}
-
-
-def _row_bound(request: Any) -> int:
-    """A generous size of one row in the response, in bytes (keys up to 1 KiB, metadata up
-    to 40 KB)."""
-    return KEY_LENGTH_MAX + 256 + (METADATA_TOTAL_BYTES + 1024 if request.return_metadata else 0)

@@ -7,17 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from .. import client
 from ..access import index_arn_of
-from ..envelope import check_size
+from ..envelope import check_size, row_bound
 from ..errors import InvalidRequest
-from ..limits import GET_CHUNK, KEY_LENGTH_MAX, METADATA_TOTAL_BYTES
+from ..limits import GET_CHUNK
 from .pool import run_all
 
 if TYPE_CHECKING:
     from ..models.get_vectors import GetVectors
     from ..models.list_vectors import ListVectors
-
-# A float32 printed by json takes at most about 24 characters.
-_BYTES_PER_FLOAT = 24
 
 
 def get_vectors(request: GetVectors) -> list[dict[str, Any]]:
@@ -57,9 +54,9 @@ def get_vectors(request: GetVectors) -> list[dict[str, Any]]:
                 "found": True,
             }
         )
-    bound = _row_bound(dimension, request.include_metadata)
+    bound = row_bound(with_metadata=request.include_metadata, dimension=dimension)
     hint = "ask for fewer vector_ids or set include_vector_data to false"
-    check_size(rows, rows=len(rows), row_bound=bound, hint=hint)
+    check_size(rows, row_bound=bound, hint=hint)
     return rows
 
 
@@ -103,15 +100,6 @@ def list_vectors(request: ListVectors) -> dict[str, Any]:
     if page.get("nextToken"):
         result["next_token"] = page["nextToken"]
     hint = "lower max_results or set return_data to false"
-    check_size(
-        result,
-        rows=len(vectors),
-        row_bound=_row_bound(dimension, request.return_metadata),
-        hint=hint,
-    )
+    bound = row_bound(with_metadata=request.return_metadata, dimension=dimension)
+    check_size(vectors, row_bound=bound, hint=hint)
     return result
-
-
-def _row_bound(dimension: int, with_metadata: bool) -> int:
-    metadata = METADATA_TOTAL_BYTES + 1024 if with_metadata else 0
-    return KEY_LENGTH_MAX + 256 + metadata + dimension * _BYTES_PER_FLOAT

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .. import client
@@ -11,6 +12,7 @@ from ..errors import BridgeError, InvalidRequest, PartialWrite
 from ..index_info import index_info
 from ..limits import (
     DELETE_CHUNK,
+    FLOAT32_ROUNDS_TO_ZERO,
     METADATA_FILTERABLE_BYTES,
     METADATA_KEYS_MAX,
     METADATA_TOTAL_BYTES,
@@ -22,8 +24,6 @@ if TYPE_CHECKING:
     from ..models.delete_vectors import DeleteVectors
     from ..models.put_vectors import PutVectors
 
-FLOAT32_MAX = 3.4028234663852886e38
-
 
 def put_vectors(request: PutVectors) -> dict[str, Any]:
     index_arn = index_arn_of(request)
@@ -32,7 +32,7 @@ def put_vectors(request: PutVectors) -> dict[str, Any]:
     _check_against_index(
         request, info.dimension, info.distance_metric, set(info.non_filterable_metadata_keys)
     )
-    chunks = _chunks(items)
+    chunks = _chunks(index_arn, items)
     _write_chunks(
         "put_vectors",
         index_arn,
@@ -54,8 +54,9 @@ def delete_vectors(request: DeleteVectors) -> dict[str, Any]:
 
 
 def _checked_items(request: PutVectors) -> list[dict[str, Any]]:
-    """Checks that need no AWS call: one dimension across the request, unique keys, float32
-    range, metadata key count and size. Returns the PutVectors items."""
+    """Checks that need no AWS call (finite float32 values and key lengths are the model's):
+    one dimension across the request, unique keys, metadata key count and size. Returns the
+    PutVectors items."""
     items = []
     seen: dict[str, int] = {}
     dimension = len(request.vectors[0].data)
@@ -74,10 +75,6 @@ def _checked_items(request: PutVectors) -> list[dict[str, Any]]:
                 field=f"vectors[{i}].key",
             )
         seen[record.key] = i
-        if any(v > FLOAT32_MAX or v < -FLOAT32_MAX for v in values):
-            raise InvalidRequest(
-                "holds a value outside the float32 range", field=f"vectors[{i}].data"
-            )
         item: dict[str, Any] = {"key": record.key, "data": {"float32": values}}
         if record.metadata:
             if len(record.metadata) > METADATA_KEYS_MAX:
@@ -106,7 +103,8 @@ def _check_against_index(
             field="vectors[0].data",
         )
     for i, record in enumerate(request.vectors):
-        if metric == "cosine" and not any(record.data):
+        # All zero as float32 stores it: 1e-46 is not 0.0 here but is 0 in float32.
+        if metric == "cosine" and all(abs(v) <= FLOAT32_ROUNDS_TO_ZERO for v in record.data):
             raise InvalidRequest(
                 "is all zeros, which has no direction for a cosine index",
                 field=f"vectors[{i}].data",
@@ -122,14 +120,15 @@ def _check_against_index(
                 )
 
 
-def _chunks(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """At most 500 vectors and about 20 MiB of request body per PutVectors call."""
+def _chunks(index_arn: str, items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """At most 500 vectors and 20 MiB of request body per PutVectors call. Sizes are those of
+    the body botocore sends: json.dumps with its default separators and ASCII escapes."""
     chunks: list[list[dict[str, Any]]] = []
     current: list[dict[str, Any]] = []
+    budget = PUT_CHUNK_BYTES - len(json.dumps({"indexArn": index_arn, "vectors": []}))
     size = 0
-    budget = PUT_CHUNK_BYTES - 64 * 1024  # room for the request's own fields
     for item in items:
-        item_size = _json_size(item) + 1
+        item_size = len(json.dumps(item)) + 2  # and its ", " separator
         if current and (len(current) == PUT_CHUNK or size + item_size > budget):
             chunks.append(current)
             current, size = [], 0
@@ -141,7 +140,12 @@ def _chunks(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 
 def _write_chunks(
-    operation: str, index_arn: str, chunks: list[list[Any]], body: Any, *, key_of: Any
+    operation: str,
+    index_arn: str,
+    chunks: list[list[Any]],
+    body: Callable[[list[Any]], dict[str, Any]],
+    *,
+    key_of: Callable[[Any], str],
 ) -> None:
     """Write chunk by chunk; on failure say exactly which keys were written and which not."""
     for n, chunk in enumerate(chunks):

@@ -101,10 +101,17 @@ def check_size(rows: list[Any], *, row_bound: int, hint: str) -> None:
 _MEASURE_SLICE = 256
 # A float printed by json takes at most 24 characters ("-1.2345678901234567e-308"), plus ", ".
 _BYTES_PER_FLOAT = 26
+# ASCII escaping grows text: a character outside the BMP becomes a 12-byte surrogate pair
+# ("\ud83d\ude00"), and one UTF-8 byte at most 6 bytes (a control character as "\u0001").
+# Text in metadata (RAG chunks in Cyrillic or Chinese) easily doubles or triples.
+_ESCAPED_BYTES_PER_CHARACTER = 12
+_ESCAPED_BYTES_PER_UTF8_BYTE = 6
 
 
 def row_bound(*, with_metadata: bool, dimension: int = 0) -> int:
-    """A generous size of one result row in bytes: a key of up to 1024 characters, the
-    row's other fields, up to 40 KB of metadata, `dimension` floats."""
-    metadata = METADATA_TOTAL_BYTES + 1024 if with_metadata else 0
-    return KEY_LENGTH_MAX + 256 + metadata + dimension * _BYTES_PER_FLOAT
+    """The largest one result row can be once serialised: a key of up to 1024 characters,
+    the row's other fields, up to 40 KB of metadata (as S3 Vectors counts it, in UTF-8),
+    `dimension` floats, all after ASCII escaping."""
+    key = KEY_LENGTH_MAX * _ESCAPED_BYTES_PER_CHARACTER
+    metadata = (METADATA_TOTAL_BYTES + 1024) * _ESCAPED_BYTES_PER_UTF8_BYTE if with_metadata else 0
+    return key + 256 + metadata + dimension * _BYTES_PER_FLOAT

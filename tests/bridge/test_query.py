@@ -316,3 +316,34 @@ def test_a_next_token_handed_back_unchanged_ends_the_query_with_an_error(invoke,
     error = refused(invoke(_classic_query(10)))
     assert error["type"] == "UpstreamError"
     assert "nextToken" in error["message"]
+
+
+def test_non_ascii_metadata_is_measured_as_the_runtime_sends_it(s3v, invoke):
+    # RAG-style chunks in Cyrillic: 30 KB of UTF-8 each, about 90 KB once ASCII-escaped, so
+    # 100 rows are about 9 MB on the wire although their metadata holds only 3 MB.
+    text = "Пример текста " * 1100  # 14 characters, 26 bytes of UTF-8 each repetition
+    assert 28_000 < len(text.encode()) < 40_960
+    chunks = [
+        {
+            "key": f"chunk-{i:03d}",
+            "data": [1.0, 0.1 * i, 0.5, 0.2],
+            "metadata": {"body": text},
+        }
+        for i in range(100)
+    ]
+    s3v.aws.create_index(
+        vectorBucketName=BUCKET,
+        indexName="chunks",
+        dataType="float32",
+        dimension=4,
+        distanceMetric="cosine",
+        metadataConfiguration={"nonFilterableMetadataKeys": ["body"]},
+    )
+    chunks_arn = DOCS_ARN.replace("/index/docs", "/index/chunks")
+    put(s3v.aws, chunks_arn, chunks)
+    request = {"operation": "query_vectors", "index_arn": chunks_arn, "query_vector": QUERY}
+    error = refused(invoke({**request, "top_k": 100}))
+    assert error["type"] == "ResponseTooLarge"
+    assert "top_k" in error["message"]
+    rows = ok(invoke({**request, "top_k": 50}))  # about 4.5 MB: under the limit
+    assert len(rows) == 50 and rows[0]["metadata"]["body"] == text

@@ -29,8 +29,12 @@ def handle(event: Any, context: Any) -> Any:
     if action == "large":
         return "x" * int(event["bytes"])
     if action == "record":
-        # Event invocations answer before running: the handler leaves evidence in a file.
-        Path(event["path"]).write_text(json.dumps(event))
+        # Event invocations answer before running: the handler leaves evidence in a file,
+        # written aside and renamed so a reader never sees it half-written.
+        evidence = Path(event["path"])
+        partial = evidence.with_suffix(".partial")
+        partial.write_text(json.dumps(event))
+        partial.replace(evidence)
         return None
     client_context = context.client_context
     return {

@@ -202,6 +202,30 @@ $$;
 COMMENT ON FUNCTION s3vl._check_query_mode(text, text) IS
     'Private: raises SQLSTATE 22023 unless query_mode is NULL, CLASSIC or ENHANCED';
 
+-- s3vl._query_options: the search options query_vectors and query_vectors_batch share, checked,
+-- as the request fields the bridge takes (optional ones only when given).
+CREATE OR REPLACE FUNCTION s3vl._query_options(
+    fn text, top_k integer, return_metadata boolean, metadata_filter jsonb, query_mode text)
+RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+    v_mode text;
+BEGIN
+    PERFORM s3vl._check_top_k(fn, top_k);
+    PERFORM s3vl._check_flag(fn, 'return_metadata', return_metadata);
+    PERFORM s3vl._check_filter(fn, metadata_filter);
+    v_mode := s3vl._check_query_mode(fn, query_mode);
+    RETURN pg_catalog.jsonb_build_object('top_k', top_k, 'return_metadata', return_metadata)
+        || CASE WHEN metadata_filter IS NULL THEN '{}'::jsonb
+                ELSE pg_catalog.jsonb_build_object('metadata_filter', metadata_filter) END
+        || CASE WHEN v_mode IS NULL THEN '{}'::jsonb
+                ELSE pg_catalog.jsonb_build_object('query_mode', v_mode) END;
+END
+$$;
+COMMENT ON FUNCTION s3vl._query_options(text, integer, boolean, jsonb, text) IS
+    'Private: checks top_k, return_metadata, metadata_filter and query_mode (SQLSTATE 22023) and returns them as bridge request fields';
+
 -- s3vl._raise_lambda_error: turn a {success: false, error: {...}} envelope into a SQL error.
 -- ValidationError -> 22023, NotFound -> 42704, AccessDenied -> 42501,
 -- Throttled / ServiceUnavailable -> 58000, ServiceQuotaExceeded -> 53400,

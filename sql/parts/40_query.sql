@@ -20,27 +20,19 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_index record;
-    v_mode text;
+    v_options jsonb;
     v_result jsonb;
 BEGIN
     SELECT * INTO v_index FROM s3vl._resolve_index('query_vectors', $2, $3);
     PERFORM s3vl._check_vector('query_vectors', 'query_vector', $1, v_index.dimension, v_index.label);
-    PERFORM s3vl._check_top_k('query_vectors', $4);
-    PERFORM s3vl._check_flag('query_vectors', 'return_metadata', $5);
-    PERFORM s3vl._check_filter('query_vectors', $6);
-    v_mode := s3vl._check_query_mode('query_vectors', $7);
+    v_options := s3vl._query_options('query_vectors', $4, $5, $6, $7);
 
     v_result := s3vl._invoke('query_vectors',
         pg_catalog.jsonb_build_object(
             'operation', 'query_vectors',
             'index_arn', v_index.arn,
-            'query_vector', pg_catalog.to_jsonb($1),
-            'top_k', $4,
-            'return_metadata', $5)
-        || CASE WHEN $6 IS NULL THEN '{}'::jsonb
-                ELSE pg_catalog.jsonb_build_object('metadata_filter', $6) END
-        || CASE WHEN v_mode IS NULL THEN '{}'::jsonb
-                ELSE pg_catalog.jsonb_build_object('query_mode', v_mode) END);
+            'query_vector', pg_catalog.to_jsonb($1))
+        || v_options);
 
     RETURN QUERY
     SELECT r.vector_id, r.distance, r.similarity_score,
@@ -105,7 +97,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_index record;
-    v_mode text;
+    v_options jsonb;
     v_result jsonb;
     v_rows integer;
 BEGIN
@@ -133,22 +125,14 @@ BEGIN
         PERFORM s3vl._invalid('query_vectors_batch', 'query_vectors',
             'contains NULL, NaN or infinite elements', 'Every element must be a finite number.');
     END IF;
-    PERFORM s3vl._check_top_k('query_vectors_batch', $4);
-    PERFORM s3vl._check_flag('query_vectors_batch', 'return_metadata', $5);
-    PERFORM s3vl._check_filter('query_vectors_batch', $6);
-    v_mode := s3vl._check_query_mode('query_vectors_batch', $7);
+    v_options := s3vl._query_options('query_vectors_batch', $4, $5, $6, $7);
 
     v_result := s3vl._invoke('query_vectors_batch',
         pg_catalog.jsonb_build_object(
             'operation', 'query_vectors_batch',
             'index_arn', v_index.arn,
-            'query_vectors', pg_catalog.to_jsonb($1),
-            'top_k', $4,
-            'return_metadata', $5)
-        || CASE WHEN $6 IS NULL THEN '{}'::jsonb
-                ELSE pg_catalog.jsonb_build_object('metadata_filter', $6) END
-        || CASE WHEN v_mode IS NULL THEN '{}'::jsonb
-                ELSE pg_catalog.jsonb_build_object('query_mode', v_mode) END);
+            'query_vectors', pg_catalog.to_jsonb($1))
+        || v_options);
 
     RETURN QUERY
     SELECT r.query_position, r.vector_id, r.distance, r.similarity_score,

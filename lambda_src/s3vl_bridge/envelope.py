@@ -79,15 +79,22 @@ def field_path(loc: tuple[Any, ...]) -> str:
     return out
 
 
-def check_size(rows: list[Any], *, row_bound: int, hint: str) -> None:
+def check_size(
+    rows: list[Any], *, row_bound: int, hint: str, wire_bytes: int | None = None
+) -> None:
     """Refuse a result over Lambda's 6 MB response limit before it is handed to the runtime.
 
-    Measuring is only needed when len(rows) * row_bound (a generous per-row size) could pass
-    the limit. Rows are then measured as the runtime serialises them (json's default
-    separators; ASCII escapes, the larger of the runtimes' two encodings), a slice at a time,
-    stopping as soon as the limit is passed rather than serialising an oversized result.
+    Measuring is only needed when the rows could pass the limit: by len(rows) * row_bound (the
+    worst case of every row), or, when S3 Vectors said how many bytes its answers took
+    (`wire_bytes`, see `answer_bytes`), by what those bytes can grow to here. Rows are then
+    measured as the runtime serialises them (json's default separators; ASCII escapes, the
+    larger of the runtimes' two encodings), a slice at a time, stopping as soon as the limit
+    is passed rather than serialising an oversized result.
     """
-    if len(rows) * row_bound < RESPONSE_BYTES_MAX:
+    bound = len(rows) * row_bound
+    if wire_bytes is not None:
+        bound = min(bound, wire_bytes * _WIRE_GROWTH + len(rows) * _ROW_FIELDS_BYTES)
+    if bound < RESPONSE_BYTES_MAX:
         return
     size = 0
     for start in range(0, len(rows), _MEASURE_SLICE):
@@ -98,6 +105,14 @@ def check_size(rows: list[Any], *, row_bound: int, hint: str) -> None:
             )
 
 
+def answer_bytes(answer: dict[str, Any]) -> int | None:
+    """The size of one S3 Vectors answer as it came over the wire (Content-Length), or None
+    when the transport did not say (then check_size falls back to the worst case)."""
+    headers = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    length = headers.get("content-length")
+    return int(length) if length is not None and str(length).isdigit() else None
+
+
 _MEASURE_SLICE = 256
 # A float printed by json takes at most 24 characters ("-1.2345678901234567e-308"), plus ", ".
 _BYTES_PER_FLOAT = 26
@@ -106,6 +121,11 @@ _BYTES_PER_FLOAT = 26
 # Text in metadata (RAG chunks in Cyrillic or Chinese) easily doubles or triples.
 _ESCAPED_BYTES_PER_CHARACTER = 12
 _ESCAPED_BYTES_PER_UTF8_BYTE = 6
+# What S3 Vectors' compact UTF-8 JSON can grow to in our rows: each byte at most 6 once
+# escaped (a float such as "1E15," grows 4x, a control character 6x); plus, per row, the
+# fields the bridge adds (similarity_score, found, query_position, renamed keys, ", " and ": ").
+_WIRE_GROWTH = _ESCAPED_BYTES_PER_UTF8_BYTE
+_ROW_FIELDS_BYTES = 256
 
 
 def row_bound(*, with_metadata: bool, dimension: int = 0) -> int:

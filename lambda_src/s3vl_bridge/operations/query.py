@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import client
 from ..access import index_arn_of
-from ..envelope import check_size, row_bound
+from ..envelope import answer_bytes, check_size, row_bound
 from ..errors import InvalidRequest, UpstreamError
 from ..index_info import metric_of
 from .pool import run_all
@@ -28,8 +28,9 @@ def query_vectors(request: QueryVectors) -> list[dict[str, Any]]:
     if request.return_scores and request.query_texts is None:
         raise InvalidRequest("return_scores needs query_texts", field="return_scores")
     index_arn = index_arn_of(request)
-    rows = _search(index_arn, request.query_vector, request)
-    check_size(rows, row_bound=row_bound(with_metadata=request.return_metadata), hint=_TOO_LARGE)
+    rows, wire_bytes = _search(index_arn, request.query_vector, request)
+    bound = row_bound(with_metadata=request.return_metadata)
+    check_size(rows, row_bound=bound, hint=_TOO_LARGE, wire_bytes=wire_bytes)
     return rows
 
 
@@ -42,16 +43,22 @@ def query_vectors_batch(request: QueryVectorsBatch) -> list[dict[str, Any]]:
     )
     rows = [
         {"query_position": position, **row}
-        for position, found in enumerate(results, start=1)
+        for position, (found, _) in enumerate(results, start=1)
         for row in found
     ]
-    check_size(rows, row_bound=row_bound(with_metadata=request.return_metadata), hint=_TOO_LARGE)
+    sizes = [size for _, size in results]
+    wire_bytes = None if None in sizes else sum(s for s in sizes if s is not None)
+    bound = row_bound(with_metadata=request.return_metadata)
+    check_size(rows, row_bound=bound, hint=_TOO_LARGE, wire_bytes=wire_bytes)
     return rows
 
 
-def _search(index_arn: str, vector: list[float] | None, request: Any) -> list[dict[str, Any]]:
+def _search(
+    index_arn: str, vector: list[float] | None, request: Any
+) -> tuple[list[dict[str, Any]], int | None]:
     """One QueryVectors search, following nextToken until top_k hits (same vector, topK and
-    filter on every page, as the API requires)."""
+    filter on every page, as the API requires). Also returns the bytes its answers took on
+    the wire (None when a page did not say), for the response size check."""
     top_k = request.top_k
     params: dict[str, Any] = {
         "indexArn": index_arn,
@@ -73,8 +80,11 @@ def _search(index_arn: str, vector: list[float] | None, request: Any) -> list[di
 
     hits: list[dict[str, Any]] = []
     metric: str | None = None
+    wire_bytes: int | None = 0
     while True:
         page = client.call("query_vectors", **params)
+        page_bytes = answer_bytes(page)
+        wire_bytes = None if wire_bytes is None or page_bytes is None else wire_bytes + page_bytes
         hits.extend(page.get("vectors", ()))
         metric = metric or page.get("distanceMetric")
         token = page.get("nextToken")
@@ -106,7 +116,7 @@ def _search(index_arn: str, vector: list[float] | None, request: Any) -> list[di
         if with_scores:
             row["scores"] = hit.get("scores") or {}
         rows.append(row)
-    return rows
+    return rows, wire_bytes
 
 
 def _cosine(distance: float) -> float:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import client
 from ..access import index_arn_of
-from ..envelope import check_size, row_bound
+from ..envelope import answer_bytes, check_size, row_bound
 from ..errors import InvalidRequest
 from ..limits import GET_CHUNK
 from .pool import run_all
@@ -54,9 +54,15 @@ def get_vectors(request: GetVectors) -> list[dict[str, Any]]:
                 "found": True,
             }
         )
+    # Rows of missing keys carry the requested key: count its bytes as if it came over the wire.
+    sizes = [answer_bytes(page) for page in pages]
+    wire_bytes = None
+    if None not in sizes:
+        missing = sum(len(row["vector_id"].encode()) for row in rows if not row["found"])
+        wire_bytes = sum(size for size in sizes if size is not None) + missing
     bound = row_bound(with_metadata=request.include_metadata, dimension=dimension)
     hint = "ask for fewer vector_ids or set include_vector_data to false"
-    check_size(rows, row_bound=bound, hint=hint)
+    check_size(rows, row_bound=bound, hint=hint, wire_bytes=wire_bytes)
     return rows
 
 
@@ -101,5 +107,5 @@ def list_vectors(request: ListVectors) -> dict[str, Any]:
         result["next_token"] = page["nextToken"]
     hint = "lower max_results or set return_data to false"
     bound = row_bound(with_metadata=request.return_metadata, dimension=dimension)
-    check_size(vectors, row_bound=bound, hint=hint)
+    check_size(vectors, row_bound=bound, hint=hint, wire_bytes=answer_bytes(page))
     return result

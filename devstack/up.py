@@ -200,7 +200,9 @@ def _run(args: argparse.Namespace) -> int:
         stop.set()
 
     with contextlib.ExitStack() as cleanup:
-        logs = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="s3vl-demo-")))
+        # The function's log outlives the demo (everything else is removed): it is what a user
+        # reads when a step failed.
+        logs = Path(tempfile.mkdtemp(prefix="s3vl-demo-"))
         function_log = cleanup.enter_context((logs / "lambda.log").open("w"))
         cleanup.enter_context(contextlib.redirect_stdout(function_log))
         try:
@@ -219,7 +221,7 @@ def _run(args: argparse.Namespace) -> int:
 
             say(
                 "starting the Lambda Invoke endpoint with the real bridge handler"
-                f" (its log: {logs}/lambda.log)"
+                f" (its log, kept afterwards: {logs}/lambda.log)"
             )
             function = LocalLambda(
                 environment={

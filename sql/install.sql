@@ -32,7 +32,9 @@ BEGIN;
 \ir parts/60_bucket_import.sql
 \ir parts/70_write.sql
 \ir parts/75_index_views.sql
-\ir parts/80_sync.sql
+\ir parts/80_sync_capture.sql
+\ir parts/81_sync_delivery.sql
+\ir parts/82_sync_verification.sql
 \ir parts/90_privileges.sql
 
 COMMIT;

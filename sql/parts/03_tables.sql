@@ -1,4 +1,5 @@
--- The two tables: one configuration row and the registry of index names.
+-- Every table of s3vl: the configuration row, the registry of index names, and the sync state
+-- (synced tables, the outbox of changes, what the index holds per key).
 -- Column names follow the aws-samples integration so its queries keep working; columns it
 -- lacks come last. Invariants live in CHECK constraints.
 
@@ -68,3 +69,53 @@ COMMENT ON COLUMN s3vl.index_registry.dimension IS
     'Vector dimension from DescribeIndex; query vectors must match it';
 COMMENT ON COLUMN s3vl.index_registry.distance_metric IS 'cosine or euclidean, from DescribeIndex';
 COMMENT ON COLUMN s3vl.index_registry.is_active IS 'Inactive indexes refuse queries by name';
+
+-- Sync state (sql/parts/80_sync_capture.sql records changes, 81_sync_delivery.sql sends them).
+CREATE TABLE IF NOT EXISTS s3vl.sync_source (
+    id serial PRIMARY KEY,
+    source_table regclass NOT NULL,
+    key_column name NOT NULL,
+    embedding_column name NOT NULL,
+    index_name text NOT NULL,
+    metadata_columns name[] NOT NULL DEFAULT '{}',
+    created_at timestamp with time zone NOT NULL DEFAULT pg_catalog.now(),
+    CONSTRAINT sync_source_table_index_key UNIQUE (source_table, index_name)
+);
+COMMENT ON TABLE s3vl.sync_source IS
+    'Tables kept in sync with an index by s3vl.sync_table: which columns hold the key, the embedding and the metadata';
+
+CREATE TABLE IF NOT EXISTS s3vl.outbox (
+    id bigserial PRIMARY KEY,
+    source_id integer NOT NULL REFERENCES s3vl.sync_source (id) ON DELETE CASCADE,
+    index_name text NOT NULL,
+    key text NOT NULL,
+    operation text NOT NULL,
+    data jsonb,
+    metadata jsonb,
+    content_hash text,
+    enqueued_at timestamp with time zone NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    attempts integer NOT NULL DEFAULT 0,
+    last_attempt_at timestamp with time zone,
+    last_error text,
+    done_at timestamp with time zone,
+    CONSTRAINT valid_operation CHECK (operation IN ('put', 'delete')),
+    -- A put carries what to write; a delete carries nothing.
+    CONSTRAINT put_carries_data CHECK ((operation = 'put') = (data IS NOT NULL AND content_hash IS NOT NULL)),
+    CONSTRAINT valid_attempts CHECK (attempts >= 0)
+);
+CREATE INDEX IF NOT EXISTS outbox_pending ON s3vl.outbox (index_name, id) WHERE done_at IS NULL;
+CREATE INDEX IF NOT EXISTS outbox_pending_key ON s3vl.outbox (index_name, key) WHERE done_at IS NULL;
+COMMENT ON TABLE s3vl.outbox IS
+    'Changes of synced tables waiting for s3vl.flush (done_at NULL), with attempts and the last error; done rows are kept until purged';
+
+CREATE TABLE IF NOT EXISTS s3vl.key_version (
+    index_name text NOT NULL,
+    key text NOT NULL,
+    version bigint NOT NULL,
+    content_hash text NOT NULL,
+    synced_at timestamp with time zone NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (index_name, key),
+    CONSTRAINT valid_version CHECK (version >= 1)
+);
+COMMENT ON TABLE s3vl.key_version IS
+    'Per index and key: how many times s3vl.flush wrote it and the hash of what it wrote (embedding as float32 and metadata)';

@@ -473,25 +473,3 @@ END
 $$;
 COMMENT ON FUNCTION s3vl.delete_vectors(text, text[]) IS
     'Deletes keys from an index (name or ARN), 500 per invocation; unknown keys are not an error; returns the count of distinct keys deleted';
-
--- Writers write; PUBLIC and readers do not (90_privileges.sql revokes PUBLIC from everything
--- in the schema; this part repeats it for its own functions so its order does not matter).
-REVOKE ALL ON FUNCTION
-    s3vl._write_target(text, text),
-    s3vl._metadata_bytes(jsonb),
-    s3vl._item_argument(text, text, bigint),
-    s3vl._check_put_items(text, text, jsonb, text, integer, text, text),
-    s3vl._put_batches(jsonb),
-    s3vl._send_put(text, text, jsonb),
-    s3vl._send_delete(text, text, text[]),
-    s3vl._raise_partial(text, text, text, text, text, text, bigint, bigint, integer, text),
-    s3vl._put_items(text, text, text, jsonb),
-    s3vl.put_vectors(text, text[], real[], jsonb[]),
-    s3vl.put_vectors(text, jsonb),
-    s3vl.delete_vectors(text, text[])
-FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION
-    s3vl.put_vectors(text, text[], real[], jsonb[]),
-    s3vl.put_vectors(text, jsonb),
-    s3vl.delete_vectors(text, text[])
-TO s3vl_writer;

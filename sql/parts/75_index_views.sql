@@ -204,13 +204,3 @@ END
 $$;
 COMMENT ON FUNCTION s3vl.create_index_view(text, text, text) IS
     'Creates (or replaces) a view (key, data, metadata) of a registered index: SELECT scans, INSERT/UPDATE/DELETE write; plus the key lookup function of the same name';
-
-REVOKE ALL ON FUNCTION
-    s3vl.index_rows(text),
-    s3vl.index_rows(text, text[]),
-    s3vl._index_view_write(),
-    s3vl._index_view_send(),
-    s3vl.create_index_view(text, text, text)
-FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION s3vl.index_rows(text), s3vl.index_rows(text, text[]) TO s3vl_reader;
-GRANT EXECUTE ON FUNCTION s3vl.create_index_view(text, text, text) TO s3vl_admin;

@@ -21,8 +21,23 @@ GRANT EXECUTE ON FUNCTION
     s3vl.scan_vectors(text, text, boolean, boolean, integer, integer, integer),
     s3vl.list_indexes(),
     s3vl.get_index_info(text),
-    s3vl.resolve_index_arn(text)
+    s3vl.resolve_index_arn(text),
+    s3vl.index_rows(text),
+    s3vl.index_rows(text, text[])
 TO s3vl_reader;
+
+GRANT EXECUTE ON FUNCTION
+    s3vl.put_vectors(text, text[], real[], jsonb[]),
+    s3vl.put_vectors(text, jsonb),
+    s3vl.delete_vectors(text, text[]),
+    s3vl.sync_table(regclass, text, text, text, text[], boolean),
+    s3vl.unsync_table(regclass, text),
+    s3vl.flush(text, integer),
+    s3vl.stale_keys(regclass, text),
+    s3vl.reconcile(regclass, text, boolean),
+    s3vl.sync_status(),
+    s3vl.purge_outbox(interval)
+TO s3vl_writer;
 
 GRANT EXECUTE ON FUNCTION
     s3vl.configure(text, text, integer, boolean),
@@ -32,5 +47,6 @@ GRANT EXECUTE ON FUNCTION
     s3vl.activate_index(text),
     s3vl.deactivate_index(text),
     s3vl.unregister_index(text),
-    s3vl.import_bucket(text, text, text)
+    s3vl.import_bucket(text, text, text),
+    s3vl.create_index_view(text, text, text)
 TO s3vl_admin;

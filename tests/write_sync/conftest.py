@@ -21,14 +21,10 @@ TESTS = Path(__file__).resolve().parents[1]
 for folder in ("sql", "e2e"):
     if str(TESTS / folder) not in sys.path:
         sys.path.insert(0, str(TESTS / folder))
-from e2esupport import new_bridge_container  # noqa: E402
 from sqlsupport import start_cluster  # noqa: E402
-from write_sync_support import INDEXES, LocalPath, SpyOnWrites  # noqa: E402
+from write_sync_support import LocalPath, SpyOnWrites, open_local_path  # noqa: E402
 
-from devstack import up  # noqa: E402
-from devstack.lambda_invoke.server import LocalLambda  # noqa: E402
 from devstack.postgres import TemporaryCluster  # noqa: E402
-from devstack.s3vectors.server import LocalS3Vectors  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -45,53 +41,8 @@ def path(cluster: TemporaryCluster, request: pytest.FixtureRequest) -> Iterator[
     """S3 Vectors + bridge + a database with s3vl configured and `items` (dimension 4, cosine)
     registered through the bridge."""
     slug = re.sub(r"[^a-z0-9]", "-", request.module.__name__.rsplit(".", 1)[-1].lower())[:40]
-    bucket = f"ws-{slug}".strip("-")
-    s3vectors = LocalS3Vectors(region=up.REGION)
-    url = s3vectors.start()
-    client = up.s3vectors_client(url)
-    client.create_vector_bucket(vectorBucketName=bucket)
-    bucket_arn = client.get_vector_bucket(vectorBucketName=bucket)["vectorBucket"][
-        "vectorBucketArn"
-    ]
-    for name, dimension in (("items", 4), ("wide", 4096), ("notes", 4)):
-        client.create_index(
-            vectorBucketName=bucket,
-            indexName=name,
-            dataType="float32",
-            dimension=dimension,
-            distanceMetric="cosine",
-            # `notes` keeps a long text in metadata: non-filterable, so over 2 KB is fine.
-            **({"metadataConfiguration": {"nonFilterableMetadataKeys": ["body"]}}
-               if name == "notes" else {}),
-        )  # fmt: skip
-    function = LocalLambda(
-        environment={
-            "S3VECTORS_ENDPOINT_URL": url,
-            "S3VL_BUCKET_ARNS": bucket_arn,
-            "AWS_REGION": up.REGION,
-            "S3VL_MAX_ATTEMPTS": "1",  # a fault surfaces at once, without retries
-        }
-    )
-    new_bridge_container()
-    function.start()
-    dbname = "ws_" + slug.replace("-", "_")
-    try:
-        cluster.psql("-q", "-c", f'DROP DATABASE IF EXISTS "{dbname}"')
-        cluster.create_database(dbname)
-        up.install_s3vl(cluster, dbname, lambda_url=function.url)
-        for name in INDEXES:
-            index_arn = client.get_index(vectorBucketName=bucket, indexName=name)["index"][
-                "indexArn"
-            ]
-            up.configure_and_register(
-                cluster, dbname, lambda_arn=function.function_arn, index_arn=index_arn,
-                index_name=name,
-            )  # fmt: skip
-        yield LocalPath(cluster, dbname, cluster.dsn(dbname), client, bucket, function, s3vectors)
-    finally:
-        function.stop()
-        new_bridge_container()
-        s3vectors.stop()
+    with open_local_path(cluster, slug) as local:
+        yield local
 
 
 @pytest.fixture

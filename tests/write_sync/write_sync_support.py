@@ -3,7 +3,9 @@ through boto3, and a spy that records every PutVectors / DeleteVectors the servi
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -11,6 +13,9 @@ from typing import Any
 import psycopg
 from moto.s3vectors.responses import S3VectorsResponse
 
+from e2esupport import new_bridge_container
+
+from devstack import up
 from devstack.lambda_invoke.server import LocalLambda
 from devstack.postgres import TemporaryCluster
 from devstack.s3vectors.server import LocalS3Vectors
@@ -88,6 +93,64 @@ class LocalPath:
                 "DO $$ BEGIN IF to_regclass('s3vl.outbox') IS NOT NULL THEN"
                 " TRUNCATE s3vl.sync_source, s3vl.outbox, s3vl.key_version; END IF; END $$"
             )
+
+
+@contextlib.contextmanager
+def open_local_path(
+    cluster: TemporaryCluster, slug: str, *, bridge_environment: dict[str, str] | None = None
+) -> Iterator[LocalPath]:
+    """The local S3 Vectors service with bucket `ws-<slug>` and the indexes of INDEXES, the
+    Lambda Invoke endpoint with the real bridge serving that bucket, and database
+    `ws_<slug>` with compat and s3vl installed, configured and the indexes registered.
+    `bridge_environment` adds to (or replaces) the bridge's environment."""
+    bucket = f"ws-{slug}".strip("-")
+    s3vectors = LocalS3Vectors(region=up.REGION)
+    url = s3vectors.start()
+    client = up.s3vectors_client(url)
+    client.create_vector_bucket(vectorBucketName=bucket)
+    bucket_arn = client.get_vector_bucket(vectorBucketName=bucket)["vectorBucket"][
+        "vectorBucketArn"
+    ]
+    for name, dimension in (("items", 4), ("wide", 4096), ("notes", 4)):
+        client.create_index(
+            vectorBucketName=bucket,
+            indexName=name,
+            dataType="float32",
+            dimension=dimension,
+            distanceMetric="cosine",
+            # `notes` keeps a long text in metadata: non-filterable, so over 2 KB is fine.
+            **({"metadataConfiguration": {"nonFilterableMetadataKeys": ["body"]}}
+               if name == "notes" else {}),
+        )  # fmt: skip
+    function = LocalLambda(
+        environment={
+            "S3VECTORS_ENDPOINT_URL": url,
+            "S3VL_BUCKET_ARNS": bucket_arn,
+            "AWS_REGION": up.REGION,
+            "S3VL_MAX_ATTEMPTS": "1",  # a fault surfaces at once, without retries
+            **(bridge_environment or {}),
+        }
+    )
+    new_bridge_container()
+    function.start()
+    dbname = "ws_" + slug.replace("-", "_")
+    try:
+        cluster.psql("-q", "-c", f'DROP DATABASE IF EXISTS "{dbname}"')
+        cluster.create_database(dbname)
+        up.install_s3vl(cluster, dbname, lambda_url=function.url)
+        for name in INDEXES:
+            index_arn = client.get_index(vectorBucketName=bucket, indexName=name)["index"][
+                "indexArn"
+            ]
+            up.configure_and_register(
+                cluster, dbname, lambda_arn=function.function_arn, index_arn=index_arn,
+                index_name=name,
+            )  # fmt: skip
+        yield LocalPath(cluster, dbname, cluster.dsn(dbname), client, bucket, function, s3vectors)
+    finally:
+        function.stop()
+        new_bridge_container()
+        s3vectors.stop()
 
 
 class SpyOnWrites:

@@ -21,6 +21,9 @@ BEGIN;
 \if :s3vl_upgrade_from_aws_sample
 \ir migrations/aws-sample--0.1.0.sql
 \endif
+\if :s3vl_upgrade_from_0_1_0
+\ir migrations/0.1.0--0.2.0.sql
+\endif
 
 \ir parts/02_schema_and_roles.sql
 \ir parts/03_tables.sql

@@ -4,4 +4,4 @@ Request flow: handler -> models (validate) -> operations (one function each) -> 
 (the only module touching boto3) -> envelope.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -1,7 +1,7 @@
 -- Which s3vl is installed here, if any, and which upgrade steps apply.
 -- Versions in upgrade order; 'aws-sample' is the schema of the aws-samples Aurora + S3 Vectors
 -- integration that s3vl replaces (an s3vl schema with config and index_registry, no version()).
-\set s3vl_target_version 0.1.0
+\set s3vl_target_version 0.2.0
 
 DO $installed_version$
 DECLARE
@@ -25,9 +25,11 @@ SELECT v.installed AS s3vl_installed_version,
        pg_catalog.array_position(v.chain, v.installed) IS NULL
            AND v.installed NOT IN ('none', :'s3vl_target_version') AS s3vl_unknown_version,
        coalesce(pg_catalog.array_position(v.chain, v.installed) <= 1, false)
-           AS s3vl_upgrade_from_aws_sample
+           AS s3vl_upgrade_from_aws_sample,
+       coalesce(pg_catalog.array_position(v.chain, v.installed) <= 2, false)
+           AS s3vl_upgrade_from_0_1_0
 FROM (SELECT pg_catalog.current_setting('s3vl.installed_version') AS installed,
-             ARRAY['aws-sample', '0.1.0'] AS chain) AS v
+             ARRAY['aws-sample', '0.1.0', '0.2.0'] AS chain) AS v
 \gset
 
 \if :s3vl_unknown_version

@@ -5,7 +5,7 @@
 CREATE OR REPLACE FUNCTION s3vl.version()
 RETURNS text
 LANGUAGE sql IMMUTABLE
-AS $$ SELECT '0.1.0'::text $$;
+AS $$ SELECT '0.2.0'::text $$;
 COMMENT ON FUNCTION s3vl.version() IS 'The installed s3vl version';
 
 -- s3vl.configure: store the bridge function, its Region and the invocation timeout.

@@ -28,7 +28,7 @@ def test_put_vectors_writes_what_get_vectors_then_reads(invoke, s3v):
         {"key": "new-b", "data": {"float32": [0.0, 1.0, 0.0, 0.2]}},
     ]
     result = ok(invoke({"operation": "put_vectors", "index_arn": DOCS_ARN, "vectors": vectors}))
-    assert result == {"written_count": 2, "chunk_count": 1}
+    assert result == {"written_count": 2, "written_keys": ["new-a", "new-b"], "chunk_count": 1}
     got = s3v.aws.get_vectors(
         indexArn=DOCS_ARN, keys=["new-a", "new-b"], returnData=True, returnMetadata=True
     )["vectors"]
@@ -41,7 +41,11 @@ def test_put_vectors_writes_what_get_vectors_then_reads(invoke, s3v):
 def test_the_index_is_described_once_per_container_for_many_puts(invoke, s3v):
     for prefix in ("a", "b", "c"):
         put = {"operation": "put_vectors", "index_arn": DOCS_ARN, "vectors": _vectors(2, prefix)}
-        assert ok(invoke(put)) == {"written_count": 2, "chunk_count": 1}
+        assert ok(invoke(put)) == {
+            "written_count": 2,
+            "written_keys": [f"{prefix}00000", f"{prefix}00001"],
+            "chunk_count": 1,
+        }
     assert s3v.sent == ["GetIndex", "PutVectors", "PutVectors", "PutVectors"]
 
 
@@ -65,7 +69,11 @@ def test_put_vectors_overwrites_an_existing_key(invoke, s3v):
 def test_put_vectors_splits_1200_vectors_into_chunks_of_at_most_500(invoke, s3v):
     vectors = _vectors(1200)
     result = ok(invoke({"operation": "put_vectors", "index_arn": DOCS_ARN, "vectors": vectors}))
-    assert result == {"written_count": 1200, "chunk_count": 3}
+    assert result == {
+        "written_count": 1200,
+        "written_keys": [v["key"] for v in vectors],  # all of them, in request order
+        "chunk_count": 3,
+    }
     assert s3v.sent.count("PutVectors") == 3
     stored = s3v.stored_keys(DOCS_ARN)
     assert stored == sorted([v["key"] for v in vectors] + [d["key"] for d in DOCS])
@@ -156,7 +164,11 @@ def test_put_vectors_keeps_every_request_under_20_mib_as_sent(invoke, s3v):
     puts = [
         size for name, size in zip(s3v.sent, s3v.body_bytes, strict=True) if name == "PutVectors"
     ]
-    assert result == {"written_count": 400, "chunk_count": len(puts)}
+    assert result == {
+        "written_count": 400,
+        "written_keys": [v["key"] for v in vectors],
+        "chunk_count": len(puts),
+    }
     assert len(puts) == 2
     assert max(puts) <= PUT_REQUEST_BYTES_MAX
     assert sum(puts) > PUT_REQUEST_BYTES_MAX  # so one request would not have done
@@ -205,6 +217,35 @@ def test_delete_vectors_removes_keys_in_chunks_of_500_and_ignores_unknown_ones(i
     result = ok(
         invoke({"operation": "delete_vectors", "index_arn": DOCS_ARN, "vector_ids": doomed})
     )
-    assert result == {"deleted_count": 1102, "chunk_count": 3}
+    # Each key once, in request order: the answer names what the caller may consider deleted.
+    assert result == {
+        "deleted_count": 1102,
+        "deleted_keys": list(dict.fromkeys(doomed)),
+        "chunk_count": 3,
+    }
     assert s3v.sent.count("DeleteVectors") - sent_before == 3
     assert s3v.stored_keys(DOCS_ARN) == sorted(d["key"] for d in DOCS[1:])
+
+
+def test_a_put_whose_answer_could_not_name_every_key_is_refused_before_anything_is_written(
+    invoke, s3v
+):
+    # 600 keys of 1024 characters outside the BMP: each is 12 bytes per character once the
+    # runtime ASCII-escapes the answer, 7.4 MB in all, over Lambda's 6 MB response.
+    keys = [chr(0x1F600 + i % 64) * 1023 + chr(0x4E00 + i) for i in range(600)]
+    vectors = [{"key": k, "data": [1.0, 0.5, 0.25, 0.125]} for k in keys]
+    error = refused(invoke({"operation": "put_vectors", "index_arn": DOCS_ARN, "vectors": vectors}))
+    assert error["type"] == "ValidationError" and error["field"] == "vectors"
+    assert "fewer" in error["message"]
+    assert "PutVectors" not in s3v.sent
+    deleted = refused(
+        invoke({"operation": "delete_vectors", "index_arn": DOCS_ARN, "vector_ids": keys})
+    )
+    assert deleted["field"] == "vector_ids"
+    assert "DeleteVectors" not in s3v.sent
+
+    # 500 such keys (one PutVectors, what SQL sends per invocation) always fit.
+    result = ok(
+        invoke({"operation": "put_vectors", "index_arn": DOCS_ARN, "vectors": vectors[:500]})
+    )
+    assert result["written_keys"] == keys[:500]

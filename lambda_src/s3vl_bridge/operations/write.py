@@ -24,10 +24,20 @@ if TYPE_CHECKING:
     from ..models.delete_vectors import DeleteVectors
     from ..models.put_vectors import PutVectors
 
+# The answer names every key written (s3vl.flush marks a change done only when it is named), so
+# the keys must fit Lambda's 6 MB synchronous response (6,291,556 bytes), less room for the
+# envelope. A key is at most 1024 characters; as the runtime serialises it (ASCII escapes) a
+# character outside the BMP takes 12 bytes, so one key takes at most 12,292 bytes with its
+# quotes and separator, and 500 keys (a PutVectors chunk, and what SQL sends per invocation)
+# always fit. Larger requests are measured before anything is written.
+ANSWER_KEYS_BYTES_MAX = 6_291_556 - 16_384
+_KEY_ANSWER_BYTES_BOUND = 1024 * 12 + 4
+
 
 def put_vectors(request: PutVectors) -> dict[str, Any]:
     index_arn = index_arn_of(request)
     items = _checked_items(request)  # no AWS call yet
+    _check_answer_fits([item["key"] for item in items], "vectors")
     info = index_info(index_arn)  # GetIndex, cached per container
     _check_against_index(
         request, info.dimension, info.distance_metric, set(info.non_filterable_metadata_keys)
@@ -40,17 +50,37 @@ def put_vectors(request: PutVectors) -> dict[str, Any]:
         lambda chunk: {"vectors": chunk},
         key_of=lambda item: item["key"],
     )
-    return {"written_count": len(items), "chunk_count": len(chunks)}
+    # The keys, in request order: what the caller may now consider written.
+    return {
+        "written_count": len(items),
+        "written_keys": [item["key"] for item in items],
+        "chunk_count": len(chunks),
+    }
 
 
 def delete_vectors(request: DeleteVectors) -> dict[str, Any]:
     index_arn = index_arn_of(request)
     keys = list(dict.fromkeys(request.vector_ids))
+    _check_answer_fits(keys, "vector_ids")
     chunks = [keys[i : i + DELETE_CHUNK] for i in range(0, len(keys), DELETE_CHUNK)]
     _write_chunks(
         "delete_vectors", index_arn, chunks, lambda chunk: {"keys": chunk}, key_of=lambda key: key
     )
-    return {"deleted_count": len(keys), "chunk_count": len(chunks)}
+    # The keys, in request order (each once): what the caller may now consider deleted.
+    return {"deleted_count": len(keys), "deleted_keys": keys, "chunk_count": len(chunks)}
+
+
+def _check_answer_fits(keys: list[str], field: str) -> None:
+    """Refuse, before the first write, a request whose answer could not name all its keys."""
+    if len(keys) * _KEY_ANSWER_BYTES_BOUND <= ANSWER_KEYS_BYTES_MAX:
+        return
+    size = len(json.dumps(keys))
+    if size > ANSWER_KEYS_BYTES_MAX:
+        raise InvalidRequest(
+            f"has {len(keys)} keys whose names take {size:,} bytes in the answer, over the "
+            f"{ANSWER_KEYS_BYTES_MAX:,} that fit Lambda's 6 MB response; send fewer per request",
+            field=field,
+        )
 
 
 def _checked_items(request: PutVectors) -> list[dict[str, Any]]:

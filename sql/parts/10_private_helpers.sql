@@ -168,8 +168,13 @@ $$;
 COMMENT ON FUNCTION s3vl._check_flag(text, text, boolean) IS
     'Private: raises SQLSTATE 22023 when a boolean argument is NULL';
 
--- s3vl._check_filter: a metadata filter is a JSON object (the filter language is checked by the
--- bridge and S3 Vectors, which answer with the offending field).
+-- s3vl._check_filter: a metadata filter is a JSON object nested at most 32 deep (the filter
+-- language itself is checked by the bridge and S3 Vectors, which answer with the offending
+-- field). Depth counts JSON containers (objects and arrays) on the longest path, the filter
+-- itself being 1: {"a": 1} is 1, {"a": {"$in": [1, 2]}} is 3, {"$and": [{"a": 1}]} is 3. The
+-- bridge refuses the same. Strict .** numbers the filter level 0 and each object member or
+-- array element one more, so a container at level 32 or deeper is depth 33 or more; jsonpath
+-- stops at the first one, so a filter nested thousands deep is refused in one pass.
 CREATE OR REPLACE FUNCTION s3vl._check_filter(fn text, metadata_filter jsonb)
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE
@@ -180,10 +185,16 @@ BEGIN
             pg_catalog.format('must be a JSON object, got a JSON %s', pg_catalog.jsonb_typeof(metadata_filter)),
             'Pass e.g. metadata_filter => ''{"category": "demo"}''::jsonb or ''{"price": {"$lt": 20}}''::jsonb.');
     END IF;
+    IF metadata_filter IS NOT NULL AND pg_catalog.jsonb_path_exists(metadata_filter,
+            'strict $.**{32 to last} ? (@.type() == "object" || @.type() == "array")') THEN
+        PERFORM s3vl._invalid(fn, 'metadata_filter',
+            'is nested more than 32 levels deep (objects and arrays, the filter itself being level 1)',
+            'Flatten the filter: a list of conditions in one $and or $or, or {"key": {"$in": [...]}}, needs only 3 levels.');
+    END IF;
 END
 $$;
 COMMENT ON FUNCTION s3vl._check_filter(text, jsonb) IS
-    'Private: raises SQLSTATE 22023 unless metadata_filter is NULL or a JSON object';
+    'Private: raises SQLSTATE 22023 unless metadata_filter is NULL or a JSON object nested at most 32 deep';
 
 -- s3vl._check_query_mode: NULL (the index default), CLASSIC or ENHANCED; returns it upper-cased.
 CREATE OR REPLACE FUNCTION s3vl._check_query_mode(fn text, query_mode text)

@@ -81,7 +81,8 @@ COMMENT ON FUNCTION s3vl.query_vectors(numeric[], text, text, integer, boolean, 
     's3vl.query_vectors for a numeric[] query vector, such as ARRAY[0.1, 0.2, 0.3]';
 
 -- s3vl.query_vectors_batch: many query vectors (a two-dimensional array, one row per vector)
--- in one invocation; query_position numbers the query vectors from 1 in the order given.
+-- in one invocation; query_position numbers the query vectors from 1 in the order given,
+-- whatever the array's lower bounds.
 CREATE OR REPLACE FUNCTION s3vl.query_vectors_batch(
     query_vectors double precision[],
     index_name text DEFAULT NULL,
@@ -99,7 +100,10 @@ DECLARE
     v_index record;
     v_options jsonb;
     v_result jsonb;
+    v_vectors double precision[];
     v_rows integer;
+    v_columns integer;
+    v_bad_row bigint;
 BEGIN
     SELECT * INTO v_index FROM s3vl._resolve_index('query_vectors_batch', $2, $3);
     IF $1 IS NULL OR pg_catalog.cardinality($1) = 0 THEN
@@ -110,28 +114,35 @@ BEGIN
             pg_catalog.format('must be a two-dimensional array, got %s dimension(s)', pg_catalog.array_ndims($1)),
             'Pass ARRAY[[...], [...]], one query vector per row; for a single vector use s3vl.query_vectors.');
     END IF;
-    v_rows := pg_catalog.array_length($1, 1);
+    -- Any lower bounds ('[2:3][1:5]={...}'): a whole-array slice starts at 1 in each
+    -- dimension, so query_vectors[1] is the first row given and query_position follows it.
+    v_vectors := $1[:][:];
+    v_rows := pg_catalog.array_length(v_vectors, 1);
+    v_columns := pg_catalog.array_length(v_vectors, 2);
     IF v_rows > 100 THEN
         PERFORM s3vl._invalid('query_vectors_batch', 'query_vectors',
             pg_catalog.format('has %s query vectors; at most 100 per call', v_rows),
             'Split the query vectors into calls of up to 100.');
     END IF;
-    -- Every row has the same length in a PostgreSQL array, so checking the first row's size
-    -- and all elements at once covers them all.
-    PERFORM s3vl._check_vector('query_vectors_batch', 'query_vectors',
-        ARRAY(SELECT e FROM pg_catalog.unnest($1[1:1][:]) AS e), v_index.dimension, v_index.label);
-    IF EXISTS (SELECT 1 FROM pg_catalog.unnest($1) AS e(x)
-               WHERE e.x IS NULL OR e.x IN ('NaN', 'Infinity', '-Infinity')) THEN
-        PERFORM s3vl._invalid('query_vectors_batch', 'query_vectors',
+    -- The elements of every row, at once (row-major order), naming the first bad row; then,
+    -- as every row of a PostgreSQL array has the same length, the first row's size for all.
+    SELECT (e.n - 1) / v_columns + 1 INTO v_bad_row
+    FROM pg_catalog.unnest(v_vectors) WITH ORDINALITY AS e(x, n)
+    WHERE e.x IS NULL OR e.x IN ('NaN', 'Infinity', '-Infinity')
+    ORDER BY e.n LIMIT 1;
+    IF FOUND THEN
+        PERFORM s3vl._invalid('query_vectors_batch', pg_catalog.format('query_vectors[%s]', v_bad_row),
             'contains NULL, NaN or infinite elements', 'Every element must be a finite number.');
     END IF;
+    PERFORM s3vl._check_vector('query_vectors_batch', 'query_vectors',
+        ARRAY(SELECT e FROM pg_catalog.unnest(v_vectors[1:1][:]) AS e), v_index.dimension, v_index.label);
     v_options := s3vl._query_options('query_vectors_batch', $4, $5, $6, $7);
 
     v_result := s3vl._invoke('query_vectors_batch',
         pg_catalog.jsonb_build_object(
             'operation', 'query_vectors_batch',
             'index_arn', v_index.arn,
-            'query_vectors', pg_catalog.to_jsonb($1))
+            'query_vectors', pg_catalog.to_jsonb(v_vectors))
         || v_options);
 
     RETURN QUERY

@@ -58,8 +58,8 @@ COMMENT ON FUNCTION s3vl._item_argument(text, text, bigint) IS
 -- s3vl._check_put_items: every check S3 Vectors would make, on all items, before any write:
 -- key present, 1..1024 characters and unique; data numbers only, finite, float32, the index's
 -- dimension, not all zeros for cosine; metadata an object of scalars or lists of scalars, at
--- most 50 keys and 40 KB, and (asked of the index only when some metadata passes 2 KB) at
--- most 2 KB filterable. Raises 22023 naming the first bad item.
+-- most 50 keys and 40 KB, numbers within float64, and (asked of the index only when some
+-- metadata passes 2 KB) at most 2 KB filterable. Raises 22023 naming the first bad item.
 CREATE OR REPLACE FUNCTION s3vl._check_put_items(
     fn text, form text, items jsonb, arn text, dimension integer, distance_metric text, label text)
 RETURNS void
@@ -97,6 +97,11 @@ BEGIN
                pg_catalog.jsonb_typeof(i.m) = 'object'
                    AND pg_catalog.jsonb_path_exists(i.m,
                        'lax $.* ? (@.type() == "object" || @.type() == "array" || @.type() == "null")') AS metadata_nested,
+               -- jsonb keeps any number (1e400 is 401 digits); S3 Vectors and the bridge hold
+               -- float64, so anything past its largest finite value would be mangled or refused.
+               pg_catalog.jsonb_typeof(i.m) = 'object'
+                   AND pg_catalog.jsonb_path_exists(i.m,
+                       'strict $.** ? (@.type() == "number" && (@ > 1.7976931348623157e308 || @ < -1.7976931348623157e308))') AS metadata_out_of_range,
                CASE WHEN pg_catalog.jsonb_typeof(i.m) = 'object'
                     THEN (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(i.m)) END AS metadata_keys,
                CASE WHEN pg_catalog.jsonb_typeof(i.m) = 'object' THEN s3vl._metadata_bytes(i.m) END AS metadata_bytes,
@@ -146,7 +151,10 @@ BEGIN
          'Keep at most 50 metadata keys per vector.'),
         (13, 'metadata', CASE WHEN f.metadata_bytes > 40960
                               THEN pg_catalog.format('is %s bytes; S3 Vectors allows 40960 per vector', f.metadata_bytes) END,
-         'Keep large text out of metadata: store it in a table and keep its id in metadata.')
+         'Keep large text out of metadata: store it in a table and keep its id in metadata.'),
+        (14, 'metadata', CASE WHEN f.metadata_out_of_range
+                              THEN 'holds a number beyond the float64 range (absolute value over 1.7976931348623157e308)' END,
+         'Metadata numbers are stored as float64; store such a value as a string, or scale it.')
     ) AS problem(priority, field, message, hint)
     WHERE problem.message IS NOT NULL
     ORDER BY f.n, problem.priority

@@ -18,6 +18,15 @@ SEGMENT_COUNT_MAX = 16
 FLOAT32_MAX = 3.4028234663852886e38
 FLOAT32_ROUNDS_TO_ZERO = 7.006492321624085e-46
 
+# S3 Vectors keeps metadata numbers as float64: a JSON number beyond this (PostgreSQL's jsonb
+# keeps 1e400 as a 401-digit integer), infinity or NaN cannot be stored or compared.
+FLOAT64_MAX = 1.7976931348623157e308
+
+# How deeply a metadata filter may nest: JSON objects and arrays on its longest path, the
+# filter object itself being level 1 ({"a": 1} is 1, {"a": {"$in": [1, 2]}} is 3,
+# {"$and": [{"a": 1}]} is 3). The SQL side checks the same limit.
+MAX_FILTER_DEPTH = 32
+
 METADATA_TOTAL_BYTES = 40 * 1024
 METADATA_FILTERABLE_BYTES = 2 * 1024
 METADATA_KEYS_MAX = 50

@@ -12,6 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidRequest
+from ..json_checks import check_filter
 
 if TYPE_CHECKING:
     from .common import Request
@@ -31,6 +32,8 @@ _MODELS: dict[str, tuple[str, str]] = {
 }
 
 OPERATIONS = tuple(_MODELS)
+# Operations whose metadata_filter is checked (depth, float64 numbers) before their model runs.
+_FILTERED = ("query_vectors", "query_vectors_batch")
 
 
 def model_for(operation: str) -> type[Request]:
@@ -55,6 +58,10 @@ def parse_request(event: Any) -> Any:
             f"unknown operation {str(operation)[:64]!r}; one of: {', '.join(OPERATIONS)}",
             field="operation",
         )
+    if operation in _FILTERED and event.get("metadata_filter") is not None:
+        # Before pydantic or anything recursive touches it: a filter nested 1,000 deep would
+        # exhaust the stack further on (botocore validates a document recursively).
+        check_filter(event["metadata_filter"])
     return model_for(operation).model_validate(event)
 
 

@@ -1,8 +1,8 @@
-import math
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from ..json_checks import FLOAT64_HINT, not_float64
 from .common import IndexSelector, Key, Vector
 
 
@@ -13,17 +13,19 @@ def _unwrap_float32(value: Any) -> Any:
     return value
 
 
-def _scalar(value: Any) -> bool:
-    if isinstance(value, float):
-        return math.isfinite(value)
-    return isinstance(value, str | bool | int)
-
-
 def _metadata_value(value: Any) -> Any:
-    """S3 Vectors stores strings, numbers, booleans and lists of those."""
-    if _scalar(value) or (isinstance(value, list) and all(_scalar(v) for v in value)):
-        return value
-    raise ValueError("must be a string, a finite number, a boolean, or a list of those")
+    """S3 Vectors stores strings, numbers (as float64), booleans and lists of those."""
+    items = value if isinstance(value, list) else (value,)
+    for position, item in enumerate(items):
+        if isinstance(item, str | bool):
+            continue
+        if not isinstance(item, int | float):
+            raise ValueError("must be a string, a finite number, a boolean, or a list of those")
+        problem = not_float64(item)
+        if problem is not None:
+            where = f" (element [{position}])" if isinstance(value, list) else ""
+            raise ValueError(f"{problem}{where}; {FLOAT64_HINT}")
+    return value
 
 
 MetadataValue = Annotated[Any, AfterValidator(_metadata_value)]

@@ -37,6 +37,16 @@ def query_vectors(request: QueryVectors) -> list[dict[str, Any]]:
 def query_vectors_batch(request: QueryVectorsBatch) -> list[dict[str, Any]]:
     """Each query runs on the container's thread pool; rows carry query_position (1-based,
     like a PostgreSQL array subscript) so SQL can tell the queries apart."""
+    # All rows checked before the first search: the searches run concurrently, so a bad row
+    # found by S3 Vectors would come after others had already been sent.
+    dimension = len(request.query_vectors[0])
+    for i, vector in enumerate(request.query_vectors):
+        if len(vector) != dimension:
+            raise InvalidRequest(
+                f"has {len(vector)} values but query_vectors[0] has {dimension}; every query "
+                "vector of one batch must have the index's dimension",
+                field=f"query_vectors[{i}]",
+            )
     index_arn = index_arn_of(request)
     results = run_all(
         [partial(_search, index_arn, vector, request) for vector in request.query_vectors]

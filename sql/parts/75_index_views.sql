@@ -5,15 +5,89 @@
 -- the view: SELECT * FROM s3_vectors.embeddings('key-1', 'key-2') answers with get_vectors.
 
 -- s3vl.index_rows: every vector of an index as (key, data, metadata): what an index view shows.
+-- PostgreSQL applies a view's WHERE and LIMIT only after this has listed the whole index, so
+-- `WHERE key = 'x'` on a large index would be hours of ListVectors. A scan therefore stops
+-- with SQLSTATE 54000 as soon as it lists more than s3vl.view_scan_limit vectors (a setting
+-- any session may change; default 10000, 0 = no limit), checked row by row as each page
+-- arrives, and the error names the key lookup function of the index's view(s). Runs with the
+-- caller's rights, one s3vl.list_vectors page per invocation.
 CREATE OR REPLACE FUNCTION s3vl.index_rows(index_name text)
 RETURNS TABLE (key text, data real[], metadata jsonb)
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT v.vector_id, v.vector_data::real[], v.metadata
-    FROM s3vl.scan_vectors(index_name => $1, return_data => true, return_metadata => true) AS v
+DECLARE
+    v_setting text := pg_catalog.current_setting('s3vl.view_scan_limit', true);
+    v_limit bigint;
+    v_page_size integer;
+    v_token text;
+    v_next text;
+    v_row record;
+    v_listed bigint := 0;
+    v_pages integer := 0;
+    v_lookup text;
+BEGIN
+    IF v_setting IS NULL OR pg_catalog.btrim(v_setting) = '' THEN
+        v_limit := 10000;
+    ELSIF v_setting ~ '^\s*[0-9]{1,18}\s*$' THEN
+        v_limit := pg_catalog.btrim(v_setting)::bigint;
+    ELSE
+        RAISE EXCEPTION 's3vl.index_rows: setting "s3vl.view_scan_limit" must be a whole number of rows, got %',
+            pg_catalog.quote_literal(v_setting)
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'It bounds how many vectors a SELECT, UPDATE or DELETE on an index view may list; 0 turns the bound off.',
+                  HINT = 'SET s3vl.view_scan_limit = 10000; or RESET s3vl.view_scan_limit; for the default.';
+    END IF;
+    -- One row past the limit is enough to know it is passed.
+    v_page_size := CASE WHEN v_limit = 0 THEN 500 ELSE least(500, v_limit + 1) END;
+
+    LOOP
+        v_next := NULL;
+        v_pages := v_pages + 1;
+        FOR v_row IN
+            SELECT l.vector_id, l.vector_data, l.metadata, l.response_next_token
+            FROM s3vl.list_vectors(index_name => $1, max_results => v_page_size, next_token => v_token,
+                                   return_data => true, return_metadata => true) AS l
+        LOOP
+            v_next := v_row.response_next_token;
+            CONTINUE WHEN v_row.vector_id IS NULL;  -- an empty page: one row carrying the token
+            v_listed := v_listed + 1;
+            IF v_limit > 0 AND v_listed > v_limit THEN
+                -- The views over this index (made by create_index_view: each has a lookup
+                -- function of its own name) are those whose definition calls index_rows(label).
+                SELECT pg_catalog.string_agg(DISTINCT pg_catalog.format('%I.%I(''key'', ...)', n.nspname, c.relname), ' or ')
+                INTO v_lookup
+                FROM pg_catalog.pg_depend AS d
+                JOIN pg_catalog.pg_rewrite AS w ON w.oid = d.objid
+                JOIN pg_catalog.pg_class AS c ON c.oid = w.ev_class AND c.relkind = 'v'
+                JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+                WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+                  AND d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+                  AND d.refobjid = 's3vl.index_rows(text)'::pg_catalog.regprocedure
+                  AND pg_catalog.strpos(pg_catalog.pg_get_viewdef(c.oid),
+                                        pg_catalog.format('index_rows(%L', $1)) > 0
+                  AND pg_catalog.to_regprocedure(pg_catalog.format('%I.%I(text[])', n.nspname, c.relname)) IS NOT NULL;
+                v_lookup := coalesce(v_lookup, pg_catalog.format('s3vl.index_rows(%L, ARRAY[''key'', ...])', $1));
+                RAISE EXCEPTION 's3vl.index_rows: index "%" has more than % vectors, the most an index view scans (setting s3vl.view_scan_limit); look keys up with % instead',
+                    $1, v_limit, v_lookup
+                    USING ERRCODE = 'program_limit_exceeded',
+                          DETAIL = pg_catalog.format('A view cannot see its WHERE or LIMIT: SELECT, UPDATE and DELETE on an index view list the whole index before PostgreSQL filters the rows. The scan stopped after %s vectors in %s ListVectors page(s).',
+                              v_listed, v_pages),
+                          HINT = pg_catalog.format('Look keys up without a scan: SELECT * FROM %s; write by key with s3vl.put_vectors and s3vl.delete_vectors; read a page with s3vl.list_vectors. To scan anyway: SET s3vl.view_scan_limit = %s; (0 turns the limit off).',
+                              v_lookup, GREATEST(v_limit * 10::numeric, 100000));
+            END IF;
+            key := v_row.vector_id;
+            data := v_row.vector_data::real[];
+            metadata := v_row.metadata;
+            RETURN NEXT;
+        END LOOP;
+        v_token := v_next;
+        EXIT WHEN v_token IS NULL;
+    END LOOP;
+END
 $$;
 COMMENT ON FUNCTION s3vl.index_rows(text) IS
-    'Every vector of a registered index as key, data (real[]) and metadata, following ListVectors pages';
+    'Every vector of a registered index as key, data (real[]) and metadata, following ListVectors pages; SQLSTATE 54000 past s3vl.view_scan_limit rows (default 10000, 0 = no limit)';
 
 -- s3vl.index_rows (by key): the vectors with these keys, through get_vectors (no scan); keys the
 -- index does not hold give no row.

@@ -3,6 +3,11 @@ in front of one function hosted in this process.
 
     with LocalLambda(environment={"S3VECTORS_ENDPOINT_URL": url, ...}) as fn:
         boto3.client("lambda", endpoint_url=fn.url).invoke(FunctionName=fn.function_arn, ...)
+
+Requests are checked as Lambda's front end checks them, before the function runs: a
+Content-Length (a whole number; missing is 411), the function name and qualifier against
+Lambda's patterns (whole string), the size limits, and a UTF-8 JSON body nested at most
+MAX_JSON_DEPTH (512) levels (deeper is a 400 InvalidRequestContentException).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from ..json_depth import MAX_JSON_DEPTH, text_depth_over
 from .context import ClientContext
 from .function import LambdaFunction, error_payload, function_arn, load_handler
 
@@ -48,15 +54,17 @@ LOCAL_ENVIRONMENT = {
     "POWERTOOLS_TRACE_DISABLED": "true",
 }
 
-_INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$")
+# All used with fullmatch: with `$` (or match) "s3vl-bridge%0A" (a trailing newline) was served.
+_INVOKE_PATH = re.compile(r"/2015-03-31/functions/(?P<name>[^/]+)/invocations/?")
 _FULL_ARN = re.compile(
-    r"^arn:aws[a-z-]*:lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):function:"
-    r"(?P<name>[A-Za-z0-9_-]+)(?::(?P<qualifier>[A-Za-z0-9$_-]+))?$"
+    r"arn:aws[a-z-]*:lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):function:"
+    r"(?P<name>[A-Za-z0-9_-]+)(?::(?P<qualifier>[A-Za-z0-9$_-]+))?"
 )
 _PARTIAL_ARN = re.compile(
-    r"^(?P<account>\d{12}):function:(?P<name>[A-Za-z0-9_-]+)(?::(?P<qualifier>[A-Za-z0-9$_-]+))?$"
+    r"(?P<account>\d{12}):function:(?P<name>[A-Za-z0-9_-]+)(?::(?P<qualifier>[A-Za-z0-9$_-]+))?"
 )
-_NAME = re.compile(r"^(?P<name>[A-Za-z0-9_-]{1,64})(?::(?P<qualifier>[A-Za-z0-9$_-]+))?$")
+_NAME = re.compile(r"(?P<name>[A-Za-z0-9_-]{1,64})(?::(?P<qualifier>[A-Za-z0-9$_-]+))?")
+_QUALIFIER = re.compile(r"[A-Za-z0-9$_-]{1,128}")  # Lambda's Qualifier pattern
 
 log = logging.getLogger("devstack.lambda")
 
@@ -198,7 +206,15 @@ class LocalLambda:
         """Check the function named in the path (name, partial or full ARN, maybe qualified)
         and return the ARN as invoked; unknown names answer 404 as Lambda does."""
         name = unquote(raw_name)
-        match = _FULL_ARN.match(name) or _PARTIAL_ARN.match(name) or _NAME.match(name)
+        if query_qualifier is not None and not _QUALIFIER.fullmatch(query_qualifier):
+            raise ApiError(
+                HTTPStatus.BAD_REQUEST,
+                "ValidationException",
+                f"1 validation error detected: Value '{query_qualifier}' at 'qualifier' failed "
+                "to satisfy constraint: Member must satisfy regular expression pattern: "
+                "(|[a-zA-Z0-9$_-]+)",
+            )
+        match = _FULL_ARN.fullmatch(name) or _PARTIAL_ARN.fullmatch(name) or _NAME.fullmatch(name)
         if match is None:
             raise ApiError(
                 HTTPStatus.BAD_REQUEST,
@@ -299,7 +315,11 @@ class _InvokeRequestHandler(BaseHTTPRequestHandler):
         self._method_not_allowed()
 
     def _method_not_allowed(self) -> None:
-        self._drain_body()
+        if "Content-Length" in self.headers or "Transfer-Encoding" in self.headers:
+            try:
+                self._drain_body()
+            except ApiError:
+                self.close_connection = True  # a malformed length: the body's end is unknown
         body = {"Type": "User", "message": "this endpoint serves only the Invoke API (POST)"}
         self._send(
             HTTPStatus.NOT_FOUND,
@@ -310,8 +330,8 @@ class _InvokeRequestHandler(BaseHTTPRequestHandler):
 
     def _invoke(self, request_id: str) -> None:
         url = urlsplit(self.path)
-        raw_body = self._drain_body()
-        match = _INVOKE_PATH.match(url.path)
+        raw_body, length = self._drain_body()
+        match = _INVOKE_PATH.fullmatch(url.path)
         if match is None:
             raise ApiError(
                 HTTPStatus.NOT_FOUND,
@@ -326,7 +346,7 @@ class _InvokeRequestHandler(BaseHTTPRequestHandler):
         _check_enum("logType", log_type, LOG_TYPES)
         invoked_arn = self.local_lambda.resolve(match["name"], qualifier)
         limit = MAX_ASYNC_REQUEST_BYTES if invocation_type == "Event" else MAX_SYNC_REQUEST_BYTES
-        if len(raw_body) > limit:
+        if length > limit:
             raise ApiError(
                 HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
                 "RequestTooLargeException",
@@ -359,9 +379,39 @@ class _InvokeRequestHandler(BaseHTTPRequestHandler):
             headers["X-Amz-Log-Result"] = outcome.log_tail
         self._send(HTTPStatus.OK, outcome.payload, request_id, headers=headers)
 
-    def _drain_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+    def _drain_body(self) -> tuple[bytes, int]:
+        """The request body and its length, read as Content-Length says. A body longer than
+        any invocation takes is read and dropped (not kept in memory); the caller refuses it
+        by its length. A missing or malformed length is refused here, and the connection
+        closed: where the next request starts is unknown."""
+        value = self.headers.get("Content-Length")
+        if self.headers.get("Transfer-Encoding") is not None or value is None:
+            self.close_connection = True
+            raise ApiError(
+                HTTPStatus.LENGTH_REQUIRED,
+                "LengthRequiredException",
+                "The request needs a Content-Length header (chunked transfer encoding is not "
+                "accepted by the local Lambda endpoint)",
+            )
+        value = value.strip()
+        if not (value.isascii() and value.isdigit()):
+            self.close_connection = True
+            raise ApiError(
+                HTTPStatus.BAD_REQUEST,
+                "InvalidRequestContentException",
+                f"Content-Length must be a non-negative whole number of bytes, got {value[:40]!r}",
+            )
+        length = int(value)
+        if length <= MAX_SYNC_REQUEST_BYTES:
+            return (self.rfile.read(length) if length else b""), length
+        left = length
+        while left > 0:
+            chunk = self.rfile.read(min(left, 1 << 16))
+            if not chunk:
+                self.close_connection = True
+                break
+            left -= len(chunk)
+        return b"", length
 
     def _send(
         self,
@@ -378,6 +428,8 @@ class _InvokeRequestHandler(BaseHTTPRequestHandler):
         self.send_header("x-amzn-RequestId", request_id)
         if error_type:
             self.send_header("x-amzn-ErrorType", error_type)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         for key, value in (headers or {}).items():
             self.send_header(key, value)
         self.end_headers()
@@ -401,13 +453,24 @@ def _check_enum(field: str, value: str, allowed: tuple[str, ...]) -> None:
 def _parse_event(raw: bytes) -> Any:
     if not raw.strip():
         return {}  # Lambda hands an empty payload to the handler as {}
+    return _parse_json(raw, "Could not parse request body into json")
+
+
+def _parse_json(raw: bytes, what: str) -> Any:
+    """JSON text (UTF-8, as Lambda takes it) nested at most MAX_JSON_DEPTH deep: depth is
+    measured without recursion first, so a deeper document is a 400, not a RecursionError."""
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = raw.decode("utf-8")
+        depth = text_depth_over(raw, MAX_JSON_DEPTH)
+        if depth is not None:
+            raise ValueError(
+                f"nested {depth} levels deep; at most {MAX_JSON_DEPTH} levels of objects and "
+                "arrays are accepted"
+            )
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, digits
         raise ApiError(
-            HTTPStatus.BAD_REQUEST,
-            "InvalidRequestContentException",
-            f"Could not parse request body into json: {exc}",
+            HTTPStatus.BAD_REQUEST, "InvalidRequestContentException", f"{what}: {exc}"
         ) from None
 
 
@@ -415,8 +478,8 @@ def _parse_client_context(header: str | None) -> ClientContext | None:
     if not header:
         return None
     try:
-        data = json.loads(base64.b64decode(header, validate=True))
-    except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError):
+        data = _parse_json(base64.b64decode(header, validate=True), "client context")
+    except (binascii.Error, ApiError):
         data = None
     if not isinstance(data, dict):
         raise ApiError(

@@ -27,7 +27,7 @@ CLASSIC_CUTOFF = datetime(2026, 9, 30, tzinfo=UTC)
 # Local mechanism to get such a bucket: create it with this tag set to "true".
 LEGACY_BUCKET_TAG = "devstack:legacy-bucket"
 _LEGACY_CREATION_TIME = datetime(2026, 9, 1, tzinfo=UTC)
-_INDEX_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_INDEX_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")  # fullmatch: `$` passes "x\n"
 
 _original_create_vector_bucket = S3VectorsBackend.create_vector_bucket
 _original_create_index = S3VectorsBackend.create_index
@@ -99,7 +99,7 @@ def create_index(
     bucket = self.get_vector_bucket(
         vector_bucket_name=vector_bucket_name, vector_bucket_arn=vector_bucket_arn
     )
-    if not isinstance(index_name, str) or not _INDEX_NAME.match(index_name):
+    if not isinstance(index_name, str) or not _INDEX_NAME.fullmatch(index_name):
         raise ValidationException(
             "indexName",
             "must be 3 to 63 characters of lowercase letters, digits, hyphens and dots, "

@@ -16,7 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from ..json_depth import value_depth
 from .errors import ValidationException, json_type_name
+from .limits import MAX_FILTER_DEPTH, float64
 
 _MISSING = object()
 COMPARISON_OPERATORS = ("$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists")
@@ -174,6 +176,16 @@ def compile_filter(
         raise ValidationException(
             "filter", "a filter must be a non-empty JSON object", "Omit 'filter' to match all."
         )
+    # Measured without recursion before the recursive compile below touches it.
+    depth = value_depth(document)
+    if depth > MAX_FILTER_DEPTH:
+        raise ValidationException(
+            "filter",
+            f"the filter is nested {depth} levels deep; at most {MAX_FILTER_DEPTH} levels of "
+            "objects and arrays are allowed",
+            "Flatten it: several keys in one object are an AND, and one $and or $or takes "
+            "many conditions.",
+        )
     return Filter(_compile_object(document, "filter", frozenset(non_filterable_keys), enhanced))
 
 
@@ -224,6 +236,7 @@ def _compile_operator(key: str, op: str, arg: Any, path: str, enhanced: bool) ->
     if op in ("$eq", "$ne"):
         _require_primitive(arg, path, op)
     elif op in _RANGE:
+        float64(arg, path)
         if not _is_number(arg):
             raise ValidationException(
                 path, f"{op} takes a number, got {json_type_name(arg)}", _HINT
@@ -271,6 +284,7 @@ def _is_number(value: Any) -> bool:
 
 
 def _require_primitive(arg: Any, path: str, op: str) -> None:
+    float64(arg, path)
     if not (isinstance(arg, str | bool) or _is_number(arg)):
         raise ValidationException(
             path, f"{op} takes a string, number or boolean, got {json_type_name(arg)}", _HINT

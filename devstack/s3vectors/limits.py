@@ -33,7 +33,15 @@ MAX_FILTERABLE_METADATA_BYTES = 2 * 1024
 MAX_METADATA_KEYS = 50
 MAX_NON_FILTERABLE_KEYS = 10
 MAX_METADATA_KEY_LENGTH = 63
+# AWS documents no nesting limit for a filter; the local service refuses filters deeper than
+# the bridge and the SQL side send (objects and arrays on the longest path, the filter itself
+# being level 1), so nothing comes to rely on a depth AWS may not take.
+MAX_FILTER_DEPTH = 32
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
+# Metadata numbers are float64 in S3 Vectors: anything beyond (a 401-digit integer, say) cannot
+# be stored or compared.
+FLOAT64_MAX = float(np.finfo(np.float64).max)
+FLOAT64_HINT = "S3 Vectors keeps metadata numbers as float64; store larger numbers as strings."
 
 
 def index_selector(index_arn: str | None, bucket_name: str | None, index_name: str | None) -> None:
@@ -160,24 +168,44 @@ def metadata(meta: Any, field: str, non_filterable: Collection[str]) -> dict[str
 def _metadata_value(value: Any, field: str) -> None:
     if isinstance(value, list):
         for i, item in enumerate(value):
+            float64(item, f"{field}[{i}]")
             if not _is_scalar(item):
                 raise ValidationException(
                     f"{field}[{i}]",
                     "list elements must be strings, numbers or booleans",
                     "Flatten nested values into keys of their own.",
                 )
-    elif not _is_scalar(value):
+    else:
+        float64(value, field)
+        if not _is_scalar(value):
+            raise ValidationException(
+                field,
+                "metadata values must be a string, number, boolean or list of those",
+                "Flatten nested objects into keys of their own.",
+            )
+
+
+def float64(value: Any, field: str) -> None:
+    """Refuse a JSON number that is not a finite float64 (other values pass unchecked)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValidationException(field, f"{value} is not a finite number", FLOAT64_HINT)
+    elif not -FLOAT64_MAX <= value <= FLOAT64_MAX:
+        # Never str() it: an integer of more than 4,300 digits cannot be printed.
+        digits = int(value.bit_length() * math.log10(2)) + 1
         raise ValidationException(
-            field,
-            "metadata values must be a string, number, boolean or list of those",
-            "Flatten nested objects into keys of their own.",
+            field, f"a number of about {digits} digits is beyond float64", FLOAT64_HINT
         )
 
 
 def _is_scalar(value: Any) -> bool:
     if isinstance(value, float):
         return math.isfinite(value)
-    return isinstance(value, str | bool | int)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return -FLOAT64_MAX <= value <= FLOAT64_MAX
+    return isinstance(value, str | bool)
 
 
 def _json_bytes(value: Any) -> int:

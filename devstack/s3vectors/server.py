@@ -6,16 +6,22 @@ Besides the S3 Vectors API it answers a small control surface for other processe
   DELETE /_devstack/faults   clear every fault -> 200
   POST   /_devstack/reset    empty all state and faults -> 200
   GET    /_devstack/health   -> 200 {"ok": true}
+
+A request body nested deeper than MAX_JSON_DEPTH (512) levels is answered with a 400
+ValidationException before moto parses it (json.loads would run out of stack near 1,000).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import threading
+import uuid
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from ..json_depth import MAX_JSON_DEPTH, text_depth_over
 from . import faults, install, reset
 
 CONTROL_PREFIX = "/_devstack/"
@@ -30,6 +36,10 @@ class ControlApp:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         path = environ.get("PATH_INFO", "")
         if not path.startswith(CONTROL_PREFIX):
+            refusal = _too_deep(environ)
+            if refusal is not None:
+                start_response("400 Bad Request", refusal[0])
+                return [refusal[1]]
             return self.moto_app(environ, start_response)
         status, body = self._control(
             environ["REQUEST_METHOD"], path[len(CONTROL_PREFIX) :], environ
@@ -64,6 +74,33 @@ class ControlApp:
                 return "200 OK", {"pending": faults.pending()}
             return "405 Method Not Allowed", {"error": "use GET, POST or DELETE"}
         return "404 Not Found", {"error": f"no control route {route!r}"}
+
+
+def _too_deep(environ: dict[str, Any]) -> tuple[list[tuple[str, str]], bytes] | None:
+    """AWS's ValidationException (headers, body) for a JSON body nested deeper than
+    MAX_JSON_DEPTH, else None. The body is read here and handed on to moto unchanged."""
+    length = environ.get("CONTENT_LENGTH") or ""
+    if not length.isascii() or not length.isdigit() or int(length) == 0:
+        return None  # no body, or a length werkzeug and moto answer for themselves
+    body = environ["wsgi.input"].read(int(length))
+    environ["wsgi.input"] = io.BytesIO(body)
+    depth = text_depth_over(body, MAX_JSON_DEPTH)
+    if depth is None:
+        return None
+    message = (
+        f"The request body is nested {depth} levels deep; at most {MAX_JSON_DEPTH} levels of "
+        "JSON objects and arrays are accepted."
+    )
+    payload = json.dumps(
+        {"__type": "ValidationException", "message": message, "Message": message}
+    ).encode()
+    headers = [
+        ("Content-Type", "application/json"),
+        ("Content-Length", str(len(payload))),
+        ("x-amzn-ErrorType", "ValidationException"),
+        ("x-amzn-RequestId", str(uuid.uuid4())),
+    ]
+    return headers, payload
 
 
 class LocalS3Vectors:

@@ -131,8 +131,9 @@ BEGIN
     WHERE e.x IS NULL OR e.x IN ('NaN', 'Infinity', '-Infinity')
     ORDER BY e.n LIMIT 1;
     IF FOUND THEN
-        PERFORM s3vl._invalid('query_vectors_batch', pg_catalog.format('query_vectors[%s]', v_bad_row),
-            'contains NULL, NaN or infinite elements', 'Every element must be a finite number.');
+        PERFORM s3vl._invalid('query_vectors_batch', 'query_vectors',
+            pg_catalog.format('contains NULL, NaN or infinite elements in row %s of %s', v_bad_row, v_rows),
+            'Every element must be a finite number.');
     END IF;
     PERFORM s3vl._check_vector('query_vectors_batch', 'query_vectors',
         ARRAY(SELECT e FROM pg_catalog.unnest(v_vectors[1:1][:]) AS e), v_index.dimension, v_index.label);

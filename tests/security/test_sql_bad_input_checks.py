@@ -257,15 +257,15 @@ def test_query_vectors_batch_takes_any_lower_bounds_and_numbers_rows_from_1(
 
 BAD_ROWS = {
     "NaN in the third row": ("'[2:4][1:4]={{1,0,0,0},{0,1,0,0},{0,0,NaN,0}}'::float8[]",
-                             "query_vectors[3]", "NaN"),
+                             "query_vectors", "NaN or infinite elements in row 3 "),
     "NULL in the second row": ("'[0:2][1:4]={{1,0,0,0},{0,NULL,0,0},{0,0,1,0}}'::float8[]",
-                               "query_vectors[2]", "NULL"),
+                               "query_vectors", "NULL, NaN or infinite elements in row 2 "),
     "Infinity in the first row": ("'[5:6][3:6]={{1,0,Infinity,0},{0,1,0,0}}'::float8[]",
-                                  "query_vectors[1]", "infinite"),
+                                  "query_vectors", "infinite elements in row 1 "),
     "-Infinity in the last of 100 rows": (
         "array_cat(array_fill(1::float8, ARRAY[99, 4], ARRAY[10, 1]),"
         " '{{1,1,1,-Infinity}}'::float8[])",
-        "query_vectors[100]", "infinite",
+        "query_vectors", "infinite elements in row 100 ",
     ),
     "wrong dimension with other bounds": ("'[2:3][1:3]={{1,0,0},{0,1,0}}'::float8[]",
                                           "query_vectors", "dimension 4"),

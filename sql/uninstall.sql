@@ -3,7 +3,8 @@
 -- Drops the s3vl schema (functions, configuration, registry, sync state; with it the capture
 -- triggers on synced tables and the index views), the schemas create_index_view made once they
 -- are empty, and the roles s3vl_reader, s3vl_writer and s3vl_admin unless another database
--- still grants them something (roles are cluster-wide; a warning names that database). The vectors in S3 Vectors are not touched, and
+-- still grants them something (roles are cluster-wide; a warning names that database); likewise
+-- s3vl_owner, the role that owns s3vl's functions. The vectors in S3 Vectors are not touched, and
 -- neither is aws_lambda (the extension or sql/compat/aws_lambda.sql), which other code may use.
 
 \set ON_ERROR_STOP 1
@@ -42,8 +43,11 @@ DECLARE
     v_elsewhere text;
 BEGIN
     -- Highest first: admin holds writer, writer holds reader.
-    FOREACH v_role IN ARRAY ARRAY['s3vl_admin', 's3vl_writer', 's3vl_reader'] LOOP
+    FOREACH v_role IN ARRAY ARRAY['s3vl_admin', 's3vl_writer', 's3vl_reader', 's3vl_owner'] LOOP
         CONTINUE WHEN NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = v_role);
+        -- What the role still holds in this database (s3vl_owner's use of aws_lambda, default
+        -- privileges) goes with s3vl; other databases are theirs to uninstall.
+        EXECUTE pg_catalog.format('DROP OWNED BY %I', v_role);
         SELECT pg_catalog.string_agg(DISTINCT d.datname, ', ') INTO v_elsewhere
         FROM pg_catalog.pg_shdepend AS s
         JOIN pg_catalog.pg_database AS d ON d.oid = s.dbid
@@ -54,8 +58,6 @@ BEGIN
             RAISE WARNING 's3vl uninstall: role % kept: database(s) % still use it', v_role, v_elsewhere
                 USING HINT = 'Run sql/uninstall.sql in those databases too; the last one drops the roles.';
         ELSE
-            -- Grants in this database went with the schema; drop what is left (default privileges).
-            EXECUTE pg_catalog.format('DROP OWNED BY %I', v_role);
             EXECUTE pg_catalog.format('DROP ROLE %I', v_role);
         END IF;
     END LOOP;

@@ -4,12 +4,17 @@
 --
 --   psql -v ON_ERROR_STOP=1 -f sql/compat/aws_lambda.sql     (as a superuser; idempotent)
 --
--- Settings (custom GUCs; SET, ALTER DATABASE ... SET or postgresql.conf):
+-- Settings (custom GUCs):
 --   aws_lambda.endpoint_override   base URL of a Lambda Invoke endpoint, e.g. the local
 --                                  http://127.0.0.1:PORT; requests go unsigned, standard
 --                                  library only, over one kept-alive connection per session.
 --                                  Empty or unset: a real, signed Invoke through boto3 in the
---                                  server's Python.
+--                                  server's Python. Only an administrator chooses it: it is
+--                                  honoured from postgresql.conf / ALTER SYSTEM, from ALTER
+--                                  DATABASE ... SET on a database a superuser owns, or in a
+--                                  session whose login role is a superuser. Any other value
+--                                  (SET, ALTER ROLE, connection options) is refused with 42501,
+--                                  so no role can make the server POST to an address it picks.
 --   aws_lambda.connect_timeout_ms  1..900000, default 1000 (Aurora's)
 --   aws_lambda.request_timeout_ms  1..900000, default 3000 (Aurora's)
 --
@@ -19,6 +24,7 @@
 --   58000 "invoke API failed"         no connection, no answer in time, or the Invoke API refused
 --   22023                             a bad argument or setting, named in the message
 --   0A000                             no endpoint override and no boto3 in the server's Python
+--   42501                             an endpoint override an administrator did not set
 --
 -- Runs in one transaction; do not \i it inside another one.
 
@@ -50,6 +56,22 @@ AS $$ SELECT ROW($1, $2)::aws_commons._lambda_function_arn_1 $$;
 COMMENT ON FUNCTION aws_commons.create_lambda_function_arn(text, text) IS
     'Aurora-compatible: the function identifier (name or ARN, optional region) for aws_lambda.invoke';
 
+-- aws_lambda._server_endpoint: aws_lambda.endpoint_override as the server's configuration files
+-- set it (postgresql.conf, ALTER SYSTEM), or NULL. pg_file_settings is for superusers only, so
+-- this narrow reader runs as its owner, the superuser who ran this file; it takes no input.
+CREATE OR REPLACE FUNCTION aws_lambda._server_endpoint()
+RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT f.setting FROM pg_catalog.pg_file_settings AS f
+    WHERE f.name = 'aws_lambda.endpoint_override' AND f.error IS NULL
+    ORDER BY f.seqno DESC LIMIT 1
+$$;
+
+COMMENT ON FUNCTION aws_lambda._server_endpoint() IS
+    'Private: aws_lambda.endpoint_override from the server''s configuration files, or NULL';
+
 -- aws_lambda._invoke_http: the Invoke call itself (plpython3u). It never raises for an
 -- expected failure: it returns the error's SQLSTATE, message, detail and hint, so that
 -- aws_lambda._invoke raises them with Aurora's plain message (PL/Python would prefix
@@ -79,14 +101,15 @@ import re
 import time
 
 FULL_ARN = re.compile(
-    r"^arn:(?P<partition>aws[a-z-]*):lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
-    r"function:(?P<name>[A-Za-z0-9_-]{1,64})(?::(?P<qualifier>[A-Za-z0-9$_-]{1,128}))?$"
+    r"arn:(?P<partition>aws[a-z-]*):lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
+    r"function:(?P<name>[A-Za-z0-9_-]{1,64})(?::(?P<qualifier>[A-Za-z0-9$_-]{1,128}))?"
 )
 PARTIAL_ARN = re.compile(
-    r"^(?P<account>\d{12}):function:(?P<name>[A-Za-z0-9_-]{1,64})"
-    r"(?::(?P<qualifier>[A-Za-z0-9$_-]{1,128}))?$"
+    r"(?P<account>\d{12}):function:(?P<name>[A-Za-z0-9_-]{1,64})"
+    r"(?::(?P<qualifier>[A-Za-z0-9$_-]{1,128}))?"
 )
-NAME = re.compile(r"^(?P<name>[A-Za-z0-9_-]{1,64})(?::(?P<qualifier>[A-Za-z0-9$_-]{1,128}))?$")
+# Used with fullmatch: `$` would also match before a trailing newline.
+NAME = re.compile(r"(?P<name>[A-Za-z0-9_-]{1,64})(?::(?P<qualifier>[A-Za-z0-9$_-]{1,128}))?")
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 LOG_TYPES = ("None", "Tail")
 MAX_CLIENT_CONTEXT = 3583
@@ -131,6 +154,41 @@ def setting(name):
     return value.strip() if value is not None else ""
 
 
+TRUST_QUERY = """
+SELECT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles AS r
+                 WHERE r.rolname = session_user), false) AS superuser_session,
+       EXISTS (SELECT 1
+               FROM pg_catalog.pg_db_role_setting AS s
+               JOIN pg_catalog.pg_database AS d ON d.oid = s.setdatabase
+               JOIN pg_catalog.pg_roles AS o ON o.oid = d.datdba
+               WHERE d.datname = pg_catalog.current_database() AND s.setrole = 0 AND o.rolsuper
+                 AND ('aws_lambda.endpoint_override=' || $1) = ANY (s.setconfig)) AS database_setting
+"""
+
+
+def check_endpoint_chosen_by_administrator(endpoint):
+    """Refuse an endpoint override that a non-administrator could have set: SET, ALTER ROLE
+    itself or connection options would let any role with EXECUTE make the server POST wherever
+    it likes (and read the answer)."""
+    if "trust_plan" not in SD:
+        SD["trust_plan"] = plpy.prepare(TRUST_QUERY, ["text"])
+        SD["server_plan"] = plpy.prepare("SELECT aws_lambda._server_endpoint() AS v", [])
+    row = plpy.execute(SD["trust_plan"], [endpoint])[0]
+    if row["superuser_session"] or row["database_setting"]:
+        return
+    if plpy.execute(SD["server_plan"])[0]["v"] == endpoint:
+        return
+    raise Failure(
+        "42501",
+        "aws_lambda.endpoint_override was not set by an administrator",
+        f"this session has aws_lambda.endpoint_override = {endpoint!r}, which is neither the "
+        "server's configuration nor a superuser's ALTER DATABASE ... SET; a session value (SET, "
+        "ALTER ROLE, connection options) does not choose where invocations go",
+        "RESET aws_lambda.endpoint_override; an administrator sets it in postgresql.conf, with "
+        "ALTER SYSTEM, or with ALTER DATABASE ... SET as a superuser",
+    )
+
+
 def milliseconds(name, default):
     raw = setting(name) or str(default)
     if not raw.isdigit() or not 1 <= int(raw) <= 900000:
@@ -161,7 +219,7 @@ class Call:
                 "function_name is required: a function name, a partial ARN or a full ARN",
                 "e.g. aws_lambda.invoke('s3vl-bridge', '{}'::json)",
             )
-        match = FULL_ARN.match(name) or PARTIAL_ARN.match(name) or NAME.match(name)
+        match = FULL_ARN.fullmatch(name) or PARTIAL_ARN.fullmatch(name) or NAME.fullmatch(name)
         if match is None:
             raise bad_argument(
                 f"function_name {name!r} is not a Lambda function name, partial ARN or ARN",
@@ -208,6 +266,8 @@ class Call:
         self.connect_ms = milliseconds("aws_lambda.connect_timeout_ms", 1000)
         self.request_ms = milliseconds("aws_lambda.request_timeout_ms", 3000)
         self.endpoint = setting("aws_lambda.endpoint_override")
+        if self.endpoint:
+            check_endpoint_chosen_by_administrator(self.endpoint)
 
     def run(self):
         return self.over_endpoint() if self.endpoint else self.through_boto3()
@@ -575,6 +635,7 @@ COMMENT ON FUNCTION aws_lambda.invoke(aws_commons._lambda_function_arn_1, jsonb,
 
 -- As on Aurora, invoking is granted explicitly (GRANT USAGE ON SCHEMA aws_lambda and
 -- EXECUTE ON ALL FUNCTIONS IN SCHEMA aws_lambda); nobody gets it by default.
+REVOKE ALL ON FUNCTION aws_lambda._server_endpoint() FROM PUBLIC;
 REVOKE ALL ON FUNCTION aws_lambda._invoke_http(text, text, text, text, text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION aws_lambda._invoke(text, text, text, text, text, text, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION aws_lambda.invoke(text, json, text, text, text, json, varchar) FROM PUBLIC;

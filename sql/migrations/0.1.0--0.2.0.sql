@@ -4,6 +4,49 @@
 -- Functions whose signature changed, or that are gone: CREATE OR REPLACE cannot change them.
 -- (each section below drops what it replaces)
 
+-- Sync capture: rows are read by named columns (no whole-row to_jsonb), the functions that
+-- read user tables run with the caller's rights, and TRUNCATE deletes the keys s3vl recorded.
+DROP FUNCTION IF EXISTS s3vl._enqueue(s3vl.sync_source, jsonb);
+DROP FUNCTION IF EXISTS s3vl._row_change(s3vl.sync_source, jsonb);
+DROP FUNCTION IF EXISTS s3vl._check_trigger_privilege(text, regclass);
+DROP FUNCTION IF EXISTS s3vl._check_sync_arguments(text, regclass, text, text, text, text[]);
+DROP FUNCTION IF EXISTS s3vl._column_type(regclass, text);
+DROP FUNCTION IF EXISTS s3vl._synced(text, regclass, text);
+-- The keys each synced table has put: sql/parts/03_tables.sql makes the table; it is filled
+-- here from the tables already synced. Only keys of built-in types are read (as the installer):
+-- a table whose key column has another type must be synced again, and says so.
+CREATE TABLE IF NOT EXISTS s3vl.sync_key (
+    source_id integer NOT NULL REFERENCES s3vl.sync_source (id) ON DELETE CASCADE,
+    key text NOT NULL,
+    PRIMARY KEY (source_id, key)
+);
+DO $sync_key$
+DECLARE
+    v_source record;
+BEGIN
+    FOR v_source IN
+        SELECT s.id, s.source_table, s.key_column, s.embedding_column, a.atttypid,
+               t.typnamespace = 'pg_catalog'::regnamespace AS built_in
+        FROM s3vl.sync_source AS s
+        JOIN pg_catalog.pg_attribute AS a ON a.attrelid = s.source_table AND a.attname = s.key_column
+        JOIN pg_catalog.pg_type AS t ON t.oid = a.atttypid
+    LOOP
+        IF NOT v_source.built_in THEN
+            RAISE WARNING 's3vl 0.2.0: the key column % of % is not of a built-in type; TRUNCATE of it will not delete its vectors',
+                v_source.key_column, v_source.source_table
+                USING HINT = 'Sync a column of a built-in type instead (s3vl.unsync_table, then s3vl.sync_table).';
+            CONTINUE;
+        END IF;
+        EXECUTE pg_catalog.format(
+            'INSERT INTO s3vl.sync_key (source_id, key)
+             SELECT %s, t.%I::text FROM %s AS t WHERE t.%I IS NOT NULL AND t.%I IS NOT NULL
+             ON CONFLICT DO NOTHING',
+            v_source.id, v_source.key_column, v_source.source_table, v_source.key_column,
+            v_source.embedding_column);
+    END LOOP;
+END
+$sync_key$;
+
 -- Configuration (s3vl.config).
 
 -- Sync delivery (s3vl.outbox).

@@ -84,6 +84,14 @@ CREATE TABLE IF NOT EXISTS s3vl.sync_source (
 COMMENT ON TABLE s3vl.sync_source IS
     'Tables kept in sync with an index by s3vl.sync_table: which columns hold the key, the embedding and the metadata';
 
+CREATE TABLE IF NOT EXISTS s3vl.sync_key (
+    source_id integer NOT NULL REFERENCES s3vl.sync_source (id) ON DELETE CASCADE,
+    key text NOT NULL,
+    PRIMARY KEY (source_id, key)
+);
+COMMENT ON TABLE s3vl.sync_key IS
+    'Per synced table: the keys it has asked the index to hold (recorded with each change), so TRUNCATE can delete them without s3vl reading the table';
+
 CREATE TABLE IF NOT EXISTS s3vl.outbox (
     id bigserial PRIMARY KEY,
     source_id integer NOT NULL REFERENCES s3vl.sync_source (id) ON DELETE CASCADE,

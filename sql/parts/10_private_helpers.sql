@@ -303,6 +303,68 @@ $$;
 COMMENT ON FUNCTION s3vl._raise_lambda_error(text, jsonb) IS
     'Private: raises the error of a failed bridge envelope with a SQLSTATE for its type, its field, DETAIL and HINT';
 
+-- s3vl._installed_endpoint: the aws_lambda.endpoint_override in force when s3vl was installed
+-- (empty: none). The installer is an administrator; this is how an endpoint set in the server's
+-- configuration (or an Aurora parameter group), which a role cannot read back, stays usable.
+-- Written by the DO block below at every install.
+CREATE OR REPLACE FUNCTION s3vl._installed_endpoint()
+RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$ SELECT ''::text $$;
+
+DO $installed_endpoint$
+BEGIN
+    EXECUTE pg_catalog.format(
+        'CREATE OR REPLACE FUNCTION s3vl._installed_endpoint() RETURNS text LANGUAGE sql IMMUTABLE AS %L',
+        pg_catalog.format('SELECT %L::text',
+            coalesce(pg_catalog.current_setting('aws_lambda.endpoint_override', true), '')));
+END
+$installed_endpoint$;
+COMMENT ON FUNCTION s3vl._installed_endpoint() IS
+    'Private: the aws_lambda.endpoint_override in force when install.sql ran (empty for none)';
+
+-- s3vl._check_endpoint: where this invocation would go must have been chosen by an
+-- administrator, never by the session: a role can SET aws_lambda.endpoint_override (or ALTER
+-- ROLE itself, or pass it when connecting) and would otherwise point s3vl's definer functions at
+-- any address the database server reaches, and answer them with forged rows.
+-- Trusted: no override (the real Lambda endpoint); the value in force at install; the value of
+-- ALTER DATABASE ... SET when the database belongs to a superuser (or rds_superuser); anything
+-- in a session whose login role is a superuser.
+CREATE OR REPLACE FUNCTION s3vl._check_endpoint(fn text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    v_endpoint text := coalesce(pg_catalog.current_setting('aws_lambda.endpoint_override', true), '');
+BEGIN
+    IF v_endpoint = '' OR v_endpoint = s3vl._installed_endpoint() THEN
+        RETURN;
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles AS r WHERE r.rolname = session_user AND r.rolsuper) THEN
+        RETURN;
+    END IF;
+    IF EXISTS (
+        SELECT 1
+        FROM pg_catalog.pg_db_role_setting AS s
+        JOIN pg_catalog.pg_database AS d ON d.oid = s.setdatabase
+        JOIN pg_catalog.pg_roles AS o ON o.oid = d.datdba
+        CROSS JOIN LATERAL pg_catalog.unnest(s.setconfig) AS c(item)
+        WHERE d.datname = pg_catalog.current_database() AND s.setrole = 0
+          AND c.item = 'aws_lambda.endpoint_override=' || v_endpoint
+          AND (o.rolsuper OR (pg_catalog.to_regrole('rds_superuser') IS NOT NULL
+                              AND pg_catalog.pg_has_role(o.oid, 'rds_superuser', 'MEMBER')))) THEN
+        RETURN;
+    END IF;
+    RAISE EXCEPTION 's3vl.%: aws_lambda.endpoint_override was not set by an administrator; s3vl does not invoke through it', fn
+        USING ERRCODE = 'insufficient_privilege',
+              DETAIL = pg_catalog.format('This session has aws_lambda.endpoint_override = %L, which is neither the value s3vl was installed with (%L) nor the database''s own setting. A session setting (SET, ALTER ROLE, connection options) cannot choose where s3vl''s invocations go.',
+                  v_endpoint, s3vl._installed_endpoint()),
+              HINT = 'RESET aws_lambda.endpoint_override; an administrator sets it in the server''s configuration or with ALTER DATABASE ... SET as a superuser.';
+END
+$$;
+COMMENT ON FUNCTION s3vl._check_endpoint(text) IS
+    'Private: SQLSTATE 42501 unless aws_lambda.endpoint_override is unset or was set by an administrator (install time, superuser database setting, superuser session)';
+
 -- s3vl._invoke: one synchronous invocation of the bridge; returns the envelope's result.
 -- The configured timeout is applied to aws_lambda.request_timeout_ms for this call only: the
 -- SET clause makes PostgreSQL restore the caller's value (or none) when the function returns.
@@ -318,6 +380,7 @@ DECLARE
     v_message text;
     v_detail text;
 BEGIN
+    PERFORM s3vl._check_endpoint(fn);
     PERFORM pg_catalog.set_config('aws_lambda.request_timeout_ms',
         (v_config.timeout_seconds * 1000)::text, true);
     BEGIN

@@ -84,6 +84,17 @@ $$;
 COMMENT ON FUNCTION s3vl.register_index(text, text, text, integer, text) IS
     'Registers (or updates) a name for an S3 Vectors index ARN with its dimension and metric (asked of S3 Vectors unless both are given)';
 
+-- s3vl._registered_index: a registered, active index by name (label, arn, dimension, metric),
+-- for functions that run with the caller's rights (create_index_view, import_bucket): the
+-- registry is s3vl's, and what this returns s3vl.list_indexes() shows to readers anyway.
+CREATE OR REPLACE FUNCTION s3vl._registered_index(fn text, index_name text)
+RETURNS TABLE (label text, arn text, dimension integer, distance_metric text)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT * FROM s3vl._resolve_index(fn, index_name, NULL) $$;
+COMMENT ON FUNCTION s3vl._registered_index(text, text) IS
+    'Private: a registered, active index by name, for invoker-rights functions; 42704/55000 otherwise';
+
 -- s3vl.resolve_index_arn: the ARN behind a registered, active name (an ARN is returned as is).
 CREATE OR REPLACE FUNCTION s3vl.resolve_index_arn(index_name text)
 RETURNS text

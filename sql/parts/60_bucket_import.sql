@@ -2,10 +2,10 @@
 -- for a foreign server. Each index is registered under its own name (dots become _), with the
 -- dimension and metric S3 Vectors reports; with into_schema, each also gets a view there
 -- (s3vl.create_index_view, sql/parts/75_index_views.sql).
-CREATE OR REPLACE FUNCTION s3vl.import_bucket(
-    bucket text, description text DEFAULT NULL, into_schema text DEFAULT NULL)
-RETURNS TABLE (index_name text, index_arn text, dimension integer, distance_metric text,
-               view_name regclass)
+-- s3vl._import_indexes: the registering half of import_bucket (definer: the registry is
+-- s3vl's); returns the names registered.
+CREATE OR REPLACE FUNCTION s3vl._import_indexes(bucket text, description text)
+RETURNS text[]
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -44,7 +44,7 @@ BEGIN
         INSERT INTO s3vl.index_registry AS r
             (index_name, index_arn, description, bucket_name, region, account_id,
              dimension, distance_metric)
-        SELECT d.index_name, d.index_arn, import_bucket.description,
+        SELECT d.index_name, d.index_arn, _import_indexes.description,
                pg_catalog.split_part(pg_catalog.split_part(d.index_arn, ':', 6), '/', 2),
                pg_catalog.split_part(d.index_arn, ':', 4), pg_catalog.split_part(d.index_arn, ':', 5),
                d.dimension, d.distance_metric
@@ -62,14 +62,31 @@ BEGIN
         RETURNING r.index_name
     )
     SELECT pg_catalog.array_agg(u.index_name) INTO v_registered FROM upserted AS u;
+    RETURN coalesce(v_registered, '{}');
+END
+$$;
+COMMENT ON FUNCTION s3vl._import_indexes(text, text) IS
+    'Private: registers every index of a vector bucket with its dimension and metric; returns the names';
 
+-- s3vl.import_bucket: register every index of a vector bucket, and with into_schema make a view
+-- of each. Runs with the caller's rights, so the views are the caller's (create_index_view).
+CREATE OR REPLACE FUNCTION s3vl.import_bucket(
+    bucket text, description text DEFAULT NULL, into_schema text DEFAULT NULL)
+RETURNS TABLE (index_name text, index_arn text, dimension integer, distance_metric text,
+               view_name regclass)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_registered text[] := s3vl._import_indexes(bucket, description);
+BEGIN
     -- A second statement, because the views read the registry and a statement does not see
     -- the rows its own data-modifying CTE wrote.
     RETURN QUERY
     SELECT r.index_name, r.index_arn, r.dimension, r.distance_metric,
            CASE WHEN into_schema IS NOT NULL
                 THEN s3vl.create_index_view(r.index_name, into_schema) END
-    FROM s3vl.index_registry AS r
+    FROM s3vl.list_indexes() AS r
     WHERE r.index_name = ANY (v_registered)
     ORDER BY r.index_name;
 END

@@ -189,12 +189,15 @@ COMMENT ON FUNCTION s3vl._index_view_send() IS
 -- s3vl.create_index_view: make (or replace) a view of a registered index in into_schema, named
 -- after the index (- and . become _) unless view_name is given, with the key lookup function
 -- of the same name. s3vl_reader may select; s3vl_writer may also insert, update and delete.
+-- Runs with the caller's rights: the view, its triggers and the lookup function are the
+-- caller's, made where the caller may create (CREATE on the schema, or on the database to make
+-- the schema), so nothing is created with s3vl's rights in a schema others can write to.
 CREATE OR REPLACE FUNCTION s3vl.create_index_view(
     index_name text,
     into_schema text DEFAULT 's3_vectors',
     view_name text DEFAULT NULL)
 RETURNS regclass
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -206,7 +209,7 @@ BEGIN
         PERFORM s3vl._invalid('create_index_view', 'index_name', 'must be a registered index name',
             'Register the ARN first with s3vl.register_index(index_name => ''NAME'', index_arn => ''arn:...'').');
     END IF;
-    SELECT * INTO v_index FROM s3vl._write_target('create_index_view', $1);
+    SELECT * INTO v_index FROM s3vl._registered_index('create_index_view', $1);
     IF into_schema IS NULL OR into_schema !~ '^[a-zA-Z_][a-zA-Z0-9_]*$' OR into_schema IN ('s3vl', 'pg_catalog', 'information_schema') THEN
         PERFORM s3vl._invalid('create_index_view', 'into_schema',
             pg_catalog.format('must be a plain schema name other than s3vl and the system schemas, got %s',

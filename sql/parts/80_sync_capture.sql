@@ -2,6 +2,14 @@
 -- that records every change in s3vl.outbox in the same transaction (nothing is lost while the
 -- Lambda function or S3 Vectors is down). Delivery is 81_sync_delivery.sql, verification
 -- 82_sync_verification.sql.
+--
+-- How sync reads a user's table. The capture triggers run with s3vl's rights (any role that
+-- writes the table gets its changes recorded without being granted s3vl's tables), so they never
+-- run code a user wrote: they read the synced columns by name, only columns of built-in types
+-- (whose casts, operators and I/O no user can replace), and never a whole row (to_jsonb(row)
+-- would call a user's cast to json of any column). Everything else that reads the table
+-- (sync_table's backfill, stale_keys, reconcile) runs with the caller's own rights, checks the
+-- caller may read each synced column, and hands s3vl plain values.
 
 -- s3vl._content_hash: what identifies one version of a vector: its float32 values and metadata.
 -- Computed the same way from a table row and from the index, so the two compare.
@@ -15,50 +23,129 @@ $$;
 COMMENT ON FUNCTION s3vl._content_hash(real[], jsonb) IS
     'Private: md5 of a vector''s float32 values and metadata, comparable between a table row and the index';
 
+
+-- s3vl._type_is_built_in: a type whose casts, operators and I/O only a superuser can define:
+-- those of pg_catalog, and pgvector's vector (a superuser-owned type of the extension `vector`).
+CREATE OR REPLACE FUNCTION s3vl._type_is_built_in(type_oid oid)
+RETURNS boolean
+LANGUAGE sql STABLE
+AS $$
+    SELECT t.typnamespace = 'pg_catalog'::regnamespace
+           OR (t.typname = 'vector' AND t.typtype = 'b'
+               AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles AS r WHERE r.oid = t.typowner AND r.rolsuper)
+               AND EXISTS (SELECT 1 FROM pg_catalog.pg_depend AS d
+                           JOIN pg_catalog.pg_extension AS e ON e.oid = d.refobjid
+                           WHERE d.classid = 'pg_catalog.pg_type'::regclass AND d.objid = t.oid
+                             AND d.deptype = 'e' AND e.extname = 'vector'))
+    FROM pg_catalog.pg_type AS t WHERE t.oid = type_oid
+$$;
+COMMENT ON FUNCTION s3vl._type_is_built_in(oid) IS
+    'Private: whether a type is built in (pg_catalog, or pgvector''s vector), so reading it runs no user-written code';
+
+-- s3vl._check_sync_columns: every column sync reads exists and has a built-in type; 22023 naming
+-- the argument otherwise. Checked by sync_table, and again by every trigger call and every read
+-- (ALTER TABLE may change a column's type after sync_table).
+CREATE OR REPLACE FUNCTION s3vl._check_sync_columns(
+    fn text, source_table regclass, key_column text, embedding_column text, metadata_columns text[])
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    v_bad record;
+BEGIN
+    SELECT c.argument, c.name, a.atttypid, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type_name
+    INTO v_bad
+    FROM (SELECT 'key_column' AS argument, key_column AS name, 0::bigint AS n
+          UNION ALL SELECT 'embedding_column', embedding_column, 1
+          UNION ALL SELECT 'metadata_columns', m.name, 1 + m.n
+                    FROM pg_catalog.unnest(metadata_columns) WITH ORDINALITY AS m(name, n)) AS c
+    LEFT JOIN pg_catalog.pg_attribute AS a
+        ON a.attrelid = source_table AND a.attname = c.name AND a.attnum > 0 AND NOT a.attisdropped
+    WHERE a.attname IS NULL OR NOT s3vl._type_is_built_in(a.atttypid)
+    ORDER BY c.n LIMIT 1;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    IF v_bad.atttypid IS NULL THEN
+        PERFORM s3vl._invalid(fn, v_bad.argument,
+            pg_catalog.format('names no column of %s: %L', source_table, v_bad.name),
+            CASE v_bad.argument
+                WHEN 'key_column' THEN 'Pass the column whose value names each row''s vector, usually the primary key.'
+                WHEN 'embedding_column' THEN 'Pass the column holding the embedding (real[], double precision[], numeric[] or pgvector''s vector).'
+                ELSE 'List columns of the table whose values become the vector''s metadata, or pass NULL.' END);
+    END IF;
+    PERFORM s3vl._invalid(fn, v_bad.argument,
+        pg_catalog.format('names column %I of %s, of type %s, which is not built in', v_bad.name, source_table, v_bad.type_name),
+        pg_catalog.format('s3vl reads synced columns with its own rights, so only built-in types (text, numbers, boolean, dates, arrays of them, pgvector''s vector): never a type whose casts or I/O a user wrote. Sync a generated column instead, e.g. ALTER TABLE %s ADD COLUMN %I text GENERATED ALWAYS AS (%I::text) STORED;',
+            source_table, v_bad.name || '_text', v_bad.name));
+END
+$$;
+COMMENT ON FUNCTION s3vl._check_sync_columns(text, regclass, text, text, text[]) IS
+    'Private: SQLSTATE 22023 naming the argument when a synced column is missing or not of a built-in type';
+
+-- s3vl._read_columns: the select list reading a synced row from `row_ref` (a table alias such as
+-- t, or ($1) for a row passed to EXECUTE) by column name: key (text), embedding (a JSON array)
+-- and metadata (a JSON object of the metadata columns). Only catalog names go in, through %I.
+CREATE OR REPLACE FUNCTION s3vl._read_columns(source s3vl.sync_source, row_ref text)
+RETURNS text
+LANGUAGE sql STABLE
+AS $$
+    SELECT pg_catalog.format('(%1$s.%2$I)::text AS key, pg_catalog.to_jsonb((%1$s.%3$I)%4$s) AS embedding, %5$s AS metadata',
+               row_ref, source.key_column, source.embedding_column,
+               -- pgvector's vector becomes real[] through the extension's own cast.
+               CASE WHEN a.atttypid IN ('real[]'::regtype, 'double precision[]'::regtype, 'numeric[]'::regtype)
+                    THEN '' ELSE '::pg_catalog.float4[]' END,
+               coalesce((SELECT pg_catalog.string_agg(
+                                    pg_catalog.format('pg_catalog.jsonb_build_object(%L, %s.%I)', m.name, row_ref, m.name),
+                                    ' || ' ORDER BY m.n)
+                         FROM pg_catalog.unnest(source.metadata_columns) WITH ORDINALITY AS m(name, n)),
+                        '''{}''::jsonb'))
+    FROM pg_catalog.pg_attribute AS a
+    WHERE a.attrelid = source.source_table AND a.attname = source.embedding_column
+$$;
+COMMENT ON FUNCTION s3vl._read_columns(s3vl.sync_source, text) IS
+    'Private: the select list that reads a synced row''s key, embedding and metadata columns by name';
+
 -- s3vl._row_change: what a synced row means for the index: (key, data as a JSON array of float32
 -- values, metadata, hash); data NULL when the row has no embedding (then it is not indexed).
 -- Checks the embedding and metadata like put_vectors does, naming the table and the key.
-CREATE OR REPLACE FUNCTION s3vl._row_change(source s3vl.sync_source, row_value jsonb)
+CREATE OR REPLACE FUNCTION s3vl._row_change(
+    source s3vl.sync_source, p_key text, p_embedding jsonb, p_metadata jsonb)
 RETURNS TABLE (key text, data jsonb, metadata jsonb, content_hash text)
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-    v_key text := row_value ->> source.key_column;
-    v_raw jsonb := row_value -> source.embedding_column;
     v_vector real[];
     v_metadata jsonb;
     v_index record;
     v_message text;
     v_hint text;
 BEGIN
-    IF v_key IS NULL THEN
+    IF p_key IS NULL THEN
         RAISE EXCEPTION 's3vl sync of %: column "%" is NULL, and it is the key in index "%"',
             source.source_table, source.key_column, source.index_name
             USING ERRCODE = 'not_null_violation',
                   DETAIL = 'Every synced row needs a key: it names the row''s vector.',
                   HINT = pg_catalog.format('Give column %I a value, or make it NOT NULL.', source.key_column);
     END IF;
-    IF v_raw IS NULL OR v_raw = 'null'::jsonb THEN
-        RETURN QUERY SELECT v_key, NULL::jsonb, NULL::jsonb, NULL::text;
+    IF p_embedding IS NULL OR p_embedding = 'null'::jsonb THEN
+        RETURN QUERY SELECT p_key, NULL::jsonb, NULL::jsonb, NULL::text;
         RETURN;
     END IF;
-    IF pg_catalog.jsonb_typeof(v_raw) = 'string' THEN  -- pgvector's text form '[1,2,3]'
-        v_raw := (v_raw #>> '{}')::jsonb;
-    END IF;
     SELECT * INTO v_index FROM s3vl.index_registry AS r WHERE r.index_name = source.index_name;
-    SELECT pg_catalog.jsonb_object_agg(c.name, row_value -> c.name)
-    INTO v_metadata
-    FROM pg_catalog.unnest(source.metadata_columns) AS c(name)
-    WHERE pg_catalog.jsonb_typeof(row_value -> c.name) IS DISTINCT FROM 'null';
+    -- NULL values are left out of the metadata, as put_vectors leaves them out.
+    SELECT pg_catalog.jsonb_object_agg(e.key, e.value) INTO v_metadata
+    FROM pg_catalog.jsonb_each(p_metadata) AS e
+    WHERE pg_catalog.jsonb_typeof(e.value) <> 'null';
     BEGIN
         PERFORM s3vl._check_put_items('sync_table', 'jsonb',
             pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object(
-                'key', v_key, 'data', v_raw, 'metadata', v_metadata)),
+                'key', p_key, 'data', p_embedding, 'metadata', v_metadata)),
             NULL, v_index.dimension, v_index.distance_metric, source.index_name);
     EXCEPTION WHEN invalid_parameter_value THEN
         GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT, v_hint = PG_EXCEPTION_HINT;
         RAISE EXCEPTION 's3vl sync of %: the row with key % cannot go to index "%": %',
-            source.source_table, pg_catalog.quote_literal(v_key), source.index_name,
+            source.source_table, pg_catalog.quote_literal(p_key), source.index_name,
             pg_catalog.regexp_replace(v_message, '^s3vl\.sync_table: argument "vectors\[0\]\.(\w+)"',
                 'its \1 (' || CASE WHEN v_message ~ '\.data"' THEN 'column ' || pg_catalog.quote_ident(source.embedding_column)
                                    ELSE 'columns ' || pg_catalog.array_to_string(source.metadata_columns, ', ') END || ')')
@@ -66,31 +153,76 @@ BEGIN
                   DETAIL = 'A synced row must be writable to the index: the change is refused before it is recorded.',
                   HINT = v_hint;
     END;
-    v_vector := s3vl._float8_array(v_raw)::real[];
+    v_vector := s3vl._float8_array(p_embedding)::real[];
     v_metadata := coalesce(v_metadata, '{}'::jsonb);
-    RETURN QUERY SELECT v_key, pg_catalog.to_jsonb(v_vector), v_metadata,
+    RETURN QUERY SELECT p_key, pg_catalog.to_jsonb(v_vector), v_metadata,
                         s3vl._content_hash(v_vector, v_metadata);
 END
 $$;
-COMMENT ON FUNCTION s3vl._row_change(s3vl.sync_source, jsonb) IS
+COMMENT ON FUNCTION s3vl._row_change(s3vl.sync_source, text, jsonb, jsonb) IS
     'Private: key, float32 data, metadata and hash of a synced row (data NULL without an embedding); 22023 when the index would refuse it';
 
--- s3vl._enqueue: record one change (a row without embedding as a delete); returns 1.
-CREATE OR REPLACE FUNCTION s3vl._enqueue(source s3vl.sync_source, row_value jsonb)
+-- s3vl._record_change: record what one row change asks of the index: the delete of the old key
+-- when the row went away or changed its key, then the put of the new row (or, without an
+-- embedding, its delete). Keeps s3vl.sync_key, the keys the table has put, in step.
+CREATE OR REPLACE FUNCTION s3vl._record_change(
+    source s3vl.sync_source, p_old_key text, p_has_new boolean, p_key text, p_embedding jsonb,
+    p_metadata jsonb)
 RETURNS integer
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 AS $$
-    WITH recorded AS (
-        INSERT INTO s3vl.outbox (source_id, index_name, key, operation, data, metadata, content_hash)
-        SELECT source.id, source.index_name, c.key,
-               CASE WHEN c.data IS NULL THEN 'delete' ELSE 'put' END, c.data, c.metadata, c.content_hash
-        FROM s3vl._row_change(source, row_value) AS c
-        RETURNING 1
-    )
-    SELECT pg_catalog.count(*)::integer FROM recorded
+DECLARE
+    v_change record;
+BEGIN
+    IF p_old_key IS NOT NULL AND (NOT p_has_new OR p_key IS DISTINCT FROM p_old_key) THEN
+        INSERT INTO s3vl.outbox (source_id, index_name, key, operation)
+        VALUES (source.id, source.index_name, p_old_key, 'delete');
+        DELETE FROM s3vl.sync_key AS k WHERE k.source_id = source.id AND k.key = p_old_key;
+    END IF;
+    IF NOT p_has_new THEN
+        RETURN 1;
+    END IF;
+    SELECT * INTO v_change FROM s3vl._row_change(source, p_key, p_embedding, p_metadata);
+    INSERT INTO s3vl.outbox (source_id, index_name, key, operation, data, metadata, content_hash)
+    VALUES (source.id, source.index_name, v_change.key,
+            CASE WHEN v_change.data IS NULL THEN 'delete' ELSE 'put' END,
+            v_change.data, v_change.metadata, v_change.content_hash);
+    IF v_change.data IS NULL THEN
+        DELETE FROM s3vl.sync_key AS k WHERE k.source_id = source.id AND k.key = v_change.key;
+    ELSE
+        INSERT INTO s3vl.sync_key AS k (source_id, key) VALUES (source.id, v_change.key)
+        ON CONFLICT ON CONSTRAINT sync_key_pkey DO NOTHING;
+    END IF;
+    RETURN 1;
+END
 $$;
-COMMENT ON FUNCTION s3vl._enqueue(s3vl.sync_source, jsonb) IS
-    'Private: records the put (or, without an embedding, the delete) a synced row asks for; returns 1';
+COMMENT ON FUNCTION s3vl._record_change(s3vl.sync_source, text, boolean, text, jsonb, jsonb) IS
+    'Private: records in s3vl.outbox the delete of an old key and the put (or delete) of a row; returns 1';
+
+-- s3vl._capture_source: the sync_source a capture trigger names. It must be the trigger's own
+-- table's: a role may put s3vl's trigger on a table of its own, naming another table's sync.
+CREATE OR REPLACE FUNCTION s3vl._capture_source(source_id text, trigger_table oid)
+RETURNS s3vl.sync_source
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    v_source s3vl.sync_source;
+BEGIN
+    SELECT * INTO v_source FROM s3vl.sync_source AS s WHERE s.id::text = source_id;
+    IF NOT FOUND OR v_source.source_table <> trigger_table THEN
+        RAISE EXCEPTION 's3vl sync of %: the capture trigger names sync %, which is not this table''s',
+            trigger_table::regclass, coalesce(source_id, 'NULL')
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'Capture triggers are made by s3vl.sync_table and name the sync they belong to.',
+                  HINT = pg_catalog.format('Drop the trigger, then run s3vl.sync_table on %s.', trigger_table::regclass);
+    END IF;
+    PERFORM s3vl._check_sync_columns('sync_table', v_source.source_table, v_source.key_column,
+                                     v_source.embedding_column, v_source.metadata_columns);
+    RETURN v_source;
+END
+$$;
+COMMENT ON FUNCTION s3vl._capture_source(text, oid) IS
+    'Private: the sync_source of a capture trigger, checked against the trigger''s table and its column types';
 
 -- s3vl._sync_capture: the row trigger of a synced table (argument: the sync_source id).
 CREATE OR REPLACE FUNCTION s3vl._sync_capture()
@@ -99,149 +231,217 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_source s3vl.sync_source;
-    v_new jsonb;
-    v_old jsonb;
-    v_watched text[];
+    v_source s3vl.sync_source := s3vl._capture_source(TG_ARGV[0], TG_RELID);
+    v_old record;
+    v_new record;
 BEGIN
-    SELECT * INTO STRICT v_source FROM s3vl.sync_source AS s WHERE s.id = TG_ARGV[0]::integer;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        v_old := pg_catalog.to_jsonb(OLD);
+        EXECUTE pg_catalog.format('SELECT %s', s3vl._read_columns(v_source, '($1)')) INTO v_old USING OLD;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        v_new := pg_catalog.to_jsonb(NEW);
+        EXECUTE pg_catalog.format('SELECT %s', s3vl._read_columns(v_source, '($1)')) INTO v_new USING NEW;
     END IF;
-    IF TG_OP = 'UPDATE' THEN
-        -- Only the key, the embedding and the metadata columns reach the index.
-        v_watched := ARRAY[v_source.key_column, v_source.embedding_column]::text[]
-                     || v_source.metadata_columns::text[];
-        IF NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(v_watched) AS w(name)
-                       WHERE v_old -> w.name IS DISTINCT FROM v_new -> w.name) THEN
-            RETURN NULL;
-        END IF;
-    END IF;
-    IF TG_OP = 'DELETE' OR (v_old ->> v_source.key_column) IS DISTINCT FROM (v_new ->> v_source.key_column) THEN
-        IF v_old ->> v_source.key_column IS NOT NULL THEN
-            INSERT INTO s3vl.outbox (source_id, index_name, key, operation)
-            VALUES (v_source.id, v_source.index_name, v_old ->> v_source.key_column, 'delete');
-        END IF;
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        PERFORM s3vl._enqueue(v_source, v_new);
+    IF TG_OP = 'DELETE' THEN
+        PERFORM s3vl._record_change(v_source, v_old.key, false, NULL, NULL, NULL);
+    ELSIF TG_OP = 'INSERT' THEN
+        PERFORM s3vl._record_change(v_source, NULL, true, v_new.key, v_new.embedding, v_new.metadata);
+    -- Only the key, the embedding and the metadata columns reach the index.
+    ELSIF (v_old.key, v_old.embedding, v_old.metadata)
+          IS DISTINCT FROM (v_new.key, v_new.embedding, v_new.metadata) THEN
+        PERFORM s3vl._record_change(v_source, v_old.key, true, v_new.key, v_new.embedding, v_new.metadata);
     END IF;
     RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION s3vl._sync_capture() IS
-    'Private: row trigger of a synced table; records the change in s3vl.outbox in the same transaction';
+    'Private: row trigger of a synced table; reads the synced columns by name and records the change in s3vl.outbox in the same transaction';
 
--- s3vl._sync_truncate: TRUNCATE skips row triggers; record a delete for every row first.
+-- s3vl._sync_truncate: TRUNCATE skips row triggers; record a delete for every key the table has
+-- put (s3vl.sync_key: s3vl's own record, so the table itself is not read).
 CREATE OR REPLACE FUNCTION s3vl._sync_truncate()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_source s3vl.sync_source;
+    v_source s3vl.sync_source := s3vl._capture_source(TG_ARGV[0], TG_RELID);
 BEGIN
-    SELECT * INTO STRICT v_source FROM s3vl.sync_source AS s WHERE s.id = TG_ARGV[0]::integer;
-    EXECUTE pg_catalog.format(
-        'INSERT INTO s3vl.outbox (source_id, index_name, key, operation)
-         SELECT $1, $2, t.%I::text, ''delete'' FROM %s AS t WHERE t.%I IS NOT NULL',
-        v_source.key_column, v_source.source_table, v_source.key_column)
-    USING v_source.id, v_source.index_name;
+    INSERT INTO s3vl.outbox (source_id, index_name, key, operation)
+    SELECT v_source.id, v_source.index_name, k.key, 'delete'
+    FROM s3vl.sync_key AS k WHERE k.source_id = v_source.id
+    ORDER BY k.key;
+    DELETE FROM s3vl.sync_key AS k WHERE k.source_id = v_source.id;
     RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION s3vl._sync_truncate() IS
-    'Private: statement trigger before TRUNCATE of a synced table; records a delete per row';
+    'Private: statement trigger before TRUNCATE of a synced table; records a delete for every key the table has put';
 
--- s3vl._check_trigger_privilege: the caller may put triggers on the table. Inside SECURITY
--- DEFINER the caller's role is not visible, so the login role (session_user) is checked.
-CREATE OR REPLACE FUNCTION s3vl._check_trigger_privilege(fn text, source_table regclass)
+-- s3vl._check_table_privilege: the calling role (these functions run with its rights) holds
+-- `privilege` on the table, and SELECT on each column sync exports: a role may send through s3vl
+-- only what it may read.
+CREATE OR REPLACE FUNCTION s3vl._check_table_privilege(
+    fn text, source_table regclass, privilege text, columns text[])
 RETURNS void
 LANGUAGE plpgsql STABLE
 AS $$
+DECLARE
+    v_column text;
 BEGIN
-    IF NOT pg_catalog.has_table_privilege(session_user, source_table, 'TRIGGER') THEN
-        RAISE EXCEPTION 's3vl.%: role % may not put triggers on table %', fn, session_user, source_table
+    IF privilege = 'OWNER' AND NOT pg_catalog.pg_has_role(current_user,
+            (SELECT c.relowner FROM pg_catalog.pg_class AS c WHERE c.oid = source_table), 'USAGE') THEN
+        RAISE EXCEPTION 's3vl.%: role % does not own table %', fn, current_user, source_table
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'Stopping a sync drops its triggers, which only the table''s owner may do.',
+                  HINT = pg_catalog.format('Ask the owner of %s to run this.', source_table);
+    ELSIF privilege = 'TRIGGER' AND NOT pg_catalog.has_table_privilege(current_user, source_table, 'TRIGGER') THEN
+        RAISE EXCEPTION 's3vl.%: role % may not put triggers on table %', fn, current_user, source_table
             USING ERRCODE = 'insufficient_privilege',
                   DETAIL = 'Syncing a table installs a trigger on it, which needs the TRIGGER privilege (or ownership).',
                   HINT = pg_catalog.format('Ask the owner of %s to run this, or to GRANT TRIGGER ON %s TO %I.',
-                                           source_table, source_table, session_user);
+                                           source_table, source_table, current_user);
+    END IF;
+    SELECT c.name INTO v_column
+    FROM pg_catalog.unnest(columns) WITH ORDINALITY AS c(name, n)
+    WHERE NOT pg_catalog.has_column_privilege(current_user, source_table, c.name, 'SELECT')
+    ORDER BY c.n LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 's3vl.%: role % may not read column % of table %', fn, current_user,
+            pg_catalog.quote_ident(v_column), source_table
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'Sync sends the key, embedding and metadata columns to the index, where s3vl_reader can read them: a role may only export columns it may SELECT.',
+                  HINT = pg_catalog.format('Leave the column out, or ask the owner of %s to GRANT SELECT (%I) ON %s TO %I.',
+                                           source_table, v_column, source_table, current_user);
     END IF;
 END
 $$;
-COMMENT ON FUNCTION s3vl._check_trigger_privilege(text, regclass) IS
-    'Private: SQLSTATE 42501 unless the login role may create triggers on the table';
+COMMENT ON FUNCTION s3vl._check_table_privilege(text, regclass, text, text[]) IS
+    'Private: SQLSTATE 42501 unless the calling role holds the privilege (TRIGGER, OWNER or none) on the table and SELECT on each column';
 
--- s3vl._column_type: the type of a table's column, NULL when it has no such column.
-CREATE OR REPLACE FUNCTION s3vl._column_type(source_table regclass, column_name text)
-RETURNS text
-LANGUAGE sql STABLE
-AS $$
-    SELECT pg_catalog.format_type(a.atttypid, a.atttypmod)
-    FROM pg_catalog.pg_attribute AS a
-    WHERE a.attrelid = source_table AND a.attname = column_name AND a.attnum > 0 AND NOT a.attisdropped
-$$;
-COMMENT ON FUNCTION s3vl._column_type(regclass, text) IS
-    'Private: format_type of a column of the table, NULL when the table has no such column';
-
--- s3vl._check_sync_arguments: the synced table's columns exist, the index is registered with a
--- dimension, and the caller may put triggers on the table. Returns the index.
-CREATE OR REPLACE FUNCTION s3vl._check_sync_arguments(
-    fn text, source_table regclass, key_column text, embedding_column text, index_name text,
+-- s3vl._add_sync_source: record a new sync (definer: the caller cannot write s3vl's tables).
+-- Checks the index and the columns again; it neither reads the table nor makes the trigger.
+CREATE OR REPLACE FUNCTION s3vl._add_sync_source(
+    source_table regclass, key_column text, embedding_column text, index_name text,
     metadata_columns text[])
-RETURNS record
-LANGUAGE plpgsql STABLE
+RETURNS s3vl.sync_source
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_index record;
-    v_type text;
-    v_missing text;
+    v_source s3vl.sync_source;
+BEGIN
+    SELECT * INTO v_index FROM s3vl._write_target('sync_table', index_name);
+    IF v_index.dimension IS NULL THEN
+        PERFORM s3vl._invalid('sync_table', 'index_name', 'must name a registered index (its dimension is checked on every change)',
+            'Register the index with s3vl.register_index(index_name => ''NAME'', index_arn => ''arn:...'') first.');
+    END IF;
+    PERFORM s3vl._check_sync_columns('sync_table', source_table, key_column, embedding_column, metadata_columns);
+    IF EXISTS (SELECT 1 FROM s3vl.sync_source AS s
+               WHERE s.source_table = _add_sync_source.source_table AND s.index_name = v_index.label) THEN
+        RAISE EXCEPTION 's3vl.sync_table: table % is already synced with index "%"', source_table, v_index.label
+            USING ERRCODE = 'duplicate_object',
+                  DETAIL = 'One trigger per table and index.',
+                  HINT = pg_catalog.format('To change the columns, first run SELECT s3vl.unsync_table(%L, %L);',
+                                           source_table::text, v_index.label);
+    END IF;
+    INSERT INTO s3vl.sync_source AS s (source_table, key_column, embedding_column, index_name, metadata_columns)
+    VALUES (source_table, key_column, embedding_column, v_index.label, metadata_columns)
+    RETURNING s.* INTO v_source;
+    RETURN v_source;
+END
+$$;
+COMMENT ON FUNCTION s3vl._add_sync_source(regclass, text, text, text, text[]) IS
+    'Private: records a sync of a table with an index after checking the index and the column types';
+
+-- s3vl._enqueue_row: record the put (or, without an embedding, the delete) of one row read by
+-- the caller. Granted to s3vl_writer for sync_table's backfill and reconcile's repair, which read
+-- the table with the caller's rights; called directly it does no more than put_vectors.
+CREATE OR REPLACE FUNCTION s3vl._enqueue_row(source_id integer, p_key text, p_embedding jsonb, p_metadata jsonb)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_source s3vl.sync_source;
+BEGIN
+    SELECT * INTO v_source FROM s3vl.sync_source AS s WHERE s.id = _enqueue_row.source_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 's3vl.sync_table: there is no sync %', coalesce(source_id::text, 'NULL')
+            USING ERRCODE = 'undefined_object',
+                  DETAIL = 'The sync was stopped (s3vl.unsync_table) while rows were being queued.',
+                  HINT = 'See SELECT * FROM s3vl.sync_status();';
+    END IF;
+    RETURN s3vl._record_change(v_source, NULL, true, p_key, p_embedding, p_metadata);
+END
+$$;
+COMMENT ON FUNCTION s3vl._enqueue_row(integer, text, jsonb, jsonb) IS
+    'Private: records the put (or delete) of one synced row read by the caller; returns 1';
+
+-- s3vl._sync_target: the sync of a table with an index (a registered name or its ARN), and the
+-- index's ARN; 42704 when the table is not synced with it. Definer: s3vl.sync_source is s3vl's.
+CREATE OR REPLACE FUNCTION s3vl._sync_target(fn text, source_table regclass, index_name text)
+RETURNS TABLE (source s3vl.sync_source, index_arn text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_label text := index_name;
+    v_arn text;
+    v_source s3vl.sync_source;
 BEGIN
     IF source_table IS NULL THEN
         PERFORM s3vl._invalid(fn, 'table', 'must not be NULL', 'Pass the table, e.g. ''public.documents''::regclass.');
     END IF;
-    PERFORM s3vl._check_trigger_privilege(fn, source_table);
-    SELECT * INTO v_index FROM s3vl._write_target(fn, index_name);
-    IF v_index.dimension IS NULL THEN
-        PERFORM s3vl._invalid(fn, 'index_name', 'must name a registered index (its dimension is checked on every change)',
-            'Register the index with s3vl.register_index(index_name => ''NAME'', index_arn => ''arn:...'') first.');
+    IF index_name IS NULL OR pg_catalog.btrim(index_name) = '' THEN
+        PERFORM s3vl._invalid(fn, 'index_name', 'must not be null or empty',
+            'Pass a name from s3vl.list_indexes(), or an index ARN.');
     END IF;
-    IF (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = source_table) NOT IN ('r', 'p') THEN
-        PERFORM s3vl._invalid(fn, 'table', pg_catalog.format('must be a table, and %s is not', source_table),
-            'Sync the table the rows are written to (a view or foreign table cannot carry the capture trigger).');
+    SELECT r.index_name, r.index_arn INTO v_label, v_arn FROM s3vl.index_registry AS r
+    WHERE r.index_name = _sync_target.index_name OR r.index_arn = _sync_target.index_name
+    ORDER BY r.index_name = _sync_target.index_name DESC, r.is_active DESC LIMIT 1;
+    SELECT * INTO v_source FROM s3vl.sync_source AS s
+    WHERE s.source_table = _sync_target.source_table AND s.index_name = coalesce(v_label, _sync_target.index_name);
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 's3vl.%: table % is not synced with index "%"', fn, source_table, index_name
+            USING ERRCODE = 'undefined_object',
+                  DETAIL = 'Arguments "table" and "index_name" must match a call of s3vl.sync_table.',
+                  HINT = 'See SELECT * FROM s3vl.sync_status();';
     END IF;
-    IF s3vl._column_type(source_table, key_column) IS NULL THEN
-        PERFORM s3vl._invalid(fn, 'key_column', pg_catalog.format('names no column of %s: %L', source_table, key_column),
-            'Pass the column whose value names each row''s vector, usually the primary key.');
-    END IF;
-    v_type := s3vl._column_type(source_table, embedding_column);
-    IF v_type IS NULL THEN
-        PERFORM s3vl._invalid(fn, 'embedding_column', pg_catalog.format('names no column of %s: %L', source_table, embedding_column),
-            'Pass the column holding the embedding (real[], double precision[], numeric[] or pgvector''s vector).');
-    ELSIF v_type NOT IN ('real[]', 'double precision[]', 'numeric[]') AND v_type !~ '^vector(\(\d+\))?$' THEN
-        PERFORM s3vl._invalid(fn, 'embedding_column',
-            pg_catalog.format('is of type %s; it must hold numbers', v_type),
-            'Use a real[], double precision[], numeric[] or pgvector vector column.');
-    END IF;
-    SELECT pg_catalog.string_agg(pg_catalog.quote_literal(m.name), ', ') INTO v_missing
-    FROM pg_catalog.unnest(metadata_columns) AS m(name)
-    WHERE s3vl._column_type(source_table, m.name) IS NULL;
-    IF v_missing IS NOT NULL THEN
-        PERFORM s3vl._invalid(fn, 'metadata_columns', pg_catalog.format('names no column of %s: %s', source_table, v_missing),
-            'List columns of the table whose values become the vector''s metadata, or pass NULL.');
-    END IF;
-    RETURN v_index;
+    RETURN QUERY SELECT v_source, v_arn;
 END
 $$;
-COMMENT ON FUNCTION s3vl._check_sync_arguments(text, regclass, text, text, text, text[]) IS
-    'Private: checks the arguments of sync_table and the caller''s TRIGGER privilege; returns the index';
+COMMENT ON FUNCTION s3vl._sync_target(text, regclass, text) IS
+    'Private: the sync of a table with an index and the index ARN; SQLSTATE 42704 when the table is not synced with it';
+
+-- s3vl._forget_sync_source: drop a sync's record and pending changes once its triggers are gone
+-- (unsync_table drops them with the caller's rights first), so no role can orphan a live trigger.
+CREATE OR REPLACE FUNCTION s3vl._forget_sync_source(source_id integer)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM s3vl.sync_source AS s JOIN pg_catalog.pg_trigger AS t ON t.tgrelid = s.source_table
+               WHERE s.id = _forget_sync_source.source_id
+                 AND t.tgname IN ('s3vl_sync_' || s.id, 's3vl_sync_' || s.id || '_truncate')) THEN
+        RAISE EXCEPTION 's3vl.unsync_table: sync % still has its triggers', source_id
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'A sync is forgotten only after its capture triggers are dropped.',
+                  HINT = 'Run s3vl.unsync_table(TABLE, INDEX) as the table''s owner.';
+    END IF;
+    DELETE FROM s3vl.sync_source AS s WHERE s.id = _forget_sync_source.source_id;
+    RETURN FOUND;
+END
+$$;
+COMMENT ON FUNCTION s3vl._forget_sync_source(integer) IS
+    'Private: deletes a sync whose triggers are gone, with its pending changes and key record';
 
 -- s3vl.sync_table: keep an index in sync with a table. Every insert, update and delete of the
 -- table is recorded in s3vl.outbox in the same transaction; s3vl.flush sends them. With backfill
 -- (the default) the rows already there are recorded too, so the first flush loads them.
+-- Runs with the caller's rights: it makes the trigger and reads the table as the caller, who
+-- needs TRIGGER on the table and SELECT on every synced column.
 CREATE OR REPLACE FUNCTION s3vl.sync_table(
     "table" regclass,
     key_column text,
@@ -250,70 +450,78 @@ CREATE OR REPLACE FUNCTION s3vl.sync_table(
     metadata_columns text[] DEFAULT NULL,
     backfill boolean DEFAULT true)
 RETURNS integer
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_index record;
+    p_table ALIAS FOR $1;
+    p_metadata text[] := coalesce(metadata_columns, '{}');
     v_source s3vl.sync_source;
+    v_type regtype;
     v_trigger text;
     v_rows integer := 0;
 BEGIN
-    v_index := s3vl._check_sync_arguments('sync_table', $1, $2, $3, $4, $5);
-    PERFORM s3vl._check_flag('sync_table', 'backfill', $6);
-    IF EXISTS (SELECT 1 FROM s3vl.sync_source AS s WHERE s.source_table = $1 AND s.index_name = $4) THEN
-        RAISE EXCEPTION 's3vl.sync_table: table % is already synced with index "%"', $1, $4
-            USING ERRCODE = 'duplicate_object',
-                  DETAIL = 'One trigger per table and index.',
-                  HINT = pg_catalog.format('To change the columns, first run SELECT s3vl.unsync_table(%L, %L);', $1::text, $4);
+    IF p_table IS NULL THEN
+        PERFORM s3vl._invalid('sync_table', 'table', 'must not be NULL', 'Pass the table, e.g. ''public.documents''::regclass.');
     END IF;
+    PERFORM s3vl._check_flag('sync_table', 'backfill', backfill);
+    IF (SELECT c.relkind FROM pg_catalog.pg_class AS c WHERE c.oid = p_table) NOT IN ('r', 'p') THEN
+        PERFORM s3vl._invalid('sync_table', 'table', pg_catalog.format('must be a table, and %s is not', p_table),
+            'Sync the table the rows are written to (a view or foreign table cannot carry the capture trigger).');
+    END IF;
+    PERFORM s3vl._check_sync_columns('sync_table', p_table, key_column, embedding_column, p_metadata);
+    SELECT a.atttypid::regtype INTO v_type FROM pg_catalog.pg_attribute AS a
+    WHERE a.attrelid = p_table AND a.attname = embedding_column;
+    IF v_type NOT IN ('real[]'::regtype, 'double precision[]'::regtype, 'numeric[]'::regtype)
+       AND NOT (pg_catalog.format_type(v_type, NULL) ~ '(^|\.)vector$') THEN
+        PERFORM s3vl._invalid('sync_table', 'embedding_column',
+            pg_catalog.format('is of type %s; it must hold numbers', pg_catalog.format_type(v_type, NULL)),
+            'Use a real[], double precision[], numeric[] or pgvector vector column.');
+    END IF;
+    PERFORM s3vl._check_table_privilege('sync_table', p_table, 'TRIGGER',
+                                        ARRAY[key_column, embedding_column] || p_metadata);
 
-    INSERT INTO s3vl.sync_source (source_table, key_column, embedding_column, index_name, metadata_columns)
-    VALUES ($1, $2, $3, v_index.label, coalesce($5, '{}'))
-    RETURNING * INTO v_source;
-
+    v_source := s3vl._add_sync_source(p_table, key_column, embedding_column, index_name, p_metadata);
     v_trigger := 's3vl_sync_' || v_source.id;
+    -- The trigger first: from here on every change of the table is recorded, and the backfill
+    -- below reads the rows already there (CREATE TRIGGER locks out writers until commit).
     EXECUTE pg_catalog.format(
         'CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION s3vl._sync_capture(%L)',
-        v_trigger, $1, v_source.id);
+        v_trigger, p_table, v_source.id);
     EXECUTE pg_catalog.format(
         'CREATE TRIGGER %I BEFORE TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION s3vl._sync_truncate(%L)',
-        v_trigger || '_truncate', $1, v_source.id);
+        v_trigger || '_truncate', p_table, v_source.id);
 
-    IF $6 THEN
+    IF backfill THEN
         EXECUTE pg_catalog.format(
-            'SELECT coalesce(pg_catalog.sum(s3vl._enqueue($1, pg_catalog.to_jsonb(t))), 0)::integer FROM %s AS t', $1)
-        INTO v_rows USING v_source;
+            'SELECT coalesce(pg_catalog.sum(s3vl._enqueue_row(%s, r.key, r.embedding, r.metadata)), 0)::integer
+             FROM (SELECT %s FROM %s AS t) AS r',
+            v_source.id, s3vl._read_columns(v_source, 't'), p_table)
+        INTO v_rows;
     END IF;
     RETURN v_rows;
 END
 $$;
 COMMENT ON FUNCTION s3vl.sync_table(regclass, text, text, text, text[], boolean) IS
-    'Keeps an index in sync with a table: a trigger records every change in s3vl.outbox in the same transaction (s3vl.flush sends them); returns how many existing rows were queued (backfill)';
+    'Keeps an index in sync with a table: a trigger records every change in s3vl.outbox in the same transaction (s3vl.flush sends them); returns how many existing rows were queued (backfill). Needs TRIGGER on the table and SELECT on the synced columns';
 
 -- s3vl.unsync_table: stop syncing; drops the triggers and the table's pending changes.
+-- Runs with the caller's rights: dropping a trigger needs the table's owner.
 CREATE OR REPLACE FUNCTION s3vl.unsync_table("table" regclass, index_name text)
 RETURNS boolean
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_source s3vl.sync_source;
 BEGIN
-    SELECT * INTO v_source FROM s3vl.sync_source AS s WHERE s.source_table = $1 AND s.index_name = $2;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 's3vl.unsync_table: table % is not synced with index "%"', $1, $2
-            USING ERRCODE = 'undefined_object',
-                  DETAIL = 'Arguments "table" and "index_name" must match a call of s3vl.sync_table.',
-                  HINT = 'See SELECT * FROM s3vl.sync_status();';
-    END IF;
-    -- Only the privilege: the index may be unregistered, or a column gone, by now.
-    PERFORM s3vl._check_trigger_privilege('unsync_table', $1);
+    SELECT (t.source).* INTO v_source FROM s3vl._sync_target('unsync_table', $1, $2) AS t;
+    -- Only ownership: the index may be unregistered, or a column gone, by now.
+    PERFORM s3vl._check_table_privilege('unsync_table', $1, 'OWNER', '{}');
     EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', 's3vl_sync_' || v_source.id, $1);
     EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', 's3vl_sync_' || v_source.id || '_truncate', $1);
-    DELETE FROM s3vl.sync_source AS s WHERE s.id = v_source.id;
-    RETURN true;
+    RETURN s3vl._forget_sync_source(v_source.id);
 END
 $$;
 COMMENT ON FUNCTION s3vl.unsync_table(regclass, text) IS
-    'Stops syncing a table with an index: drops its triggers and its pending changes; the index is not touched';
+    'Stops syncing a table with an index: drops its triggers (as the table''s owner) and its pending changes; the index is not touched';

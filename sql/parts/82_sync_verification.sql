@@ -2,90 +2,156 @@
 -- with what flush last wrote, s3vl.reconcile with what the index really holds (and repairs),
 -- s3vl.sync_status shows every synced table with its queue.
 
--- s3vl._synced: the sync_source of a table and index, or error 42704 saying to sync it first.
-CREATE OR REPLACE FUNCTION s3vl._synced(fn text, source_table regclass, index_name text)
-RETURNS s3vl.sync_source
-LANGUAGE plpgsql STABLE
-AS $$
-DECLARE
-    v_source s3vl.sync_source;
-BEGIN
-    SELECT * INTO v_source FROM s3vl.sync_source AS s
-    WHERE s.source_table = _synced.source_table AND s.index_name = _synced.index_name;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 's3vl.%: table % is not synced with index "%"', fn, source_table, index_name
-            USING ERRCODE = 'undefined_object',
-                  DETAIL = 'Arguments "table" and "index_name" must match a call of s3vl.sync_table.',
-                  HINT = 'Run SELECT s3vl.sync_table(''TABLE'', ''KEY_COLUMN'', ''EMBEDDING_COLUMN'', ''INDEX''); first.';
-    END IF;
-    RETURN v_source;
-END
-$$;
-COMMENT ON FUNCTION s3vl._synced(text, regclass, text) IS
-    'Private: the sync_source of a table and index; SQLSTATE 42704 when the table is not synced with it';
-
--- s3vl.stale_keys: rows whose current content differs from what s3vl.flush last wrote for their
--- key (changed since, or never written), from the stored key versions: no invocation.
-CREATE OR REPLACE FUNCTION s3vl.stale_keys("table" regclass, index_name text)
-RETURNS TABLE (key text, table_hash text, written_hash text, written_version bigint)
+-- s3vl._row_version: one synced row as the caller read it, with what flush last wrote for its
+-- key: (key, content_hash, written_hash, written_version); no row when it has no embedding.
+-- Granted to s3vl_writer for stale_keys and reconcile, which read the table with its rights.
+CREATE OR REPLACE FUNCTION s3vl._row_version(source_id integer, p_key text, p_embedding jsonb, p_metadata jsonb)
+RETURNS TABLE (key text, content_hash text, written_hash text, written_version bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_source s3vl.sync_source := s3vl._synced('stale_keys', $1, $2);
+    v_source s3vl.sync_source;
 BEGIN
+    SELECT * INTO STRICT v_source FROM s3vl.sync_source AS s WHERE s.id = _row_version.source_id;
+    RETURN QUERY
+    SELECT c.key, c.content_hash, v.content_hash, v.version
+    FROM s3vl._row_change(v_source, p_key, p_embedding, p_metadata) AS c
+    LEFT JOIN s3vl.key_version AS v ON v.index_name = v_source.index_name AND v.key = c.key
+    WHERE c.data IS NOT NULL;
+END
+$$;
+COMMENT ON FUNCTION s3vl._row_version(integer, text, jsonb, jsonb) IS
+    'Private: hash of a synced row read by the caller, beside the hash and version flush last wrote for its key';
+
+-- s3vl.stale_keys: rows whose current content differs from what s3vl.flush last wrote for their
+-- key (changed since, or never written), from the stored key versions: no invocation.
+-- Reads the table with the caller's rights (SELECT on every synced column).
+CREATE OR REPLACE FUNCTION s3vl.stale_keys("table" regclass, index_name text)
+RETURNS TABLE (key text, table_hash text, written_hash text, written_version bigint)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_source s3vl.sync_source;
+BEGIN
+    SELECT (t.source).* INTO v_source FROM s3vl._sync_target('stale_keys', $1, $2) AS t;
+    PERFORM s3vl._check_sync_columns('stale_keys', $1, v_source.key_column,
+                                     v_source.embedding_column, v_source.metadata_columns);
+    PERFORM s3vl._check_table_privilege('stale_keys', $1, NULL,
+        ARRAY[v_source.key_column, v_source.embedding_column]::text[] || v_source.metadata_columns::text[]);
     RETURN QUERY EXECUTE pg_catalog.format(
-        'SELECT c.key, c.content_hash, v.content_hash, v.version
-         FROM %s AS t
-         CROSS JOIN LATERAL s3vl._row_change($1, pg_catalog.to_jsonb(t)) AS c
-         LEFT JOIN s3vl.key_version AS v ON v.index_name = $2 AND v.key = c.key
-         WHERE c.data IS NOT NULL AND v.content_hash IS DISTINCT FROM c.content_hash
-         ORDER BY c.key', v_source.source_table)
-    USING v_source, v_source.index_name;
+        'SELECT v.key, v.content_hash, v.written_hash, v.written_version
+         FROM (SELECT %s FROM %s AS t) AS r
+         CROSS JOIN LATERAL s3vl._row_version(%s, r.key, r.embedding, r.metadata) AS v
+         WHERE v.written_hash IS DISTINCT FROM v.content_hash
+         ORDER BY v.key', s3vl._read_columns(v_source, 't'), $1, v_source.id);
 END
 $$;
 COMMENT ON FUNCTION s3vl.stale_keys(regclass, text) IS
     'Keys of a synced table whose row differs from the version s3vl.flush last wrote (hash and version per key), without asking S3 Vectors';
 
--- s3vl.reconcile: compare a synced table with what its index really holds: keys missing from
--- the index, orphans in the index with no row, and stale keys whose vector or metadata differ.
--- With repair => true the differences are queued (puts of the rows, deletes of the orphans)
--- and flushed; repaired says whether each key's fix was accepted.
-CREATE OR REPLACE FUNCTION s3vl.reconcile("table" regclass, index_name text, repair boolean DEFAULT false)
-RETURNS TABLE (key text, problem text, repaired boolean)
+-- s3vl._reconcile_problems: compare the rows the caller read ([{key, content_hash}]) with what
+-- the index holds: [{key, problem}] with problem missing, orphan or stale, or NULL when equal.
+CREATE OR REPLACE FUNCTION s3vl._reconcile_problems(source_id integer, wanted jsonb)
+RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_index record;
-    v_source s3vl.sync_source;
+    v_arn text;
     v_problems jsonb;
 BEGIN
-    SELECT * INTO v_index FROM s3vl._write_target('reconcile', $2);
-    v_source := s3vl._synced('reconcile', $1, v_index.label);
-    PERFORM s3vl._check_flag('reconcile', 'repair', $3);
-
-    EXECUTE pg_catalog.format($query$
-        WITH wanted AS (
-            SELECT c.key, c.content_hash
-            FROM %s AS t CROSS JOIN LATERAL s3vl._row_change($1, pg_catalog.to_jsonb(t)) AS c
-            WHERE c.data IS NOT NULL
-        ), held AS (
-            SELECT v.vector_id AS key,
-                   s3vl._content_hash(v.vector_data::real[], v.metadata) AS content_hash
-            FROM s3vl.scan_vectors(index_arn => $2, return_data => true, return_metadata => true) AS v
-        )
-        SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-                   'key', coalesce(w.key, h.key),
-                   'problem', CASE WHEN h.key IS NULL THEN 'missing'
-                                   WHEN w.key IS NULL THEN 'orphan' ELSE 'stale' END)
-                   ORDER BY coalesce(w.key, h.key))
-        FROM wanted AS w FULL JOIN held AS h ON h.key = w.key
-        WHERE w.key IS NULL OR h.key IS NULL OR w.content_hash <> h.content_hash
-        $query$, v_source.source_table)
+    SELECT r.index_arn INTO STRICT v_arn
+    FROM s3vl.sync_source AS s JOIN s3vl.index_registry AS r ON r.index_name = s.index_name
+    WHERE s.id = _reconcile_problems.source_id;
+    WITH w AS (
+        SELECT e ->> 'key' AS key, e ->> 'content_hash' AS content_hash
+        FROM pg_catalog.jsonb_array_elements(wanted) AS e
+    ), held AS (
+        SELECT v.vector_id AS key,
+               s3vl._content_hash(v.vector_data::real[], v.metadata) AS content_hash
+        FROM s3vl.scan_vectors(index_arn => v_arn, return_data => true, return_metadata => true) AS v
+    )
+    SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+               'key', coalesce(w.key, h.key),
+               'problem', CASE WHEN h.key IS NULL THEN 'missing'
+                               WHEN w.key IS NULL THEN 'orphan' ELSE 'stale' END)
+               ORDER BY coalesce(w.key, h.key))
     INTO v_problems
-    USING v_source, v_index.arn;
+    FROM w FULL JOIN held AS h ON h.key = w.key
+    WHERE w.key IS NULL OR h.key IS NULL OR w.content_hash <> h.content_hash;
+    RETURN v_problems;
+END
+$$;
+COMMENT ON FUNCTION s3vl._reconcile_problems(integer, jsonb) IS
+    'Private: keys missing from the index, orphans in it and stale vectors, against row hashes the caller read';
 
+-- s3vl._enqueue_deletes: queue deletes of these keys for a sync (reconcile's orphans); called
+-- directly it does no more than delete_vectors.
+CREATE OR REPLACE FUNCTION s3vl._enqueue_deletes(source_id integer, keys text[])
+RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_source s3vl.sync_source;
+    v_key text;
+BEGIN
+    SELECT * INTO STRICT v_source FROM s3vl.sync_source AS s WHERE s.id = _enqueue_deletes.source_id;
+    FOREACH v_key IN ARRAY coalesce(keys, '{}') LOOP
+        PERFORM s3vl._record_change(v_source, v_key, false, NULL, NULL, NULL);
+    END LOOP;
+    RETURN pg_catalog.cardinality(keys);
+END
+$$;
+COMMENT ON FUNCTION s3vl._enqueue_deletes(integer, text[]) IS
+    'Private: queues the delete of each key for a sync; returns how many';
+
+-- s3vl._pending_keys: which of these keys still have pending changes in an index's queue.
+CREATE OR REPLACE FUNCTION s3vl._pending_keys(index_name text, keys text[])
+RETURNS text[]
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(pg_catalog.array_agg(DISTINCT o.key), '{}')
+    FROM s3vl.outbox AS o
+    WHERE o.index_name = _pending_keys.index_name AND o.key = ANY (keys) AND o.done_at IS NULL
+$$;
+COMMENT ON FUNCTION s3vl._pending_keys(text, text[]) IS
+    'Private: the keys among these that still have pending changes for the index';
+
+-- s3vl.reconcile: compare a synced table with what its index really holds: keys missing from
+-- the index, orphans in the index with no row, and stale keys whose vector or metadata differ.
+-- With repair => true the differences are queued (puts of the rows, deletes of the orphans)
+-- and flushed; repaired says whether each key's fix was accepted. Reads the table with the
+-- caller's rights (SELECT on every synced column).
+CREATE OR REPLACE FUNCTION s3vl.reconcile("table" regclass, index_name text, repair boolean DEFAULT false)
+RETURNS TABLE (key text, problem text, repaired boolean)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_source s3vl.sync_source;
+    v_read text;
+    v_wanted jsonb;
+    v_problems jsonb;
+    v_pending text[];
+BEGIN
+    SELECT (t.source).* INTO v_source FROM s3vl._sync_target('reconcile', $1, $2) AS t;
+    PERFORM s3vl._check_flag('reconcile', 'repair', $3);
+    PERFORM s3vl._check_sync_columns('reconcile', $1, v_source.key_column,
+                                     v_source.embedding_column, v_source.metadata_columns);
+    PERFORM s3vl._check_table_privilege('reconcile', $1, NULL,
+        ARRAY[v_source.key_column, v_source.embedding_column]::text[] || v_source.metadata_columns::text[]);
+    v_read := pg_catalog.format('SELECT %s FROM %s AS t', s3vl._read_columns(v_source, 't'), $1);
+
+    EXECUTE pg_catalog.format(
+        'SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(''key'', v.key, ''content_hash'', v.content_hash))
+         FROM (%s) AS r CROSS JOIN LATERAL s3vl._row_version(%s, r.key, r.embedding, r.metadata) AS v',
+        v_read, v_source.id)
+    INTO v_wanted;
+    v_problems := s3vl._reconcile_problems(v_source.id, coalesce(v_wanted, '[]'::jsonb));
     IF v_problems IS NULL THEN
         RETURN;
     END IF;
@@ -97,22 +163,20 @@ BEGIN
 
     -- Queue the fixes as ordinary changes, so concurrent flushes and the order per key hold.
     EXECUTE pg_catalog.format(
-        'SELECT pg_catalog.sum(s3vl._enqueue($1, pg_catalog.to_jsonb(t))) FROM %s AS t
-         WHERE t.%I::text IN (SELECT p ->> ''key'' FROM pg_catalog.jsonb_array_elements($2) AS p
-                              WHERE p ->> ''problem'' <> ''orphan'')',
-        v_source.source_table, v_source.key_column)
-    USING v_source, v_problems;
-    INSERT INTO s3vl.outbox (source_id, index_name, key, operation)
-    SELECT v_source.id, v_source.index_name, p ->> 'key', 'delete'
-    FROM pg_catalog.jsonb_array_elements(v_problems) AS p
-    WHERE p ->> 'problem' = 'orphan';
-    PERFORM * FROM s3vl.flush(v_index.label);
+        'SELECT pg_catalog.sum(s3vl._enqueue_row(%s, r.key, r.embedding, r.metadata)) FROM (%s) AS r
+         WHERE r.key IN (SELECT p ->> ''key'' FROM pg_catalog.jsonb_array_elements($1) AS p
+                         WHERE p ->> ''problem'' <> ''orphan'')',
+        v_source.id, v_read)
+    USING v_problems;
+    PERFORM s3vl._enqueue_deletes(v_source.id, ARRAY(
+        SELECT p ->> 'key' FROM pg_catalog.jsonb_array_elements(v_problems) AS p
+        WHERE p ->> 'problem' = 'orphan'));
+    PERFORM * FROM s3vl.flush(v_source.index_name);
 
+    v_pending := s3vl._pending_keys(v_source.index_name,
+        ARRAY(SELECT p ->> 'key' FROM pg_catalog.jsonb_array_elements(v_problems) AS p));
     RETURN QUERY
-    SELECT p ->> 'key', p ->> 'problem',
-           NOT EXISTS (SELECT 1 FROM s3vl.outbox AS o
-                       WHERE o.index_name = v_source.index_name AND o.key = p ->> 'key'
-                         AND o.done_at IS NULL)
+    SELECT p ->> 'key', p ->> 'problem', NOT (p ->> 'key' = ANY (v_pending))
     FROM pg_catalog.jsonb_array_elements(v_problems) AS p;
 END
 $$;

@@ -75,7 +75,7 @@ def test_install_twice_changes_nothing_and_keeps_the_data(pg: TemporaryCluster) 
     # Two triggers on docs, the view, its two triggers and its lookup function.
     assert len(outside) == 6 and len(sync_state) == 3
     result = pg.psql("-f", str(INSTALL_SQL), dbname=dbname)
-    assert "s3vl 0.1.0 installed (found: 0.1.0)" in result.stdout
+    assert "s3vl 0.2.0 installed (found: 0.2.0)" in result.stdout
     assert schema_dump(pg, dbname) == first
     assert fetch(pg, dbname, "SELECT lambda_arn, timeout_seconds FROM s3vl.get_config()") == [
         (LAMBDA_ARN, 45)
@@ -98,7 +98,7 @@ def test_install_runs_from_any_directory(pg: TemporaryCluster) -> None:
         cwd="/", capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert fetch(pg, dbname, "SELECT s3vl.version()") == [("0.1.0",)]
+    assert fetch(pg, dbname, "SELECT s3vl.version()") == [("0.2.0",)]
 
 
 def test_version_matches_the_project_version(pg: TemporaryCluster, s3vl_db: str) -> None:
@@ -185,7 +185,7 @@ def test_uninstall_removes_the_schema_and_the_roles() -> None:
         kept = cluster.psql("-f", str(UNINSTALL_SQL), dbname=first)
         assert "role s3vl_reader kept" in kept.stderr and "t_second" in kept.stderr
         assert fetch(cluster, first, "SELECT to_regnamespace('s3vl')") == [(None,)]
-        assert len(fetch(cluster, first, roles)) == 3
+        assert len(fetch(cluster, first, roles)) == 4
         # Nothing of s3vl is left on user tables: the formerly synced table takes writes.
         assert fetch(cluster, first, OUTSIDE_S3VL) == []
         cluster.psql(

@@ -91,7 +91,7 @@ class LocalPath:
         with psycopg.connect(self.dsn, autocommit=True) as conn:
             conn.execute(
                 "DO $$ BEGIN IF to_regclass('s3vl.outbox') IS NOT NULL THEN"
-                " TRUNCATE s3vl.sync_source, s3vl.outbox, s3vl.key_version; END IF; END $$"
+                " TRUNCATE s3vl.sync_source, s3vl.outbox, s3vl.key_version CASCADE; END IF; END $$"
             )
 
 

@@ -219,6 +219,63 @@ def test_a_filter_deeper_than_any_http_request_is_refused_by_the_handler_itself(
     nothing_reached_s3_vectors(aws)
 
 
+def nested(depth: int, *, objects: bool = False) -> Any:
+    """A value `depth` arrays (or objects) deep, built without recursion."""
+    value: Any = 1
+    for _ in range(depth):
+        value = {"a": value} if objects else [value]
+    return value
+
+
+QUERY = {"operation": "query_vectors", "index_arn": INDEX_ARN, "query_vector": [1, 0, 0, 0]}
+PUT = {"operation": "put_vectors", "index_arn": INDEX_ARN}
+DEEP_FIELDS: dict[str, tuple[dict[str, Any], str]] = {
+    "operation": ({"operation": nested(20_000)}, "operation"),
+    "correlation_id": ({**QUERY, "correlation_id": nested(20_000)}, "correlation_id"),
+    "unknown field": ({**QUERY, "zzz": nested(20_000)}, "zzz"),
+    "query_vector": ({**QUERY, "query_vector": nested(20_000)}, "query_vector[0]"),
+    "index_arn": ({**QUERY, "index_arn": nested(20_000, objects=True)}, "index_arn"),
+    "query_vectors": (
+        {"operation": "query_vectors_batch", "index_arn": INDEX_ARN, "query_vectors": nested(9)},
+        "query_vectors[0][0]",
+    ),
+    "metadata value": (
+        {**PUT, "vectors": [{"key": "k", "data": [1, 0, 0, 0], "metadata": {"x": nested(20_000)}}]},
+        "vectors[0].metadata.x",
+    ),
+    "metadata": (
+        {
+            **PUT,
+            "vectors": [
+                {"key": "k", "data": [1, 0, 0, 0], "metadata": nested(20_000, objects=True)}
+            ],
+        },
+        "vectors[0].metadata.a",
+    ),
+    "data": ({**PUT, "vectors": [{"key": "k", "data": nested(20_000)}]}, "vectors[0].data[0]"),
+    "vector_ids": (
+        {"operation": "get_vectors", "index_arn": INDEX_ARN, "vector_ids": nested(20_000)},
+        "vector_ids[0]",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", DEEP_FIELDS)
+def test_any_field_nested_far_deeper_than_http_allows_is_a_validation_error(
+    bridge: LocalLambda, aws: Any, case: str
+) -> None:
+    # The handler itself, as the Lambda runtime would call it with a deep event: never an
+    # InternalError (a RecursionError) and never a call to S3 Vectors.
+    event, field = DEEP_FIELDS[case]
+    assert bridge.function is not None
+    outcome = bridge.function.invoke(
+        event, request_id=str(uuid.uuid4()), invoked_arn=bridge.function_arn
+    )
+    assert outcome.function_error is None, outcome.payload[:500]
+    refused(json.loads(outcome.payload), field)
+    nothing_reached_s3_vectors(aws)
+
+
 @pytest.mark.parametrize("batch", [False, True], ids=["query_vectors", "query_vectors_batch"])
 def test_a_filter_exactly_at_the_limit_still_reaches_s3_vectors(
     bridge: LocalLambda, aws: Any, batch: bool

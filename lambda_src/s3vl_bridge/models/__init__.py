@@ -54,15 +54,25 @@ def parse_request(event: Any) -> Any:
             f"operation is required; one of: {', '.join(OPERATIONS)}", field="operation"
         )
     if not isinstance(operation, str) or operation not in _MODELS:
+        # A JSON string is shown as sent; anything else by its type only (str() of a deeply
+        # nested list would recurse until the stack runs out).
+        shown = repr(operation[:64]) if isinstance(operation, str) else _json_type(operation)
         raise InvalidRequest(
-            f"unknown operation {str(operation)[:64]!r}; one of: {', '.join(OPERATIONS)}",
-            field="operation",
+            f"unknown operation {shown}; one of: {', '.join(OPERATIONS)}", field="operation"
         )
     if operation in _FILTERED and event.get("metadata_filter") is not None:
         # Before pydantic or anything recursive touches it: a filter nested 1,000 deep would
         # exhaust the stack further on (botocore validates a document recursively).
         check_filter(event["metadata_filter"])
     return model_for(operation).model_validate(event)
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "(a boolean)"
+    if isinstance(value, int | float):
+        return "(a number)"
+    return "(an object)" if isinstance(value, dict) else "(an array)"
 
 
 __all__ = ["OPERATIONS", "model_for", "parse_request"]

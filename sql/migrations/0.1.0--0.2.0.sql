@@ -48,5 +48,28 @@ END
 $sync_key$;
 
 -- Configuration (s3vl.config).
+-- The bridge function's own timeout (how long a send of unknown outcome keeps its keys in
+-- doubt) and the failed sends after which a change is dead. Columns last, as 03_tables.sql has
+-- them, so an upgraded table equals a fresh one.
+ALTER TABLE s3vl.config
+    ADD COLUMN IF NOT EXISTS function_timeout_seconds integer NOT NULL DEFAULT 900
+        CONSTRAINT valid_function_timeout CHECK (function_timeout_seconds BETWEEN 1 AND 900),
+    ADD COLUMN IF NOT EXISTS max_attempts integer NOT NULL DEFAULT 5
+        CONSTRAINT valid_max_attempts CHECK (max_attempts BETWEEN 1 AND 100);
+-- configure takes function_timeout_seconds and max_attempts.
+DROP FUNCTION IF EXISTS s3vl.configure(text, text, integer, boolean);
 
 -- Sync delivery (s3vl.outbox).
+-- Dead letter, discarded changes and keys in doubt; the index of keys in doubt is made by
+-- 03_tables.sql.
+ALTER TABLE s3vl.outbox
+    ADD COLUMN IF NOT EXISTS dead_at timestamp with time zone,
+    ADD COLUMN IF NOT EXISTS discarded_at timestamp with time zone
+        CONSTRAINT discarded_was_dead CHECK (discarded_at IS NULL OR (dead_at IS NOT NULL AND done_at IS NOT NULL)),
+    ADD COLUMN IF NOT EXISTS in_doubt_until timestamp with time zone;
+-- flush takes max_batches and answers dead_count and in_doubt_count; sync_status shows them;
+-- the private helpers changed arguments (_settle became _settle_done and _settle_failed).
+DROP FUNCTION IF EXISTS s3vl.flush(text, integer);
+DROP FUNCTION IF EXISTS s3vl.sync_status();
+DROP FUNCTION IF EXISTS s3vl._claim(text, integer, bigint[]);
+DROP FUNCTION IF EXISTS s3vl._settle(text, jsonb, text);

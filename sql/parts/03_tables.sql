@@ -12,7 +12,11 @@ CREATE TABLE IF NOT EXISTS s3vl.config (
     updated_at timestamp with time zone NOT NULL DEFAULT pg_catalog.now(),
     last_validated_at timestamp with time zone,
     last_validation_status text,
+    function_timeout_seconds integer NOT NULL DEFAULT 900,
+    max_attempts integer NOT NULL DEFAULT 5,
     CONSTRAINT valid_timeout CHECK (timeout_seconds BETWEEN 1 AND 900),
+    CONSTRAINT valid_function_timeout CHECK (function_timeout_seconds BETWEEN 1 AND 900),
+    CONSTRAINT valid_max_attempts CHECK (max_attempts BETWEEN 1 AND 100),
     -- A function name, or a function ARN with an optional version or alias.
     CONSTRAINT valid_lambda_arn CHECK (
         lambda_arn ~ '^[A-Za-z0-9_-]{1,64}$'
@@ -31,6 +35,10 @@ COMMENT ON COLUMN s3vl.config.timeout_seconds IS
     'Applied to aws_lambda.request_timeout_ms for every s3vl invocation (1-900)';
 COMMENT ON COLUMN s3vl.config.last_validation_status IS
     'HEALTHY or the error of the last s3vl.validate_config()';
+COMMENT ON COLUMN s3vl.config.function_timeout_seconds IS
+    'The bridge function''s own timeout (1-900, default 900, Lambda''s maximum): the longest an invocation can run. A flush whose outcome is unknown (timed out, connection lost, S3 Vectors unavailable) holds its keys in doubt this long, until the abandoned write must have landed. Set it to the deployed function''s timeout (CDK context timeoutSeconds, 30 by default) so that keys in doubt wait no longer than needed; never lower';
+COMMENT ON COLUMN s3vl.config.max_attempts IS
+    'Failed sends after which s3vl.flush moves a change to the dead letter (outbox.dead_at) so the queue flows past it (1-100, default 5)';
 
 CREATE TABLE IF NOT EXISTS s3vl.index_registry (
     id serial PRIMARY KEY,
@@ -106,15 +114,32 @@ CREATE TABLE IF NOT EXISTS s3vl.outbox (
     last_attempt_at timestamp with time zone,
     last_error text,
     done_at timestamp with time zone,
+    dead_at timestamp with time zone,
+    discarded_at timestamp with time zone,
+    in_doubt_until timestamp with time zone,
     CONSTRAINT valid_operation CHECK (operation IN ('put', 'delete')),
     -- A put carries what to write; a delete carries nothing.
     CONSTRAINT put_carries_data CHECK ((operation = 'put') = (data IS NOT NULL AND content_hash IS NOT NULL)),
-    CONSTRAINT valid_attempts CHECK (attempts >= 0)
+    CONSTRAINT valid_attempts CHECK (attempts >= 0),
+    -- Only a dead change is discarded, and a discarded change is finished.
+    CONSTRAINT discarded_was_dead CHECK (discarded_at IS NULL OR (dead_at IS NOT NULL AND done_at IS NOT NULL))
 );
+-- Pending and dead changes (done_at NULL); a dead change has dead_at too.
 CREATE INDEX IF NOT EXISTS outbox_pending ON s3vl.outbox (index_name, id) WHERE done_at IS NULL;
 CREATE INDEX IF NOT EXISTS outbox_pending_key ON s3vl.outbox (index_name, key) WHERE done_at IS NULL;
+-- Keys whose last send may still land: no change of the key is sent before in_doubt_until.
+CREATE INDEX IF NOT EXISTS outbox_in_doubt ON s3vl.outbox (index_name, key, in_doubt_until)
+    WHERE in_doubt_until IS NOT NULL;
 COMMENT ON TABLE s3vl.outbox IS
-    'Changes of synced tables waiting for s3vl.flush (done_at NULL), with attempts and the last error; done rows are kept until purged';
+    'Changes of synced tables: pending (done_at and dead_at NULL) until s3vl.flush sends them, dead (dead_at set) after max_attempts failed sends, finished (done_at set) when sent, superseded by a newer change of the key, or discarded; with attempts, the last error and any doubt window; finished rows are kept until purged';
+COMMENT ON COLUMN s3vl.outbox.done_at IS
+    'When the change was finished: its key named in the bridge''s success answer (or a newer change of the key was), or discarded';
+COMMENT ON COLUMN s3vl.outbox.dead_at IS
+    'When the change reached s3vl.config.max_attempts failed sends; flush no longer sends it (s3vl.retry_dead, s3vl.discard_dead, or a newer change of the key, which supersedes it)';
+COMMENT ON COLUMN s3vl.outbox.discarded_at IS
+    'When s3vl.discard_dead gave the dead change up (done_at is set too)';
+COMMENT ON COLUMN s3vl.outbox.in_doubt_until IS
+    'A send of this change ended without a known outcome (timeout, lost connection, S3 Vectors unavailable): it may still land until then, so no change of the key is sent before; after it, the key''s latest change is sent again';
 
 CREATE TABLE IF NOT EXISTS s3vl.key_version (
     index_name text NOT NULL,

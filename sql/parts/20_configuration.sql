@@ -8,13 +8,18 @@ LANGUAGE sql IMMUTABLE
 AS $$ SELECT '0.2.0'::text $$;
 COMMENT ON FUNCTION s3vl.version() IS 'The installed s3vl version';
 
--- s3vl.configure: store the bridge function, its Region and the invocation timeout.
+-- s3vl.configure: store the bridge function, its Region and the invocation timeout, and for
+-- s3vl.flush the function's own timeout (how long a send of unknown outcome keeps its keys in
+-- doubt) and the failed sends after which a change is dead. The new arguments come last, so
+-- the aws-samples integration's calls keep working.
 -- Replaces any earlier configuration; with validate (the default) it also tries a round trip.
 CREATE OR REPLACE FUNCTION s3vl.configure(
     lambda_arn text,
     aws_region text DEFAULT 'us-west-2',
     timeout_seconds integer DEFAULT 30,
-    validate boolean DEFAULT true)
+    validate boolean DEFAULT true,
+    function_timeout_seconds integer DEFAULT 900,
+    max_attempts integer DEFAULT 5)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -50,11 +55,22 @@ BEGIN
             'Use 30 seconds or more: a cold Lambda function in a VPC can take several seconds.');
     END IF;
     PERFORM s3vl._check_flag('configure', 'validate', validate);
+    IF function_timeout_seconds IS NULL OR function_timeout_seconds NOT BETWEEN 1 AND 900 THEN
+        PERFORM s3vl._invalid('configure', 'function_timeout_seconds',
+            pg_catalog.format('must be between 1 and 900, got %s', coalesce(function_timeout_seconds::text, 'NULL')),
+            'Pass the bridge function''s own timeout (CDK context timeoutSeconds, 30 by default), or leave it out for 900, Lambda''s maximum. A flush that timed out waits this long before it sends the same keys again.');
+    END IF;
+    IF max_attempts IS NULL OR max_attempts NOT BETWEEN 1 AND 100 THEN
+        PERFORM s3vl._invalid('configure', 'max_attempts',
+            pg_catalog.format('must be between 1 and 100, got %s', coalesce(max_attempts::text, 'NULL')),
+            'Leave it out for 5: a change that failed this many sends becomes dead (see s3vl.retry_dead and s3vl.discard_dead).');
+    END IF;
 
     LOCK TABLE s3vl.config IN EXCLUSIVE MODE;
     DELETE FROM s3vl.config;
-    INSERT INTO s3vl.config (lambda_arn, aws_region, timeout_seconds)
-    VALUES (configure.lambda_arn, configure.aws_region, configure.timeout_seconds);
+    INSERT INTO s3vl.config (lambda_arn, aws_region, timeout_seconds, function_timeout_seconds, max_attempts)
+    VALUES (configure.lambda_arn, configure.aws_region, configure.timeout_seconds,
+            configure.function_timeout_seconds, configure.max_attempts);
 
     IF validate THEN
         SELECT * INTO v_check FROM s3vl.validate_config();
@@ -69,8 +85,8 @@ BEGIN
     RETURN true;
 END
 $$;
-COMMENT ON FUNCTION s3vl.configure(text, text, integer, boolean) IS
-    'Stores the bridge Lambda function, its Region and the invocation timeout (1-900 s), then validates the round trip unless validate => false';
+COMMENT ON FUNCTION s3vl.configure(text, text, integer, boolean, integer, integer) IS
+    'Stores the bridge Lambda function, its Region, the invocation timeout (1-900 s), the function''s own timeout (function_timeout_seconds, 1-900, default 900: set the deployed one, CDK context timeoutSeconds, 30 by default; keys of a flush that timed out wait this long) and max_attempts (1-100, default 5: failed sends before a change is dead), then validates the round trip unless validate => false';
 
 -- s3vl.validate_config: invoke the bridge with availability_check and report the round trip.
 -- Never raises for an unreachable function: that is what it reports.

@@ -1,11 +1,30 @@
 -- Keeping a table in sync with an index, part 2: delivery. s3vl.flush sends the pending changes
 -- of s3vl.outbox and records in s3vl.key_version what the index now holds per key;
--- s3vl.purge_outbox forgets old sent changes.
+-- s3vl.retry_dead and s3vl.discard_dead deal with dead changes; s3vl.purge_outbox forgets old
+-- finished ones.
+--
+-- The life of a change (one outbox row):
+--   pending   done_at and dead_at NULL: flush sends it (coalesced with the other pending
+--             changes of its key, the latest wins);
+--   done      done_at set once the bridge's success answer names its key (or a newer change
+--             of the key was sent: a dead change is then superseded);
+--   dead      dead_at set after s3vl.config.max_attempts failed sends: flush passes over it,
+--             so one change that can never succeed does not hold up the queue;
+--   discarded discarded_at and done_at set by s3vl.discard_dead.
+-- A send whose outcome is unknown (the invocation timed out or its connection broke, the
+-- statement was cancelled, or S3 Vectors answered the bridge "unavailable" or timed out) may
+-- still be written after a later send of the same key. Its changes get in_doubt_until = the
+-- time of failure + s3vl.config.function_timeout_seconds (by then the abandoned invocation
+-- has ended), and no change of the key is sent before that; afterwards the key's latest change
+-- is sent again, whatever the abandoned invocation wrote.
 
 -- s3vl._claim: lock the next pending changes of an index for this flush. Takes up to batch_size
--- changes in order, plus the later changes of the same keys (coalesced: the latest wins), and
--- gives back any key another flush holds a change of, so one key is never in two flushes.
-CREATE OR REPLACE FUNCTION s3vl._claim(index_name text, batch_size integer, passed bigint[])
+-- pending changes in order, no later than horizon (the newest pending when the flush started),
+-- not passed over, of keys not in doubt; plus the other pending and dead changes of the same
+-- keys (coalesced: the latest wins, a dead one is superseded); and gives back any key another
+-- flush holds a change of, so one key is never in two flushes.
+CREATE OR REPLACE FUNCTION s3vl._claim(index_name text, batch_size integer, passed bigint[],
+                                       horizon bigint)
 RETURNS TABLE (key text, ids bigint[], operation text, data jsonb, metadata jsonb,
                content_hash text, first_id bigint)
 LANGUAGE plpgsql VOLATILE
@@ -16,14 +35,19 @@ DECLARE
 BEGIN
     SELECT pg_catalog.array_agg(c.id) INTO v_first FROM (
         SELECT o.id FROM s3vl.outbox AS o
-        WHERE o.index_name = _claim.index_name AND o.done_at IS NULL AND o.id <> ALL (passed)
+        WHERE o.index_name = _claim.index_name AND o.done_at IS NULL AND o.dead_at IS NULL
+          AND o.id <= horizon AND o.id <> ALL (passed)
+          AND NOT EXISTS (SELECT 1 FROM s3vl.outbox AS d
+                          WHERE d.index_name = _claim.index_name AND d.key = o.key
+                            AND d.in_doubt_until IS NOT NULL
+                            AND d.in_doubt_until > pg_catalog.clock_timestamp())
         ORDER BY o.id
         LIMIT batch_size
-        FOR UPDATE SKIP LOCKED) AS c;
+        FOR UPDATE OF o SKIP LOCKED) AS c;
     IF v_first IS NULL THEN
         RETURN;
     END IF;
-    -- The other pending changes of the same keys, when no other flush holds them.
+    -- The other pending (and dead) changes of the same keys, when no other flush holds them.
     SELECT v_first || coalesce(pg_catalog.array_agg(c.id), '{}') INTO v_mine FROM (
         SELECT o.id FROM s3vl.outbox AS o
         WHERE o.index_name = _claim.index_name AND o.done_at IS NULL
@@ -34,7 +58,7 @@ BEGIN
     WITH mine AS (
         SELECT o.* FROM s3vl.outbox AS o WHERE o.id = ANY (v_mine)
     ), free AS (
-        -- A pending change of the key that is not ours belongs to another flush: skip the key.
+        -- An unfinished change of the key that is not ours belongs to another flush: skip the key.
         SELECT DISTINCT m.key FROM mine AS m
         WHERE NOT EXISTS (SELECT 1 FROM s3vl.outbox AS o
                           WHERE o.index_name = _claim.index_name AND o.key = m.key
@@ -57,66 +81,266 @@ BEGIN
     GROUP BY m.key;
 END
 $$;
-COMMENT ON FUNCTION s3vl._claim(text, integer, bigint[]) IS
-    'Private: locks the next pending changes of an index (FOR UPDATE SKIP LOCKED), coalesced per key';
+COMMENT ON FUNCTION s3vl._claim(text, integer, bigint[], bigint) IS
+    'Private: locks the next pending changes of an index up to a horizon (FOR UPDATE SKIP LOCKED), coalesced per key, skipping keys in doubt';
 
--- s3vl._settle: after a send, mark its changes done (and remember what the index now holds),
--- or count the attempt and keep the error.
-CREATE OR REPLACE FUNCTION s3vl._settle(index_name text, changes jsonb, error text)
+-- s3vl._settle_done: the changes whose keys the bridge's success answer named: done, and what
+-- the index now holds per key (a dead change of the key is superseded: done, dead_at kept).
+CREATE OR REPLACE FUNCTION s3vl._settle_done(index_name text, changes jsonb)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
 BEGIN
-    IF error IS NOT NULL THEN
-        UPDATE s3vl.outbox AS o
-        SET attempts = o.attempts + 1, last_attempt_at = pg_catalog.clock_timestamp(), last_error = error
-        WHERE o.id IN (SELECT pg_catalog.jsonb_array_elements_text(c -> 'ids')::bigint
-                       FROM pg_catalog.jsonb_array_elements(changes) AS c);
-        RETURN;
-    END IF;
     UPDATE s3vl.outbox AS o
     SET done_at = pg_catalog.clock_timestamp(), last_attempt_at = pg_catalog.clock_timestamp(),
         attempts = o.attempts + 1
     WHERE o.id IN (SELECT pg_catalog.jsonb_array_elements_text(c -> 'ids')::bigint
                    FROM pg_catalog.jsonb_array_elements(changes) AS c);
     INSERT INTO s3vl.key_version AS v (index_name, key, version, content_hash)
-    SELECT _settle.index_name, c ->> 'key', 1, c ->> 'content_hash'
+    SELECT _settle_done.index_name, c ->> 'key', 1, c ->> 'content_hash'
     FROM pg_catalog.jsonb_array_elements(changes) AS c
     WHERE c ->> 'operation' = 'put'
     ON CONFLICT ON CONSTRAINT key_version_pkey DO UPDATE
     SET version = v.version + 1, content_hash = EXCLUDED.content_hash, synced_at = pg_catalog.now();
     DELETE FROM s3vl.key_version AS v
-    WHERE v.index_name = _settle.index_name
+    WHERE v.index_name = _settle_done.index_name
       AND v.key IN (SELECT c ->> 'key' FROM pg_catalog.jsonb_array_elements(changes) AS c
                     WHERE c ->> 'operation' = 'delete');
 END
 $$;
-COMMENT ON FUNCTION s3vl._settle(text, jsonb, text) IS
-    'Private: marks sent changes done and records key versions, or counts a failed attempt with its error';
+COMMENT ON FUNCTION s3vl._settle_done(text, jsonb) IS
+    'Private: marks changes done whose keys the bridge named, and records the key versions';
 
--- s3vl.flush: send an index's pending changes, batch_size changes at a time, until none is
--- left or a send fails. Repeated changes of one key are coalesced (the latest wins). A change is
--- marked done only after S3 Vectors accepted it; a failed send stays pending with its error and
--- attempt count, and flush stops there. Flushes in several sessions share the work: claimed
--- changes stay locked until the caller's transaction ends (FOR UPDATE SKIP LOCKED), and a key
--- is never in two flushes at once, so no change is sent twice and a key's changes stay in order.
-CREATE OR REPLACE FUNCTION s3vl.flush(index_name text, batch_size integer DEFAULT 500)
+-- s3vl._settle_failed: the changes of a failed send stay unfinished with the error. counted:
+-- the send left (or may have): one more attempt, dead at max_attempts. in_doubt_until: the
+-- send's outcome is unknown until then. Returns how many changes died now.
+CREATE OR REPLACE FUNCTION s3vl._settle_failed(changes jsonb, error text, counted boolean,
+                                               max_attempts integer,
+                                               in_doubt_until timestamp with time zone)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    v_dead_before integer;
+    v_dead_after integer;
+BEGIN
+    SELECT pg_catalog.count(*) INTO v_dead_before FROM s3vl.outbox AS o
+    WHERE o.id IN (SELECT pg_catalog.jsonb_array_elements_text(c -> 'ids')::bigint
+                   FROM pg_catalog.jsonb_array_elements(changes) AS c)
+      AND o.dead_at IS NOT NULL;
+    UPDATE s3vl.outbox AS o
+    SET attempts = o.attempts + CASE WHEN counted THEN 1 ELSE 0 END,
+        last_attempt_at = pg_catalog.clock_timestamp(),
+        last_error = error,
+        in_doubt_until = GREATEST(o.in_doubt_until, _settle_failed.in_doubt_until),
+        dead_at = CASE WHEN o.dead_at IS NOT NULL THEN o.dead_at
+                       WHEN counted AND o.attempts + 1 >= max_attempts THEN pg_catalog.clock_timestamp()
+                  END
+    WHERE o.id IN (SELECT pg_catalog.jsonb_array_elements_text(c -> 'ids')::bigint
+                   FROM pg_catalog.jsonb_array_elements(changes) AS c);
+    SELECT pg_catalog.count(*) INTO v_dead_after FROM s3vl.outbox AS o
+    WHERE o.id IN (SELECT pg_catalog.jsonb_array_elements_text(c -> 'ids')::bigint
+                   FROM pg_catalog.jsonb_array_elements(changes) AS c)
+      AND o.dead_at IS NOT NULL;
+    RETURN v_dead_after - v_dead_before;
+END
+$$;
+COMMENT ON FUNCTION s3vl._settle_failed(jsonb, text, boolean, integer, timestamp with time zone) IS
+    'Private: keeps the changes of a failed send unfinished with the error, counts the attempt (dead at max_attempts) and any doubt window; returns how many died';
+
+-- s3vl._failure_kind: what a failed send means, from the error s3vl._invoke raised.
+--   refused   the bridge refused the request as invalid (22023): one of its changes, or the
+--             only one, can never be written as it is;
+--   in_doubt  the outcome is unknown: no answer (invoke API failed 58000, a function error
+--             38000: crashed or timed out), the statement cancelled (57014), or S3 Vectors
+--             answered the bridge unavailable / timed out (the request may still land). Even
+--             "Unable to connect to endpoint" is in doubt: compat says so also when a kept-alive
+--             connection broke under a request and the retry could not connect;
+--   not_sent  refused before anything was sent (s3vl not configured, an endpoint set by a
+--             session, a bad aws_lambda setting): no attempt is counted;
+--   failed    the bridge answered with any other error (throttled, access denied, unknown
+--             index, quota ...): nothing was written.
+-- The bridge's answers are told apart by the DETAIL s3vl._raise_lambda_error gives them:
+-- 'The bridge Lambda function answered <type>[ on field "<field>"]; retryable: <bool>; ...'.
+CREATE OR REPLACE FUNCTION s3vl._failure_kind(state text, detail text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+    v_type text := pg_catalog.lower(pg_catalog.replace(
+        pg_catalog.substring(detail, '^The bridge Lambda function answered ([A-Za-z0-9_.:-]+)'), '_', ''));
+    v_retryable text := pg_catalog.substring(detail, '; retryable: ([a-z]+);');
+BEGIN
+    IF state = '57014' THEN
+        RETURN 'in_doubt';
+    ELSIF v_type IS NULL THEN
+        -- No answer from the bridge: either the invocation itself failed, or nothing was sent.
+        RETURN CASE WHEN state IN ('58000', '38000') THEN 'in_doubt' ELSE 'not_sent' END;
+    ELSIF state = '22023' THEN
+        RETURN 'refused';
+    ELSIF v_type ~ '(throttl|toomanyrequests)' THEN
+        RETURN 'failed';
+    ELSIF v_type ~ '(unavailable|timeout|timedout|partialwrite)' OR v_retryable = 'true' THEN
+        RETURN 'in_doubt';
+    END IF;
+    RETURN 'failed';
+END
+$$;
+COMMENT ON FUNCTION s3vl._failure_kind(text, text) IS
+    'Private: classifies a failed send (refused, in_doubt, not_sent, failed) from its SQLSTATE and DETAIL';
+
+-- s3vl._deliver: send changes of one operation (at most 500, under Lambda's 6 MB) and settle
+-- each by the answer. Only the keys the success answer names are done; the others stay pending.
+-- When the bridge refuses a send of several changes as invalid, the culprit is isolated (the
+-- change its error field names, else each change alone) so only it accrues an attempt and the
+-- others go out. stop: a failure that is not one change's (unknown outcome, the bridge or S3
+-- Vectors failing): the flush ends there.
+CREATE OR REPLACE FUNCTION s3vl._deliver(label text, arn text, operation text, changes jsonb,
+                                         max_attempts integer, function_timeout_seconds integer)
+RETURNS TABLE (done_count integer, failed_count integer, died_count integer, error text,
+               stop boolean)
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    v_queue jsonb[] := ARRAY[changes];
+    v_part jsonb;
+    v_request jsonb;
+    v_result jsonb;
+    v_named text[];
+    v_answered jsonb;
+    v_left jsonb;
+    v_state text;
+    v_message text;
+    v_detail text;
+    v_kind text;
+    v_culprit integer;
+    v_done integer := 0;
+    v_failed integer := 0;
+    v_died integer := 0;
+    v_error text;
+BEGIN
+    WHILE pg_catalog.cardinality(v_queue) > 0 LOOP
+        v_part := v_queue[1];
+        v_queue := v_queue[2:];
+        IF operation = 'put' THEN
+            v_request := pg_catalog.jsonb_build_object('operation', 'put_vectors', 'index_arn', arn,
+                'vectors', (SELECT pg_catalog.jsonb_agg(
+                                pg_catalog.jsonb_build_object('key', e.c -> 'key', 'data', e.c -> 'data')
+                                || CASE WHEN coalesce(e.c -> 'metadata', '{}'::jsonb) IN ('{}'::jsonb, 'null'::jsonb)
+                                        THEN '{}'::jsonb
+                                        ELSE pg_catalog.jsonb_build_object('metadata', e.c -> 'metadata') END
+                                ORDER BY e.n)
+                            FROM pg_catalog.jsonb_array_elements(v_part) WITH ORDINALITY AS e(c, n)));
+        ELSE
+            v_request := pg_catalog.jsonb_build_object('operation', 'delete_vectors', 'index_arn', arn,
+                'vector_ids', (SELECT pg_catalog.jsonb_agg(e.c -> 'key' ORDER BY e.n)
+                               FROM pg_catalog.jsonb_array_elements(v_part) WITH ORDINALITY AS e(c, n)));
+        END IF;
+
+        v_state := NULL;
+        BEGIN
+            v_result := s3vl._invoke('flush', v_request);
+        EXCEPTION WHEN OTHERS OR query_canceled THEN
+            GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+                                    v_detail = PG_EXCEPTION_DETAIL;
+        END;
+
+        IF v_state IS NULL THEN
+            -- Done is what the answer names: an answer without the keys (an older bridge, or
+            -- not the bridge at all) marks nothing done.
+            v_answered := v_result -> CASE operation WHEN 'put' THEN 'written_keys' ELSE 'deleted_keys' END;
+            v_named := CASE WHEN pg_catalog.jsonb_typeof(v_answered) = 'array'
+                            THEN ARRAY(SELECT a.k #>> '{}' FROM pg_catalog.jsonb_array_elements(v_answered) AS a(k)
+                                       WHERE pg_catalog.jsonb_typeof(a.k) = 'string')
+                            ELSE '{}'::text[] END;
+            PERFORM s3vl._settle_done(label,
+                coalesce((SELECT pg_catalog.jsonb_agg(e.c) FROM pg_catalog.jsonb_array_elements(v_part) AS e(c)
+                          WHERE (e.c ->> 'key') = ANY (v_named)), '[]'::jsonb));
+            v_left := (SELECT pg_catalog.jsonb_agg(e.c) FROM pg_catalog.jsonb_array_elements(v_part) AS e(c)
+                       WHERE (e.c ->> 'key') <> ALL (v_named));
+            v_done := v_done + pg_catalog.jsonb_array_length(v_part) - coalesce(pg_catalog.jsonb_array_length(v_left), 0);
+            IF v_left IS NOT NULL THEN
+                v_error := pg_catalog.format(
+                    's3vl.flush: the bridge answered success but its answer did not name %s of the %s key(s) sent (first: %L) in %s, so they stay pending',
+                    pg_catalog.jsonb_array_length(v_left), pg_catalog.jsonb_array_length(v_part),
+                    v_left -> 0 ->> 'key',
+                    CASE operation WHEN 'put' THEN 'result.written_keys' ELSE 'result.deleted_keys' END);
+                v_died := v_died + s3vl._settle_failed(v_left, v_error, true, max_attempts, NULL);
+                v_failed := v_failed + pg_catalog.jsonb_array_length(v_left);
+                RETURN QUERY SELECT v_done, v_failed, v_died, v_error, true;
+                RETURN;
+            END IF;
+            CONTINUE;
+        END IF;
+
+        v_kind := s3vl._failure_kind(v_state, v_detail);
+        v_error := v_message;
+        IF v_kind = 'refused' AND pg_catalog.jsonb_array_length(v_part) > 1 THEN
+            -- The bridge checks every item before writing any and names the first bad one:
+            -- vectors[i] / vector_ids[i], 0-based, in the order sent.
+            v_culprit := pg_catalog.substring(v_detail, ' on field "(?:vectors|vector_ids)\[([0-9]{1,6})\]')::integer;
+            IF v_culprit IS NOT NULL AND v_culprit < pg_catalog.jsonb_array_length(v_part) THEN
+                v_died := v_died + s3vl._settle_failed(pg_catalog.jsonb_build_array(v_part -> v_culprit),
+                                                       v_error, true, max_attempts, NULL);
+                v_failed := v_failed + 1;
+                v_queue := ARRAY[v_part - v_culprit] || v_queue;
+            ELSE
+                -- No item named: each change alone finds the bad ones.
+                v_queue := ARRAY(SELECT pg_catalog.jsonb_build_array(e.c)
+                                 FROM pg_catalog.jsonb_array_elements(v_part) WITH ORDINALITY AS e(c, n)
+                                 ORDER BY e.n) || v_queue;
+            END IF;
+            CONTINUE;
+        END IF;
+
+        v_died := v_died + s3vl._settle_failed(v_part, v_error, v_kind <> 'not_sent', max_attempts,
+            CASE WHEN v_kind = 'in_doubt'
+                 THEN pg_catalog.clock_timestamp() + pg_catalog.make_interval(secs => function_timeout_seconds) END);
+        v_failed := v_failed + pg_catalog.jsonb_array_length(v_part);
+        IF v_kind <> 'refused' THEN
+            RETURN QUERY SELECT v_done, v_failed, v_died, v_error, true;
+            RETURN;
+        END IF;
+        -- One change refused: the rest of the queue goes on.
+    END LOOP;
+    RETURN QUERY SELECT v_done, v_failed, v_died, v_error, false;
+END
+$$;
+COMMENT ON FUNCTION s3vl._deliver(text, text, text, jsonb, integer, integer) IS
+    'Private: sends changes of one operation, marks done the keys the answer names, isolates changes the bridge refuses, holds keys in doubt after an unknown outcome';
+
+-- s3vl.flush: send an index's pending changes, batch_size changes at a time. Repeated changes of
+-- one key are coalesced (the latest wins). A change is marked done only when the bridge's
+-- success answer names its key. A change the bridge refuses as invalid accrues an attempt
+-- alone (the others of its send go out) and is dead after max_attempts (s3vl.configure); a
+-- send whose outcome is unknown holds its keys in doubt (see the top of this file); any other
+-- failure stays pending with its error and attempt count, and flush stops there.
+-- Bounded: a call takes only the changes pending when it started, and at most max_batches
+-- batches. Flushes in several sessions share the work: claimed changes stay locked until the
+-- caller's transaction ends (FOR UPDATE SKIP LOCKED), and a key is never in two flushes at once,
+-- so no change is sent twice and a key's changes stay in order.
+CREATE OR REPLACE FUNCTION s3vl.flush(index_name text, batch_size integer DEFAULT 500,
+                                      max_batches integer DEFAULT 100)
 RETURNS TABLE (put_count integer, delete_count integer, failed_count integer,
-               pending_count bigint, last_error text)
+               pending_count bigint, last_error text, dead_count bigint, in_doubt_count bigint)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_index record;
+    v_config s3vl.config;
+    v_horizon bigint;
+    v_batches integer := 0;
     v_passed bigint[] := '{}';
     v_changes jsonb;
-    v_light jsonb;
     v_send record;
-    v_settled text[];
+    v_sent record;
     v_puts integer := 0;
     v_deletes integer := 0;
     v_failed integer := 0;
+    v_died integer := 0;
     v_error text;
+    v_stop boolean := false;
 BEGIN
     SELECT * INTO v_index FROM s3vl._write_target('flush', $1);
     IF batch_size IS NULL OR batch_size NOT BETWEEN 1 AND 10000 THEN
@@ -124,89 +348,186 @@ BEGIN
             pg_catalog.format('must be between 1 and 10000, got %s', coalesce(batch_size::text, 'NULL')),
             'Pass batch_size => 500: each batch goes out in invocations of at most 500 vectors.');
     END IF;
+    IF max_batches IS NULL OR max_batches NOT BETWEEN 1 AND 100000 THEN
+        PERFORM s3vl._invalid('flush', 'max_batches',
+            pg_catalog.format('must be between 1 and 100000, got %s', coalesce(max_batches::text, 'NULL')),
+            'Leave it out for 100: one call sends at most max_batches * batch_size changes; call flush again for more.');
+    END IF;
+    v_config := s3vl._configuration('flush');
 
-    <<batches>>
-    LOOP
+    -- Only what is pending now: changes recorded while this flush runs wait for the next call.
+    SELECT pg_catalog.max(o.id) INTO v_horizon FROM s3vl.outbox AS o
+    WHERE o.index_name = v_index.label AND o.done_at IS NULL AND o.dead_at IS NULL;
+
+    WHILE v_horizon IS NOT NULL AND v_batches < max_batches AND NOT v_stop LOOP
         SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(c) ORDER BY c.first_id) INTO v_changes
-        FROM s3vl._claim(v_index.label, batch_size, v_passed) AS c;
+        FROM s3vl._claim(v_index.label, batch_size, v_passed, v_horizon) AS c;
         EXIT WHEN v_changes IS NULL;
-        -- Keys another flush holds are passed over from now on (that flush sends them).
-        v_passed := v_passed || ARRAY(
-            SELECT pg_catalog.jsonb_array_elements_text(c -> 'ids')::bigint
-            FROM pg_catalog.jsonb_array_elements(v_changes) AS c
-            WHERE c -> 'operation' = 'null'::jsonb);
-        v_settled := '{}';
-        -- What settling needs, without the vectors (large: kept out of the per-send work).
-        SELECT pg_catalog.jsonb_agg(c - 'data' - 'metadata') INTO v_light
-        FROM pg_catalog.jsonb_array_elements(v_changes) AS c;
+        v_batches := v_batches + 1;
 
         -- Deletes, then puts (distinct keys, so their order does not matter), each cut like
         -- delete_vectors and put_vectors cut theirs.
         FOR v_send IN
-            SELECT 'delete' AS operation, d.n, NULL::jsonb AS vectors,
-                   pg_catalog.array_agg(d.c ->> 'key' ORDER BY (d.c ->> 'first_id')::bigint) AS keys
-            FROM (SELECT c, (pg_catalog.row_number() OVER (ORDER BY (c ->> 'first_id')::bigint) - 1) / 500 AS n
-                  FROM pg_catalog.jsonb_array_elements(v_changes) AS c
-                  WHERE c ->> 'operation' = 'delete') AS d
+            SELECT 'delete' AS operation, d.n AS part,
+                   pg_catalog.jsonb_agg(d.c ORDER BY (d.c ->> 'first_id')::bigint) AS changes
+            FROM (SELECT e.c, (pg_catalog.row_number() OVER (ORDER BY (e.c ->> 'first_id')::bigint) - 1) / 500 AS n
+                  FROM pg_catalog.jsonb_array_elements(v_changes) AS e(c)
+                  WHERE e.c ->> 'operation' = 'delete') AS d
             GROUP BY d.n
             UNION ALL
-            SELECT 'put', b.batch, b.vectors, b.keys
+            SELECT 'put', b.batch,
+                   (SELECT pg_catalog.jsonb_agg(e.c ORDER BY pg_catalog.array_position(b.keys, e.c ->> 'key'))
+                    FROM pg_catalog.jsonb_array_elements(v_changes) AS e(c)
+                    WHERE e.c ->> 'operation' = 'put' AND (e.c ->> 'key') = ANY (b.keys))
             FROM s3vl._put_batches((
                 SELECT pg_catalog.jsonb_agg(
-                           pg_catalog.jsonb_build_object('key', c -> 'key', 'data', c -> 'data')
-                           || CASE WHEN c -> 'metadata' = '{}'::jsonb THEN '{}'::jsonb
-                                   ELSE pg_catalog.jsonb_build_object('metadata', c -> 'metadata') END
-                           ORDER BY (c ->> 'first_id')::bigint)
-                FROM pg_catalog.jsonb_array_elements(v_changes) AS c
-                WHERE c ->> 'operation' = 'put')) AS b
+                           pg_catalog.jsonb_build_object('key', e.c -> 'key', 'data', e.c -> 'data')
+                           || CASE WHEN e.c -> 'metadata' = '{}'::jsonb THEN '{}'::jsonb
+                                   ELSE pg_catalog.jsonb_build_object('metadata', e.c -> 'metadata') END
+                           ORDER BY (e.c ->> 'first_id')::bigint)
+                FROM pg_catalog.jsonb_array_elements(v_changes) AS e(c)
+                WHERE e.c ->> 'operation' = 'put')) AS b
             ORDER BY 1, 2
         LOOP
-            BEGIN
-                IF v_send.operation = 'delete' THEN
-                    PERFORM s3vl._send_delete('flush', v_index.arn, v_send.keys);
-                ELSE
-                    PERFORM s3vl._send_put('flush', v_index.arn, v_send.vectors);
-                END IF;
-            EXCEPTION WHEN OTHERS THEN
-                v_error := SQLERRM;
-            END;
-            IF v_error IS NOT NULL THEN
-                -- This send and every later one of the batch stay pending, with the error.
-                SELECT pg_catalog.count(*) INTO v_failed
-                FROM pg_catalog.jsonb_array_elements(v_light) AS c
-                WHERE c -> 'operation' <> 'null'::jsonb AND (c ->> 'key') <> ALL (v_settled);
-                PERFORM s3vl._settle(v_index.label,
-                    (SELECT pg_catalog.jsonb_agg(c) FROM pg_catalog.jsonb_array_elements(v_light) AS c
-                     WHERE c -> 'operation' <> 'null'::jsonb AND (c ->> 'key') <> ALL (v_settled)),
-                    v_error);
-                RAISE WARNING 's3vl.flush: % change(s) of index "%" stay pending: %', v_failed, v_index.label, v_error
-                    USING HINT = 'They are retried by the next s3vl.flush; see attempts and last_error in SELECT * FROM s3vl.sync_status();';
-                EXIT batches;
-            END IF;
-            PERFORM s3vl._settle(v_index.label,
-                (SELECT pg_catalog.jsonb_agg(c) FROM pg_catalog.jsonb_array_elements(v_light) AS c
-                 WHERE (c ->> 'key') = ANY (v_send.keys)),
-                NULL);
-            v_settled := v_settled || v_send.keys;
+            SELECT * INTO v_sent FROM s3vl._deliver(v_index.label, v_index.arn, v_send.operation,
+                v_send.changes, v_config.max_attempts, v_config.function_timeout_seconds);
             IF v_send.operation = 'delete' THEN
-                v_deletes := v_deletes + pg_catalog.cardinality(v_send.keys);
+                v_deletes := v_deletes + v_sent.done_count;
             ELSE
-                v_puts := v_puts + pg_catalog.cardinality(v_send.keys);
+                v_puts := v_puts + v_sent.done_count;
+            END IF;
+            v_failed := v_failed + v_sent.failed_count;
+            v_died := v_died + v_sent.died_count;
+            v_error := coalesce(v_sent.error, v_error);
+            IF v_sent.stop THEN
+                v_stop := true;
+                EXIT;
             END IF;
         END LOOP;
+
+        -- Passed over for the rest of this call: keys another flush holds, and what failed.
+        v_passed := v_passed || ARRAY(
+            SELECT o.id FROM s3vl.outbox AS o
+            WHERE o.id IN (SELECT pg_catalog.jsonb_array_elements_text(e.c -> 'ids')::bigint
+                           FROM pg_catalog.jsonb_array_elements(v_changes) AS e(c))
+              AND o.done_at IS NULL AND o.dead_at IS NULL);
     END LOOP;
+
+    IF v_died > 0 THEN
+        RAISE WARNING 's3vl.flush: % change(s) of index "%" failed % times and are dead: flush no longer sends them',
+            v_died, v_index.label, v_config.max_attempts
+            USING HINT = 'See dead_count and last_error in SELECT * FROM s3vl.sync_status(); fix the rows (a newer change supersedes a dead one), or run s3vl.retry_dead or s3vl.discard_dead.';
+    END IF;
+    IF v_stop THEN
+        RAISE WARNING 's3vl.flush: changes of index "%" stay pending: %', v_index.label, v_error
+            USING HINT = 'They are retried by the next s3vl.flush (keys whose send may still land wait until in_doubt_until); see SELECT * FROM s3vl.sync_status();';
+    END IF;
 
     RETURN QUERY
     SELECT v_puts, v_deletes, v_failed,
-           (SELECT pg_catalog.count(*) FROM s3vl.outbox AS o
-            WHERE o.index_name = v_index.label AND o.done_at IS NULL),
-           v_error;
+           pg_catalog.count(*) FILTER (WHERE o.dead_at IS NULL),
+           v_error,
+           pg_catalog.count(*) FILTER (WHERE o.dead_at IS NOT NULL),
+           pg_catalog.count(*) FILTER (WHERE o.dead_at IS NULL AND EXISTS (
+               SELECT 1 FROM s3vl.outbox AS d
+               WHERE d.index_name = o.index_name AND d.key = o.key
+                 AND d.in_doubt_until IS NOT NULL AND d.in_doubt_until > pg_catalog.clock_timestamp()))
+    FROM s3vl.outbox AS o
+    WHERE o.index_name = v_index.label AND o.done_at IS NULL;
 END
 $$;
-COMMENT ON FUNCTION s3vl.flush(text, integer) IS
-    'Sends an index''s pending changes (coalesced per key, in order) until none is left or a send fails; marks them done only once S3 Vectors accepted them; safe in several sessions at once (SKIP LOCKED); returns put_count, delete_count, failed_count, pending_count, last_error';
+COMMENT ON FUNCTION s3vl.flush(text, integer, integer) IS
+    'Sends the changes of an index pending when it starts (coalesced per key, in order), at most max_batches batches of batch_size; marks a change done only when the bridge''s answer names its key; holds keys whose send may still land in doubt; dead-letters a change after max_attempts; safe in several sessions at once (SKIP LOCKED); returns put_count, delete_count, failed_count, pending_count, last_error, dead_count, in_doubt_count';
 
--- s3vl.purge_outbox: forget changes that were sent longer ago than keep.
+-- s3vl._check_dead_arguments: the arguments of retry_dead and discard_dead, checked: an index with
+-- synced tables, and NULL (every dead change of the index) or a non-empty list of keys.
+CREATE OR REPLACE FUNCTION s3vl._check_dead_arguments(fn text, index_name text, keys text[])
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    v_null integer;
+BEGIN
+    IF index_name IS NULL OR pg_catalog.btrim(index_name) = '' THEN
+        PERFORM s3vl._invalid(fn, 'index_name', 'must not be null or empty',
+            'Pass the index a table is synced with, as listed by SELECT index_name, dead_count FROM s3vl.sync_status();');
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM s3vl.sync_source AS s WHERE s.index_name = _check_dead_arguments.index_name)
+       AND NOT EXISTS (SELECT 1 FROM s3vl.index_registry AS r WHERE r.index_name = _check_dead_arguments.index_name) THEN
+        RAISE EXCEPTION 's3vl.%: index "%" is not registered and no table is synced with it', fn, index_name
+            USING ERRCODE = 'undefined_object',
+                  DETAIL = 'Argument "index_name" must name an index of s3vl.sync_status().',
+                  HINT = 'Run SELECT index_name, dead_count FROM s3vl.sync_status(); to see the dead changes per index.';
+    END IF;
+    IF keys IS NULL THEN
+        RETURN;
+    END IF;
+    IF pg_catalog.array_ndims(keys) IS NULL THEN
+        PERFORM s3vl._invalid(fn, 'keys', 'must not be empty',
+            'Leave keys out (NULL) for every dead change of the index, or pass ARRAY[''key'', ...].');
+    END IF;
+    IF pg_catalog.array_ndims(keys) <> 1 THEN
+        PERFORM s3vl._invalid(fn, 'keys',
+            pg_catalog.format('must be a one-dimensional array, got %s dimensions', pg_catalog.array_ndims(keys)),
+            'Pass ARRAY[''key'', ...].');
+    END IF;
+    SELECT k.n INTO v_null FROM pg_catalog.unnest(keys) WITH ORDINALITY AS k(key, n)
+    WHERE k.key IS NULL ORDER BY k.n LIMIT 1;
+    IF FOUND THEN
+        PERFORM s3vl._invalid(fn, 'keys', pg_catalog.format('has NULL at position %s', v_null),
+            'Every key must be a text value; leave keys out (NULL) for every dead change of the index.');
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION s3vl._check_dead_arguments(text, text, text[]) IS
+    'Private: SQLSTATE 22023 or 42704 unless index_name has synced tables or is registered and keys is NULL or a non-empty list of non-NULL keys';
+
+-- s3vl.retry_dead: put dead changes back in the queue with their attempts reset.
+CREATE OR REPLACE FUNCTION s3vl.retry_dead(index_name text, keys text[] DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_count bigint;
+BEGIN
+    PERFORM s3vl._check_dead_arguments('retry_dead', $1, $2);
+    UPDATE s3vl.outbox AS o
+    SET dead_at = NULL, attempts = 0
+    WHERE o.index_name = $1 AND o.dead_at IS NOT NULL AND o.done_at IS NULL
+      AND ($2 IS NULL OR o.key = ANY ($2));
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    RETURN v_count;
+END
+$$;
+COMMENT ON FUNCTION s3vl.retry_dead(text, text[]) IS
+    'Puts the dead changes of an index (all, or those of the given keys) back in the queue with attempts reset; the next s3vl.flush sends them; returns how many';
+
+-- s3vl.discard_dead: give dead changes up. They stay in the outbox, marked discarded (and
+-- finished), until s3vl.purge_outbox: the history shows them. The index keeps what it had for
+-- their keys; s3vl.stale_keys lists those rows.
+CREATE OR REPLACE FUNCTION s3vl.discard_dead(index_name text, keys text[] DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_count bigint;
+BEGIN
+    PERFORM s3vl._check_dead_arguments('discard_dead', $1, $2);
+    UPDATE s3vl.outbox AS o
+    SET discarded_at = pg_catalog.clock_timestamp(), done_at = pg_catalog.clock_timestamp()
+    WHERE o.index_name = $1 AND o.dead_at IS NOT NULL AND o.done_at IS NULL
+      AND ($2 IS NULL OR o.key = ANY ($2));
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    RETURN v_count;
+END
+$$;
+COMMENT ON FUNCTION s3vl.discard_dead(text, text[]) IS
+    'Gives up the dead changes of an index (all, or those of the given keys): marked discarded, kept until s3vl.purge_outbox; the index keeps what it had (s3vl.stale_keys lists those rows); returns how many';
+
+-- s3vl.purge_outbox: forget changes that finished longer ago than keep (not those of a key
+-- still in doubt: they hold its later changes back).
 CREATE OR REPLACE FUNCTION s3vl.purge_outbox(keep interval DEFAULT '7 days')
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -217,12 +538,14 @@ DECLARE
 BEGIN
     IF keep IS NULL OR keep < interval '0' THEN
         PERFORM s3vl._invalid('purge_outbox', 'keep', 'must be a positive interval',
-            'Pass e.g. keep => interval ''1 day''; changes sent before now() - keep are deleted.');
+            'Pass e.g. keep => interval ''1 day''; changes finished before now() - keep are deleted.');
     END IF;
-    DELETE FROM s3vl.outbox AS o WHERE o.done_at < pg_catalog.now() - keep;
+    DELETE FROM s3vl.outbox AS o
+    WHERE o.done_at < pg_catalog.now() - keep
+      AND (o.in_doubt_until IS NULL OR o.in_doubt_until <= pg_catalog.now());
     GET DIAGNOSTICS v_count = ROW_COUNT;
     RETURN v_count;
 END
 $$;
 COMMENT ON FUNCTION s3vl.purge_outbox(interval) IS
-    'Deletes outbox rows sent longer ago than keep (default 7 days); returns how many';
+    'Deletes outbox rows finished (sent, superseded or discarded) longer ago than keep (default 7 days), except those of keys still in doubt; returns how many';

@@ -183,21 +183,29 @@ $$;
 COMMENT ON FUNCTION s3vl.reconcile(regclass, text, boolean) IS
     'Compares a synced table with its index: missing keys, orphans and stale vectors (content hash differs); repair => true queues and flushes the fixes';
 
--- s3vl.sync_status: every synced table with its pending and failed changes.
+-- s3vl.sync_status: every synced table with its pending, failed, dead and in-doubt changes.
 CREATE OR REPLACE FUNCTION s3vl.sync_status()
 RETURNS TABLE ("table" regclass, index_name text, key_column name, embedding_column name,
                metadata_columns name[], pending_count bigint, failed_count bigint,
                oldest_pending timestamp with time zone, max_attempts integer, last_error text,
-               written_keys bigint)
+               written_keys bigint, dead_count bigint, in_doubt_count bigint)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT s.source_table, s.index_name, s.key_column, s.embedding_column, s.metadata_columns,
-           pg_catalog.count(o.id), pg_catalog.count(o.id) FILTER (WHERE o.attempts > 0),
-           pg_catalog.min(o.enqueued_at), pg_catalog.max(o.attempts),
+           pg_catalog.count(o.id) FILTER (WHERE o.dead_at IS NULL),
+           pg_catalog.count(o.id) FILTER (WHERE o.dead_at IS NULL AND o.attempts > 0),
+           pg_catalog.min(o.enqueued_at) FILTER (WHERE o.dead_at IS NULL),
+           pg_catalog.max(o.attempts) FILTER (WHERE o.dead_at IS NULL),
            (pg_catalog.array_agg(o.last_error ORDER BY o.last_attempt_at DESC NULLS LAST)
                 FILTER (WHERE o.last_error IS NOT NULL))[1],
-           (SELECT pg_catalog.count(*) FROM s3vl.key_version AS v WHERE v.index_name = s.index_name)
+           (SELECT pg_catalog.count(*) FROM s3vl.key_version AS v WHERE v.index_name = s.index_name),
+           pg_catalog.count(o.id) FILTER (WHERE o.dead_at IS NOT NULL),
+           -- Pending changes of keys whose last send may still land: they wait for its window.
+           pg_catalog.count(o.id) FILTER (WHERE o.dead_at IS NULL AND EXISTS (
+               SELECT 1 FROM s3vl.outbox AS d
+               WHERE d.index_name = o.index_name AND d.key = o.key
+                 AND d.in_doubt_until IS NOT NULL AND d.in_doubt_until > pg_catalog.now()))
     FROM s3vl.sync_source AS s
     JOIN pg_catalog.pg_class AS c ON c.oid = s.source_table  -- a dropped table is not shown
     LEFT JOIN s3vl.outbox AS o ON o.source_id = s.id AND o.done_at IS NULL
@@ -205,4 +213,4 @@ AS $$
     ORDER BY s.source_table::text, s.index_name
 $$;
 COMMENT ON FUNCTION s3vl.sync_status() IS
-    'Every synced table and index: columns, pending and failed changes, the oldest pending, most attempts, the last error, keys written';
+    'Every synced table and index: columns, pending and failed changes, the oldest pending, most attempts, the last error, keys written, dead changes (s3vl.retry_dead, s3vl.discard_dead) and pending changes waiting for a key in doubt';

@@ -73,7 +73,9 @@ GRANT EXECUTE ON FUNCTION
     s3vl.delete_vectors(text, text[]),
     s3vl.sync_table(regclass, text, text, text, text[], boolean),
     s3vl.unsync_table(regclass, text),
-    s3vl.flush(text, integer),
+    s3vl.flush(text, integer, integer),
+    s3vl.retry_dead(text, text[]),
+    s3vl.discard_dead(text, text[]),
     s3vl.stale_keys(regclass, text),
     s3vl.reconcile(regclass, text, boolean),
     s3vl.sync_status(),
@@ -106,7 +108,7 @@ GRANT EXECUTE ON FUNCTION
 TO s3vl_writer;
 
 GRANT EXECUTE ON FUNCTION
-    s3vl.configure(text, text, integer, boolean),
+    s3vl.configure(text, text, integer, boolean, integer, integer),
     s3vl.validate_config(),
     s3vl.get_config(),
     s3vl.register_index(text, text, text, integer, text),

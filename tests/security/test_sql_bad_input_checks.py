@@ -289,3 +289,34 @@ def test_query_vectors_batch_checks_every_row_before_invoking(
     assert problem in error.diag.message_primary
     assert error.diag.message_detail and error.diag.message_hint
     assert invoked.operations == []
+
+
+def test_a_synced_row_with_a_number_beyond_float64_is_refused_before_it_is_recorded(
+    db: psycopg.Connection,
+    writer: psycopg.Connection,
+    path: LocalPath,
+    spy: SpyOnWrites,
+    invoked: Invocations,
+) -> None:
+    """The capture trigger checks each change with the same checks as put_vectors."""
+    db.execute("DROP TABLE IF EXISTS public.measured")
+    db.execute("CREATE TABLE public.measured (id text PRIMARY KEY, emb real[], n numeric)")
+    owner = writer.execute("SELECT current_user").fetchone()[0]
+    db.execute(f'GRANT SELECT, INSERT, UPDATE, TRIGGER ON public.measured TO "{owner}"')
+    try:
+        writer.execute(
+            "SELECT s3vl.sync_table('public.measured', 'id', 'emb', 'items', ARRAY['n'])"
+        )
+        writer.execute("INSERT INTO public.measured VALUES ('fine', ARRAY[1, 2, 3, 4], 1e308)")
+        with pytest.raises(psycopg.Error) as refused:
+            writer.execute("INSERT INTO public.measured VALUES ('huge', ARRAY[1, 2, 3, 4], 1e400)")
+        error = refused.value
+        assert error.sqlstate == "22023", error
+        assert "float64" in error.diag.message_primary and "'huge'" in error.diag.message_primary
+        outbox = db.execute("SELECT key FROM s3vl.outbox WHERE index_name = 'items'").fetchall()
+        assert outbox == [("fine",)]
+        assert spy.puts == [] and invoked.operations == []
+        assert path.key_set() == set()
+    finally:
+        db.execute("SELECT s3vl.unsync_table('public.measured', 'items')")
+        db.execute("DROP TABLE public.measured")

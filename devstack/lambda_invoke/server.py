@@ -460,7 +460,7 @@ def _parse_json(raw: bytes, what: str) -> Any:
     """JSON text (UTF-8, as Lambda takes it) nested at most MAX_JSON_DEPTH deep: depth is
     measured without recursion first, so a deeper document is a 400, not a RecursionError."""
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a leading byte order mark is skipped, as before
         depth = text_depth_over(raw, MAX_JSON_DEPTH)
         if depth is not None:
             raise ValueError(

@@ -385,11 +385,17 @@ class Call:
         """Send the request and read the whole answer, each step within the deadline."""
         import socket
 
-        def arm():
+        def arm(response=None):
             left = deadline - time.monotonic()
             if left <= 0:
                 raise socket.timeout("request deadline passed")
-            connection.sock.settimeout(left)
+            # For an answer that closes the connection (HTTP/1.0, "Connection: close")
+            # http.client hands the socket to the response and clears connection.sock.
+            sock = connection.sock
+            if sock is None and response is not None:
+                sock = getattr(getattr(response.fp, "raw", None), "_sock", None)
+            if sock is not None:
+                sock.settimeout(left)
 
         arm()
         connection.request("POST", path, body=self.body, headers=headers)
@@ -397,7 +403,7 @@ class Call:
         response = connection.getresponse()
         chunks = []
         while True:
-            arm()
+            arm(response)
             chunk = response.read(65536)
             if not chunk:
                 return response, chunks

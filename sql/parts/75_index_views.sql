@@ -223,17 +223,21 @@ BEGIN
             'Pass view_name => ''embeddings'' (letters, digits and _).');
     END IF;
 
-    -- Replace only a view this function made (it has the s3vl_write trigger), never a user's.
+    -- Replace only an index view the caller's role owns (a view whose s3vl_write trigger runs
+    -- s3vl's function), never a user's relation or a look-alike someone else planted.
     SELECT c.oid::regclass INTO v_existing
     FROM pg_catalog.pg_class AS c
     JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
     WHERE n.nspname = into_schema AND c.relname = v_view;
     IF v_existing IS NOT NULL AND NOT EXISTS (
-            SELECT 1 FROM pg_catalog.pg_trigger AS t
-            WHERE t.tgrelid = v_existing AND t.tgname = 's3vl_write') THEN
+            SELECT 1 FROM pg_catalog.pg_class AS c
+            JOIN pg_catalog.pg_trigger AS t ON t.tgrelid = c.oid
+            WHERE c.oid = v_existing AND c.relkind = 'v' AND t.tgname = 's3vl_write'
+              AND t.tgfoid = 's3vl._index_view_write()'::regprocedure
+              AND pg_catalog.pg_has_role(current_user, c.relowner, 'USAGE')) THEN
         PERFORM s3vl._invalid('create_index_view', 'view_name',
-            pg_catalog.format('names %s, which exists and is not an index view', v_existing),
-            'Pass another view_name => ''...'' or into_schema => ''...''; s3vl replaces only the views it made.');
+            pg_catalog.format('names %s, which exists and is not an index view of yours', v_existing),
+            'Pass another view_name => ''...'' or into_schema => ''...''; s3vl replaces only the index views the caller owns.');
     END IF;
 
     IF pg_catalog.to_regnamespace(pg_catalog.quote_ident(into_schema)) IS NULL THEN

@@ -11,9 +11,8 @@ from types import TracebackType
 from typing import Any
 
 import psycopg
-from moto.s3vectors.responses import S3VectorsResponse
-
 from e2esupport import new_bridge_container
+from moto.s3vectors.responses import S3VectorsResponse
 
 from devstack import up
 from devstack.lambda_invoke.server import LocalLambda

@@ -1,0 +1,358 @@
+"""Issue 9, sections 2 (second half), 4 and 5: s3vl.flush through the real local path.
+
+- A change is done only when the bridge's success answer names its key: a forged answer, or
+  an older bridge that does not name what it wrote, leaves the changes pending.
+- A send whose outcome is unknown (timed out, connection lost, cancelled, S3 Vectors
+  unavailable) holds its keys in doubt until the abandoned invocation must have ended; then the
+  key's latest change goes again, so a late write of an older value cannot win.
+- A change that can never succeed is dead after max_attempts failed sends, alone (the good
+  changes of its batch go out), and no longer holds up the queue; retry_dead and discard_dead
+  deal with it; one flush call is bounded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from moto.s3vectors.responses import S3VectorsResponse
+from write_sync_support import LocalPath, SpyOnWrites
+
+from devstack.s3vectors import faults
+
+pytestmark = pytest.mark.slow
+
+_tables = itertools.count()
+LONG_TITLE = "x" * 3000  # filterable metadata over 2 KB: the bridge refuses the vector
+
+
+@pytest.fixture
+def docs(db: psycopg.Connection) -> Iterator[str]:
+    """A table synced with index `items` (dimension 4): key id, embedding emb, metadata title."""
+    name = f"sd_docs_{next(_tables)}"
+    db.execute(f"CREATE TABLE {name} (id text PRIMARY KEY, emb real[], title text)")
+    db.execute(f"GRANT ALL ON {name} TO PUBLIC")
+    db.execute("SELECT s3vl.sync_table(%s, 'id', 'emb', 'items', ARRAY['title'])", (name,))
+    yield name
+    db.execute("SELECT s3vl.unsync_table(%s, 'items')", (name,))
+    db.execute(f"DROP TABLE {name}")
+
+
+@pytest.fixture(autouse=True)
+def no_faults() -> Iterator[None]:
+    faults.clear()
+    yield
+    faults.clear()
+
+
+def flush(conn: psycopg.Connection, batch_size: int = 500, **options: int) -> dict[str, Any]:
+    named = "".join(f", {name} => %({name})s" for name in options)
+    cur = conn.execute(
+        f"SELECT * FROM s3vl.flush('items', %(batch_size)s{named})",
+        {"batch_size": batch_size, **options},
+    )
+    names = [c.name for c in cur.description]
+    return dict(zip(names, cur.fetchone(), strict=True))
+
+
+def flush_until_done(conn: psycopg.Connection, within_s: float = 30) -> list[dict[str, Any]]:
+    """Flush until nothing is pending: keys in doubt wait for their window, so poll."""
+    deadline = time.monotonic() + within_s
+    results = [flush(conn)]
+    while results[-1]["pending_count"]:
+        assert time.monotonic() < deadline, results
+        time.sleep(0.1)
+        results.append(flush(conn))
+    return results
+
+
+def outbox(db: psycopg.Connection) -> list[tuple]:
+    return db.execute(
+        "SELECT key, done_at IS NOT NULL, dead_at IS NOT NULL, discarded_at IS NOT NULL,"
+        " attempts, in_doubt_until IS NOT NULL FROM s3vl.outbox ORDER BY id"
+    ).fetchall()
+
+
+def table_as_index(db: psycopg.Connection, table: str) -> dict[str, Any]:
+    rows = db.execute(f"SELECT id, emb, title FROM {table} WHERE emb IS NOT NULL").fetchall()
+    return {
+        key: ([float(x) for x in emb], {} if title is None else {"title": title})
+        for key, emb, title in rows
+    }
+
+
+@contextlib.contextmanager
+def configured(db: psycopg.Connection, **settings: int) -> Iterator[None]:
+    """s3vl.configure with these settings (as the superuser that installed s3vl); the module's
+    configuration again afterwards."""
+    arn, region, timeout = db.execute(
+        "SELECT lambda_arn, aws_region, timeout_seconds FROM s3vl.config"
+    ).fetchone()
+    values = {"arn": arn, "region": region, "timeout_seconds": timeout, **settings}
+    named = "".join(f", {name} => %({name})s" for name in values if name not in ("arn", "region"))
+    db.execute(f"SELECT s3vl.configure(%(arn)s, %(region)s, validate => false{named})", values)
+    try:
+        yield
+    finally:
+        db.execute("SELECT s3vl.configure(%s, %s, %s, validate => false)", (arn, region, timeout))
+
+
+@contextlib.contextmanager
+def bridge_answers(
+    path: LocalPath, rewrite: Callable[[dict[str, Any], Callable[[], Any]], Any]
+) -> Iterator[None]:
+    """The hosted function answers put_vectors and delete_vectors with rewrite(event, bridge):
+    `bridge()` runs the real bridge; rewrite may also answer without it (a forged answer)."""
+    function = path.function.function
+    assert function is not None
+    real = function.handler
+
+    def handler(event: Any, context: Any) -> Any:
+        if isinstance(event, dict) and event.get("operation") in ("put_vectors", "delete_vectors"):
+            return rewrite(event, lambda: real(event, context))
+        return real(event, context)
+
+    function.handler = handler
+    try:
+        yield
+    finally:
+        function.handler = real
+
+
+class HeldPut:
+    """Holds the first PutVectors the local service receives until release() (at most
+    `hold_s`), then writes it; `landed` is set once it has been written. Later PutVectors
+    pass. The service runs in this process, so this is the S3 Vectors request itself."""
+
+    def __init__(self, hold_s: float = 20) -> None:
+        self.hold_s = hold_s
+        self.arrived = threading.Event()
+        self.landed = threading.Event()
+        self._release = threading.Event()
+        self._lock = threading.Lock()
+        self._taken = False
+
+    def release(self) -> None:
+        self._release.set()
+
+    def __enter__(self) -> HeldPut:
+        self._saved = original = S3VectorsResponse.put_vectors
+        held = self
+
+        def put_vectors(response: Any) -> Any:
+            with held._lock:
+                first, held._taken = not held._taken, True
+            if not first:
+                return original(response)
+            held.arrived.set()
+            held._release.wait(held.hold_s)
+            try:
+                return original(response)
+            finally:
+                held.landed.set()
+
+        S3VectorsResponse.put_vectors = put_vectors  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._release.set()
+        S3VectorsResponse.put_vectors = self._saved  # type: ignore[method-assign]
+
+
+def _envelope(result: Any) -> dict[str, Any]:
+    return {"success": True, "result": result, "request_id": "forged", "execution_time_ms": 1}
+
+
+# -- Section 2: done only when the answer names the key ------------------------------------
+
+
+def test_a_forged_success_answer_marks_nothing_done(
+    db: psycopg.Connection, path: LocalPath, docs: str, spy: SpyOnWrites,
+    attacker: Callable[..., psycopg.Connection],
+) -> None:  # fmt: skip
+    # The issue's case: an endpoint that answers success without writing anything ("5 sent,
+    # 0 pending, and nothing was in the index"). Counts alone do not make a change done.
+    db.execute(
+        f"INSERT INTO {docs} SELECT 'f' || i, ARRAY[i, 1, 1, 1] FROM generate_series(1, 4) i"
+    )
+
+    def forged(event: dict[str, Any], bridge: Callable[[], Any]) -> Any:
+        if event["operation"] == "put_vectors":
+            return _envelope({"written_count": len(event["vectors"]), "chunk_count": 1})
+        return _envelope({"deleted_count": len(event["vector_ids"]), "chunk_count": 1})
+
+    writer = attacker("s3vl_writer")
+    with bridge_answers(path, forged):
+        result = flush(writer)
+    assert (result["put_count"], result["delete_count"]) == (0, 0)  # nothing reported sent
+    assert result["failed_count"] == 4 and result["pending_count"] == 4
+    assert "did not name" in result["last_error"] and "written_keys" in result["last_error"]
+    assert [row[1] for row in outbox(db)] == [False] * 4  # nothing done
+    assert db.execute("SELECT count(*) FROM s3vl.key_version").fetchone() == (0,)
+    assert spy.puts == [] and path.key_set() == set()
+    stale = db.execute(f"SELECT key FROM s3vl.stale_keys('{docs}', 'items')").fetchall()
+    assert sorted(stale) == [("f1",), ("f2",), ("f3",), ("f4",)]
+
+    # With the real bridge the same changes go out and are done.
+    assert flush(writer)["pending_count"] == 0
+    assert path.vectors() == table_as_index(db, docs)
+
+    # A delete answered without deleted_keys stays pending too, and the vector stays.
+    db.execute(f"DELETE FROM {docs} WHERE id = 'f4'")
+    with bridge_answers(path, forged):
+        result = flush(writer)
+    assert (result["delete_count"], result["failed_count"], result["pending_count"]) == (0, 1, 1)
+    assert "deleted_keys" in result["last_error"]
+    assert "f4" in path.key_set() and spy.deletes == []
+    assert flush(writer)["delete_count"] == 1
+    assert path.vectors() == table_as_index(db, docs)
+
+
+def test_an_answer_that_does_not_name_the_keys_written_leaves_them_pending_until_one_does(
+    db: psycopg.Connection, path: LocalPath, docs: str, spy: SpyOnWrites
+) -> None:
+    # An older bridge writes, but its answer has only counts: s3vl cannot tell what it wrote.
+    db.execute(
+        f"INSERT INTO {docs} SELECT 'o' || i, ARRAY[i, 2, 2, 2] FROM generate_series(1, 4) i"
+    )
+
+    def without_keys(event: dict[str, Any], bridge: Callable[[], Any]) -> Any:
+        envelope = bridge()
+        envelope["result"].pop("written_keys", None)
+        envelope["result"].pop("deleted_keys", None)
+        return envelope
+
+    with bridge_answers(path, without_keys):
+        result = flush(db)
+    assert (result["put_count"], result["failed_count"], result["pending_count"]) == (0, 4, 4)
+    assert spy.put_keys == ["o1", "o2", "o3", "o4"]  # it did write them
+    rows = db.execute("SELECT done_at IS NULL, attempts, last_error FROM s3vl.outbox").fetchall()
+    assert all(pending and attempts == 1 and "did not name" in error
+               for pending, attempts, error in rows)  # fmt: skip
+
+    # An answer naming only some keys (o2 and o4) marks only those done.
+    def names_some(event: dict[str, Any], bridge: Callable[[], Any]) -> Any:
+        envelope = bridge()
+        envelope["result"]["written_keys"] = ["o2", "o4", "not-sent"]
+        return envelope
+
+    with bridge_answers(path, names_some):
+        result = flush(db)
+    assert (result["put_count"], result["failed_count"], result["pending_count"]) == (2, 2, 2)
+    done = db.execute("SELECT key FROM s3vl.outbox WHERE done_at IS NOT NULL ORDER BY key")
+    assert done.fetchall() == [("o2",), ("o4",)]
+
+    assert flush(db)["pending_count"] == 0
+    assert path.vectors() == table_as_index(db, docs)
+    assert db.execute(f"SELECT * FROM s3vl.stale_keys('{docs}', 'items')").fetchall() == []
+
+
+# -- Section 4: a timed-out write that lands after a newer one -------------------------------
+
+
+def test_a_timed_out_write_that_lands_after_a_newer_one_is_overwritten_once_its_window_passes(
+    db: psycopg.Connection, path: LocalPath, docs: str, spy: SpyOnWrites
+) -> None:
+    # The issue's race: timeout_seconds = 2, the first PutVectors held at S3 Vectors past it.
+    # Flush A times out with k = v1 in flight; k is updated to v2; flush B runs while A's
+    # abandoned invocation still holds v1; then v1 lands. Before the fix B sent v2 and marked
+    # both changes done, and the index kept v1 for ever with nothing pending or stale.
+    v1, v2 = [1.0, 0.0, 0.0, 0.0], [2.0, 2.0, 0.0, 0.0]
+    db.execute(f"INSERT INTO {docs} VALUES ('k', %s, 'v1')", (v1,))
+    with configured(db, timeout_seconds=2, function_timeout_seconds=4), HeldPut() as held:
+        a = flush(db)  # times out after 2 s with v1 held at S3 Vectors
+        assert held.arrived.is_set() and not held.landed.is_set()
+        window = db.execute(
+            "SELECT in_doubt_until - now() FROM s3vl.outbox WHERE key = 'k'"
+        ).fetchone()[0]
+
+        db.execute(f"UPDATE {docs} SET emb = %s, title = 'v2' WHERE id = 'k'", (v2,))
+        db.execute(f"INSERT INTO {docs} VALUES ('free', ARRAY[3, 3, 3, 3], 'other key')")
+        b = flush(db)  # while A's abandoned invocation still holds v1
+        sent_by_b = list(spy.put_keys)
+
+        held.release()  # the abandoned invocation's v1 now lands
+        assert held.landed.wait(10)
+        results = flush_until_done(db)
+
+    # The index holds the newest value, and nothing says otherwise.
+    assert path.get("items", ["k"])["k"] == (v2, {"title": "v2"})
+    assert path.vectors() == table_as_index(db, docs)
+    assert db.execute(f"SELECT * FROM s3vl.stale_keys('{docs}', 'items')").fetchall() == []
+    assert db.execute("SELECT count(*) FROM s3vl.outbox WHERE done_at IS NULL").fetchone() == (0,)
+    assert db.execute(f"SELECT * FROM s3vl.reconcile('{docs}', 'items')").fetchall() == []
+
+    # How: A's key was in doubt from its failure (~2 s in) for function_timeout_seconds ...
+    assert (a["put_count"], a["failed_count"], a["pending_count"]) == (0, 1, 1)
+    assert "invoke" in a["last_error"] and a["in_doubt_count"] == 1
+    assert window is not None and 3 < window.total_seconds() <= 4
+    # ... so B sent only the other key, and k (both its changes) waited ...
+    assert (b["put_count"], b["failed_count"], b["pending_count"], b["in_doubt_count"]) == (
+        1, 0, 2, 1 + 1,
+    )  # fmt: skip
+    assert sent_by_b == ["free"]
+    # ... until the window passed: then its latest change went, once.
+    assert sum(r["put_count"] for r in results) == 1
+    assert spy.put_keys == ["free", "k", "k"]  # B's other key, A's v1 landing late, then v2
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "in_doubt"),
+    [
+        ("ServiceUnavailableException", 503, True),  # may still be written
+        ("InternalServerException", 500, True),
+        ("RequestTimeoutException", 408, True),
+        ("TooManyRequestsException", 429, False),  # refused: nothing written
+        ("ValidationException", 400, False),
+        ("AccessDeniedException", 403, False),
+    ],
+)
+def test_only_a_send_of_unknown_outcome_puts_its_keys_in_doubt(
+    db: psycopg.Connection, path: LocalPath, docs: str, code: str, status: int, in_doubt: bool
+) -> None:
+    db.execute(f"INSERT INTO {docs} VALUES ('u', ARRAY[1, 2, 3, 4], 't')")
+    faults.inject("PutVectors", code=code, status=status)
+    with configured(db, function_timeout_seconds=600):
+        result = flush(db)
+    assert result["put_count"] == 0 and result["failed_count"] == 1
+    assert result["in_doubt_count"] == (1 if in_doubt else 0)
+    assert outbox(db) == [("u", False, False, False, 1, in_doubt)]
+    after = flush(db)  # at once: a key in doubt waits, any other is sent again
+    assert after["put_count"] == (0 if in_doubt else 1)
+    assert path.key_set() == (set() if in_doubt else {"u"})
+
+
+def test_a_flush_cancelled_during_its_invocation_keeps_the_keys_in_doubt(
+    db: psycopg.Connection, path: LocalPath, docs: str
+) -> None:
+    # statement_timeout cancels flush while its put is at S3 Vectors: the write may still land,
+    # so flush records the doubt and returns instead of rolling the record back.
+    db.execute(f"INSERT INTO {docs} VALUES ('c', ARRAY[1, 1, 0, 0], 'first')")
+    with configured(db, function_timeout_seconds=3), HeldPut() as held:
+
+        def release_after_the_statement_timeout() -> None:
+            if held.arrived.wait(10):
+                time.sleep(1.5)  # the put is held past statement_timeout, then lands
+                held.release()
+
+        releaser = threading.Thread(target=release_after_the_statement_timeout)
+        releaser.start()
+        db.execute("SET statement_timeout = '1s'")
+        try:
+            result = flush(db)
+        finally:
+            db.execute("RESET statement_timeout")
+            releaser.join(15)
+        assert held.landed.wait(10)
+    assert result["put_count"] == 0 and result["failed_count"] == 1
+    assert "canceling statement" in result["last_error"]
+    assert outbox(db) == [("c", False, False, False, 1, True)]
+    db.execute(f"UPDATE {docs} SET title = 'second' WHERE id = 'c'")
+    flush_until_done(db)
+    assert path.vectors() == table_as_index(db, docs)

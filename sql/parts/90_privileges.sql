@@ -28,7 +28,6 @@ BEGIN
     END LOOP;
 END
 $ownership$;
-GRANT USAGE ON SCHEMA s3vl TO s3vl_owner;
 -- What s3vl's definer functions invoke with: Aurora's aws_lambda extension, or the compat schema.
 GRANT USAGE ON SCHEMA aws_lambda, aws_commons TO s3vl_owner;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA aws_lambda TO s3vl_owner;
@@ -39,6 +38,8 @@ REVOKE ALL ON ALL SEQUENCES IN SCHEMA s3vl FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA s3vl FROM PUBLIC;
 
 GRANT USAGE ON SCHEMA s3vl TO s3vl_reader, s3vl_writer, s3vl_admin;
+-- After the three roles, so an upgraded schema lists its grants in a fresh install's order.
+GRANT USAGE ON SCHEMA s3vl TO s3vl_owner;
 
 GRANT EXECUTE ON FUNCTION
     s3vl.version(),

@@ -27,6 +27,7 @@ from devstack.postgres import TemporaryCluster
 pytestmark = pytest.mark.slow
 
 AWS_SAMPLE_SCHEMA = Path(__file__).parent / "fixtures" / "aws_sample_schema.sql"
+S3VL_0_1_0_SCHEMA = Path(__file__).parent / "fixtures" / "s3vl_0.1.0_schema.sql"
 
 
 def fetch(cluster: TemporaryCluster, dbname: str, sql: str) -> list[tuple]:
@@ -136,6 +137,35 @@ def test_upgrade_from_the_aws_sample_schema_equals_a_fresh_install(pg: Temporary
         ("demo-index", True, "the sample index", None),
         ("old-index", False, None, None),
     ]  # fmt: skip
+
+
+def test_upgrade_from_0_1_0_equals_a_fresh_install_and_keeps_syncing(
+    pg: TemporaryCluster,
+) -> None:
+    fresh = new_database(pg, "upgrade_fresh_010")
+    install(pg, fresh)
+    upgraded = new_database(pg, "upgrade_from_0_1_0")
+    pg.psql("-q", "-f", str(COMPAT_SQL), dbname=upgraded)
+    pg.psql("-q", "-f", str(S3VL_0_1_0_SCHEMA), dbname=upgraded)
+    assert fetch(pg, upgraded, "SELECT s3vl.version()") == [("0.1.0",)]
+
+    result = pg.psql("-f", str(INSTALL_SQL), dbname=upgraded)
+
+    assert "(found: 0.1.0)" in result.stdout
+    assert schema_dump(pg, upgraded) == schema_dump(pg, fresh)
+    assert fetch(pg, upgraded, "SELECT lambda_arn, timeout_seconds FROM s3vl.config") == [
+        (LAMBDA_ARN, 45)
+    ]
+    # The keys 0.1.0's sync had put are known (b was deleted, c has no embedding), so a
+    # TRUNCATE after the upgrade deletes them; the old trigger now runs 0.2.0's capture.
+    assert fetch(pg, upgraded, "SELECT key FROM s3vl.sync_key") == [("a",)]
+    pg.psql(
+        "-c", "INSERT INTO docs VALUES ('d', '{1,1,1,1,2}', 'D')", "-c", "TRUNCATE docs",
+        dbname=upgraded,
+    )  # fmt: skip
+    assert fetch(
+        pg, upgraded, "SELECT key, operation FROM s3vl.outbox WHERE id > 4 ORDER BY id"
+    ) == [("d", "put"), ("a", "delete"), ("d", "delete")]
 
 
 def test_install_refuses_a_version_it_does_not_know(pg: TemporaryCluster) -> None:

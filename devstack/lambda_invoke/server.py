@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import socket
+import sys
 import threading
 import uuid
 from http import HTTPStatus
@@ -117,6 +118,7 @@ class LocalLambda:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._saved_environment: dict[str, str | None] = {}
+        self._saved_modules: dict[str, Any] = {}
         # Open client connections: stop() closes them, so a caller holding a kept-alive
         # connection (a psql session) sees the endpoint go away instead of a stale server.
         self._connections: set[socket.socket] = set()
@@ -142,6 +144,10 @@ class LocalLambda:
         # The handler reads its settings from os.environ, so the environment goes in first.
         self._saved_environment = {key: os.environ.get(key) for key in self.environment}
         os.environ.update(self.environment)
+        # load_handler imports the handler's package afresh (a new container); the modules it
+        # replaces come back on stop, so code of this process that imported them before (test
+        # fixtures clearing the bridge's caches) still acts on the modules in sys.modules.
+        self._saved_modules = self._handler_modules()
         try:
             self.function = LambdaFunction(
                 handler=load_handler(self.handler_path),
@@ -154,6 +160,7 @@ class LocalLambda:
             server = ThreadingHTTPServer((self.host, self.port), _InvokeRequestHandler)
         except BaseException:
             self._restore_environment()
+            self._restore_modules()
             raise
         server.daemon_threads = True
         server.local_lambda = self  # type: ignore[attr-defined]
@@ -180,6 +187,7 @@ class LocalLambda:
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._restore_environment()
+        self._restore_modules()
 
     def __enter__(self) -> LocalLambda:
         return self.start()
@@ -199,6 +207,16 @@ class LocalLambda:
             else:
                 os.environ[key] = value
         self._saved_environment = {}
+
+    def _handler_modules(self) -> dict[str, Any]:
+        top = self.handler_path.split(".")[0]
+        return {n: m for n, m in sys.modules.items() if n == top or n.startswith(top + ".")}
+
+    def _restore_modules(self) -> None:
+        for name in self._handler_modules():
+            del sys.modules[name]
+        sys.modules.update(self._saved_modules)
+        self._saved_modules = {}
 
     # -- the API ---------------------------------------------------------------------------
 

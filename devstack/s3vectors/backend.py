@@ -27,7 +27,10 @@ CLASSIC_CUTOFF = datetime(2026, 9, 30, tzinfo=UTC)
 # Local mechanism to get such a bucket: create it with this tag set to "true".
 LEGACY_BUCKET_TAG = "devstack:legacy-bucket"
 _LEGACY_CREATION_TIME = datetime(2026, 9, 1, tzinfo=UTC)
-_INDEX_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")  # fullmatch: `$` passes "x\n"
+# Used with fullmatch: `$` passes "x\n". moto checks bucket names against a list of characters
+# only, which lets a newline through.
+_INDEX_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
 
 _original_create_vector_bucket = S3VectorsBackend.create_vector_bucket
 _original_create_index = S3VectorsBackend.create_index
@@ -77,6 +80,12 @@ def create_vector_bucket(
     encryption_configuration: dict[str, str],
     tags: dict[str, str] | None = None,
 ) -> None:
+    if not isinstance(vector_bucket_name, str) or not _BUCKET_NAME.fullmatch(vector_bucket_name):
+        raise ValidationException(
+            "vectorBucketName",
+            "must be 3 to 63 characters of lowercase letters, digits and hyphens, starting and "
+            "ending with a letter or digit",
+        )
     _original_create_vector_bucket(self, region, vector_bucket_name, encryption_configuration, tags)
     bucket = self.get_vector_bucket(vector_bucket_name=vector_bucket_name)
     legacy = (tags or {}).get(LEGACY_BUCKET_TAG, "").lower() == "true"

@@ -40,6 +40,7 @@ EXAMPLES: dict[str, str | bytes] = {
     "s3vl_bridge.arns.BUCKET_NAME": "my-bucket",
     "s3vl_bridge.arns.INDEX_NAME": "my.index-1",
     "devstack.s3vectors.backend._INDEX_NAME": "my.index-1",
+    "devstack.s3vectors.backend._BUCKET_NAME": "my-bucket",
     "devstack.lambda_invoke.server._INVOKE_PATH": "/2015-03-31/functions/s3vl-bridge/invocations",
     "devstack.lambda_invoke.server._FULL_ARN": (
         "arn:aws:lambda:us-east-1:123456789012:function:s3vl-bridge:$LATEST"

@@ -273,6 +273,27 @@ def test_the_service_refuses_filter_numbers_beyond_float64(
     nothing_written(aws)
 
 
+@pytest.mark.parametrize("suffix", ["\n", "\r\n"], ids=["LF", "CRLF"])
+def test_the_service_refuses_bucket_and_index_names_with_a_newline(aws: Any, suffix: str) -> None:
+    buckets = aws.list_vector_buckets()["vectorBuckets"]
+    indexes = aws.list_indexes(vectorBucketName=BUCKET)["indexes"]
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        aws.create_vector_bucket(vectorBucketName="other-bucket" + suffix)
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        aws.create_index(
+            vectorBucketName=BUCKET,
+            indexName="other" + suffix,
+            dataType="float32",
+            dimension=3,
+            distanceMetric="cosine",
+        )
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+    assert aws.list_vector_buckets()["vectorBuckets"] == buckets
+    assert aws.list_indexes(vectorBucketName=BUCKET)["indexes"] == indexes
+    nothing_written(aws)
+
+
 # -- the local Lambda Invoke endpoint -----------------------------------------------------------
 
 

@@ -20,11 +20,11 @@ Metric = Literal["cosine", "euclidean"]
 
 # Naming rules of S3 Vectors (3-63 characters: lowercase letters, digits, hyphens; index
 # names may also hold dots) and the limits of an index.
-_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
-_INDEX_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
+_INDEX_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_KMS_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+")
 # EC2 ids: a prefix and 8 or 17 hexadecimal digits (what CDK itself accepts).
-_EC2_ID = re.compile(r"^(vpc|subnet|sg|pl)-([0-9a-f]{8}|[0-9a-f]{17})$")
+_EC2_ID = re.compile(r"(vpc|subnet|sg|pl)-([0-9a-f]{8}|[0-9a-f]{17})")
 _MAX_DIMENSION = 4096
 _MAX_NON_FILTERABLE_KEYS = 10
 _LAMBDA_MAX_TIMEOUT_SECONDS = 900
@@ -148,7 +148,7 @@ def _id_list(lookup: ContextLookup, key: str, prefix: str) -> tuple[str, ...]:
         raise ConfigError(f"context {key!r} must be a list or comma-separated ids, got {value!r}")
     ids = tuple(str(item).strip() for item in items if str(item).strip())
     for item in ids:
-        if not item.startswith(prefix) or not _EC2_ID.match(item):
+        if not item.startswith(prefix) or not _EC2_ID.fullmatch(item):
             raise ConfigError(
                 f"context {key!r}: {item!r} is not an id like {prefix}0123456789abcdef0"
             )
@@ -157,7 +157,7 @@ def _id_list(lookup: ContextLookup, key: str, prefix: str) -> tuple[str, ...]:
 
 def _bucket_name(lookup: ContextLookup) -> str:
     name = _text(lookup, "vectorBucketName", "s3vl-vectors")
-    if not _BUCKET_NAME.match(name):
+    if not _BUCKET_NAME.fullmatch(name):
         raise ConfigError(
             f"context 'vectorBucketName' {name!r} is not a vector bucket name: use 3-63 "
             "lowercase letters, digits or hyphens, starting and ending with a letter or digit"
@@ -167,7 +167,7 @@ def _bucket_name(lookup: ContextLookup) -> str:
 
 def _kms_key_arn(lookup: ContextLookup) -> str:
     arn = _text(lookup, "kmsKeyArn", "")
-    if arn and not _KMS_KEY_ARN.match(arn):
+    if arn and not _KMS_KEY_ARN.fullmatch(arn):
         raise ConfigError(
             f"context 'kmsKeyArn' {arn!r} is not a KMS key ARN: give "
             "arn:aws:kms:REGION:ACCOUNT:key/KEY-ID, or leave it empty for SSE-S3"
@@ -205,7 +205,7 @@ def _index(position: int, item: Any) -> IndexSettings:
             f"{where} has unknown keys {unknown}: use name, dimension, metric, nonFilterableKeys"
         )
     name = item.get("name")
-    if not isinstance(name, str) or not _INDEX_NAME.match(name):
+    if not isinstance(name, str) or not _INDEX_NAME.fullmatch(name):
         raise ConfigError(
             f"{where}.name {name!r} is not an index name: use 3-63 lowercase letters, digits, "
             "hyphens or dots, starting and ending with a letter or digit"
@@ -237,7 +237,7 @@ def _network(lookup: ContextLookup) -> NetworkSettings:
     if mode != "existing":
         raise ConfigError(f"context 'networkMode' must be 'new' or 'existing', got {mode!r}")
     vpc_id = _text(lookup, "vpcId", "")
-    if not vpc_id.startswith("vpc-") or not _EC2_ID.match(vpc_id):
+    if not vpc_id.startswith("vpc-") or not _EC2_ID.fullmatch(vpc_id):
         raise ConfigError(
             "context 'vpcId' is required with networkMode=existing: give the id (vpc-...) "
             "of the VPC that holds the Aurora cluster"
@@ -249,7 +249,7 @@ def _network(lookup: ContextLookup) -> NetworkSettings:
             "subnet ids (subnet-...) for the function, comma-separated"
         )
     aurora_sg = _text(lookup, "auroraSecurityGroupId", "")
-    if not aurora_sg.startswith("sg-") or not _EC2_ID.match(aurora_sg):
+    if not aurora_sg.startswith("sg-") or not _EC2_ID.fullmatch(aurora_sg):
         raise ConfigError(
             "context 'auroraSecurityGroupId' is required with networkMode=existing: give "
             "the security group (sg-...) of the Aurora cluster"

@@ -252,7 +252,7 @@ BEGIN
         into_schema, v_view, v_index.label);
     EXECUTE pg_catalog.format(
         'COMMENT ON VIEW %I.%I IS %L', into_schema, v_view,
-        pg_catalog.format('S3 Vectors index %s (%s): SELECT scans it; INSERT, UPDATE and DELETE write it; look keys up with %I.%I(''key'', ...)',
+        pg_catalog.format('S3 Vectors index %s (%s): SELECT scans it (at most s3vl.view_scan_limit vectors); INSERT, UPDATE and DELETE write it; look keys up with %I.%I(''key'', ...)',
             v_index.label, v_index.arn, into_schema, v_view));
     IF v_existing IS NOT NULL THEN
         EXECUTE pg_catalog.format('DROP TRIGGER s3vl_write ON %I.%I', into_schema, v_view);

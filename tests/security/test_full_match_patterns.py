@@ -29,7 +29,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # source folder -> the folder that is on sys.path for its modules
-PACKAGES = {ROOT / "lambda_src" / "s3vl_bridge": ROOT / "lambda_src", ROOT / "devstack": ROOT}
+PACKAGES = {
+    ROOT / "lambda_src" / "s3vl_bridge": ROOT / "lambda_src",
+    ROOT / "devstack": ROOT,
+    ROOT / "infra": ROOT,
+}
 
 # A valid value for every compiled pattern, by "module.attribute" (or "module.Class.attribute").
 EXAMPLES: dict[str, str | bytes] = {
@@ -49,6 +53,12 @@ EXAMPLES: dict[str, str | bytes] = {
     "devstack.lambda_invoke.server._NAME": "s3vl-bridge:$LATEST",
     "devstack.lambda_invoke.server._QUALIFIER": "$LATEST",
     "devstack.json_depth._STRING": b'"a \\" [ {"',
+    "infra.config._BUCKET_NAME": "my-bucket",
+    "infra.config._INDEX_NAME": "my.index-1",
+    "infra.config._KMS_KEY_ARN": (
+        "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    ),
+    "infra.config._EC2_ID": "vpc-0123456789abcdef0",
 }
 
 

@@ -94,6 +94,9 @@ CREATE OR REPLACE FUNCTION aws_lambda._invoke_http(
     OUT error_hint text
 )
 LANGUAGE plpython3u VOLATILE
+-- Its queries (the settings, the trust check) must not resolve a caller's own functions or
+-- operators: a look-alike `=` in the caller's search_path would pass any endpoint as trusted.
+SET search_path = pg_catalog, pg_temp
 AS $python$
 import base64
 import json

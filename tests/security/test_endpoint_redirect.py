@@ -199,3 +199,32 @@ def test_the_database_setting_of_a_superuser_and_a_superuser_session_are_honoure
     finally:
         db.execute("RESET aws_lambda.endpoint_override")
     assert rows == [("forged",)] and len(fake.requests) == 1
+
+
+def test_compat_trust_check_ignores_a_callers_own_operators(
+    db: psycopg.Connection, attacker: Callable[..., psycopg.Connection], fake: FakeEndpoint
+) -> None:
+    caller = attacker()
+    role = caller.execute("SELECT current_user").fetchone()[0]
+    db.execute(f'CREATE SCHEMA "{role}" AUTHORIZATION "{role}"')
+    db.execute(f'GRANT USAGE ON SCHEMA aws_lambda, aws_commons TO "{role}"')
+    db.execute(f'GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA aws_lambda TO "{role}"')
+    try:
+        # An `=` on text that is always true, found before pg_catalog's.
+        caller.execute(
+            f'CREATE FUNCTION "{role}".yes(text, text) RETURNS boolean'
+            " LANGUAGE sql AS 'SELECT true'"
+        )
+        caller.execute(
+            f'CREATE OPERATOR "{role}".= (LEFTARG = text, RIGHTARG = text, FUNCTION = "{role}".yes)'
+        )
+        caller.execute(f'SET search_path = "{role}", pg_catalog')
+        caller.execute(f"SET aws_lambda.endpoint_override = '{fake.url}'")
+        with pytest.raises(psycopg.Error) as caught:
+            caller.execute("SELECT * FROM aws_lambda.invoke('s3vl-bridge', '{}'::jsonb)")
+        assert caught.value.sqlstate == "42501"
+        assert fake.requests == []
+    finally:
+        db.execute(f'DROP SCHEMA "{role}" CASCADE')
+        db.execute(f'REVOKE ALL ON SCHEMA aws_lambda, aws_commons FROM "{role}"')
+        db.execute(f'REVOKE ALL ON ALL FUNCTIONS IN SCHEMA aws_lambda FROM "{role}"')

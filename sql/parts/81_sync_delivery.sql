@@ -19,83 +19,118 @@
 -- is sent again, whatever the abandoned invocation wrote.
 
 -- s3vl._claim: lock the next pending changes of an index for this flush. Takes up to batch_size
--- pending changes in order, no later than horizon (the newest pending when the flush started),
--- not passed over, of keys not in doubt; plus the other pending and dead changes of the same
--- keys (coalesced: the latest wins, a dead one is superseded); and gives back any key another
--- flush holds a change of, so one key is never in two flushes.
-CREATE OR REPLACE FUNCTION s3vl._claim(index_name text, batch_size integer, passed bigint[],
-                                       horizon bigint)
+-- pending changes in order, after after_id (what this flush already took) and no later than
+-- horizon (the newest pending when the flush started), not passed over, of keys not in doubt;
+-- plus the other pending and dead changes of the same keys (coalesced: the latest wins, a dead
+-- one is superseded); and gives back any key another flush holds a change of, so one key is
+-- never in two flushes. last_first_id: the newest of the changes taken in order (the next
+-- after_id).
+-- Every lookup goes by id or by (index_name, key) through arrays, never a self-join of the
+-- outbox, and plans are made for each call: the outbox can grow by thousands of rows while a
+-- flush runs, and a plan made for a small outbox must not turn quadratic.
+CREATE OR REPLACE FUNCTION s3vl._claim(index_name text, batch_size integer, after_id bigint,
+                                       horizon bigint, passed bigint[])
 RETURNS TABLE (key text, ids bigint[], operation text, data jsonb, metadata jsonb,
-               content_hash text, first_id bigint)
+               content_hash text, first_id bigint, last_first_id bigint)
 LANGUAGE plpgsql VOLATILE
+SET plan_cache_mode = force_custom_plan
 AS $$
 DECLARE
+    v_doubt text[];
     v_first bigint[];
+    v_last bigint;
+    v_keys text[];
     v_mine bigint[];
 BEGIN
-    SELECT pg_catalog.array_agg(c.id) INTO v_first FROM (
+    v_doubt := s3vl._keys_in_doubt(_claim.index_name);
+    SELECT pg_catalog.array_agg(c.id ORDER BY c.id) INTO v_first FROM (
         SELECT o.id FROM s3vl.outbox AS o
         WHERE o.index_name = _claim.index_name AND o.done_at IS NULL AND o.dead_at IS NULL
-          AND o.id <= horizon AND o.id <> ALL (passed)
-          AND NOT EXISTS (SELECT 1 FROM s3vl.outbox AS d
-                          WHERE d.index_name = _claim.index_name AND d.key = o.key
-                            AND d.in_doubt_until IS NOT NULL
-                            AND d.in_doubt_until > pg_catalog.clock_timestamp())
+          AND o.id > after_id AND o.id <= horizon
+          AND o.id <> ALL (passed) AND o.key <> ALL (v_doubt)
         ORDER BY o.id
         LIMIT batch_size
         FOR UPDATE OF o SKIP LOCKED) AS c;
     IF v_first IS NULL THEN
         RETURN;
     END IF;
-    -- The other pending (and dead) changes of the same keys, when no other flush holds them.
-    SELECT v_first || coalesce(pg_catalog.array_agg(c.id), '{}') INTO v_mine FROM (
+    v_last := v_first[pg_catalog.cardinality(v_first)];
+    v_keys := ARRAY(SELECT DISTINCT o.key FROM s3vl.outbox AS o WHERE o.id = ANY (v_first));
+    -- Every unfinished (pending or dead) change of those keys that no other flush holds; ours
+    -- are among them (a row this transaction locked is not skipped).
+    SELECT pg_catalog.array_agg(c.id) INTO v_mine FROM (
         SELECT o.id FROM s3vl.outbox AS o
-        WHERE o.index_name = _claim.index_name AND o.done_at IS NULL
-          AND o.key IN (SELECT f.key FROM s3vl.outbox AS f WHERE f.id = ANY (v_first))
-          AND o.id <> ALL (v_first)
-        FOR UPDATE SKIP LOCKED) AS c;
+        WHERE o.index_name = _claim.index_name AND o.done_at IS NULL AND o.key = ANY (v_keys)
+        FOR UPDATE OF o SKIP LOCKED) AS c;
     RETURN QUERY
     WITH mine AS (
         SELECT o.* FROM s3vl.outbox AS o WHERE o.id = ANY (v_mine)
+    ), unfinished AS (
+        SELECT o.key, pg_catalog.count(*) AS n FROM s3vl.outbox AS o
+        WHERE o.index_name = _claim.index_name AND o.done_at IS NULL AND o.key = ANY (v_keys)
+        GROUP BY o.key
     ), free AS (
-        -- An unfinished change of the key that is not ours belongs to another flush: skip the key.
-        SELECT DISTINCT m.key FROM mine AS m
-        WHERE NOT EXISTS (SELECT 1 FROM s3vl.outbox AS o
-                          WHERE o.index_name = _claim.index_name AND o.key = m.key
-                            AND o.done_at IS NULL AND o.id <> ALL (v_mine))
+        -- An unfinished change of the key that is not ours belongs to another flush (or was
+        -- recorded meanwhile): skip the key.
+        SELECT u.key FROM unfinished AS u
+        JOIN (SELECT m.key, pg_catalog.count(*) AS n FROM mine AS m GROUP BY m.key) AS t
+          ON t.key = u.key AND t.n = u.n
     )
     SELECT m.key, pg_catalog.array_agg(m.id ORDER BY m.id),
            (pg_catalog.array_agg(m.operation ORDER BY m.id DESC))[1],
            (pg_catalog.array_agg(m.data ORDER BY m.id DESC))[1],
            (pg_catalog.array_agg(m.metadata ORDER BY m.id DESC))[1],
            (pg_catalog.array_agg(m.content_hash ORDER BY m.id DESC))[1],
-           pg_catalog.min(m.id)
+           pg_catalog.min(m.id), v_last
     FROM mine AS m
     WHERE m.key IN (SELECT f.key FROM free AS f)
     GROUP BY m.key
     UNION ALL
     -- Keys held elsewhere: returned with operation NULL so the caller passes over their ids.
-    SELECT m.key, pg_catalog.array_agg(m.id), NULL, NULL, NULL, NULL, pg_catalog.min(m.id)
+    SELECT m.key, pg_catalog.array_agg(m.id), NULL, NULL, NULL, NULL, pg_catalog.min(m.id), v_last
     FROM mine AS m
     WHERE m.key NOT IN (SELECT f.key FROM free AS f)
     GROUP BY m.key;
 END
 $$;
-COMMENT ON FUNCTION s3vl._claim(text, integer, bigint[], bigint) IS
-    'Private: locks the next pending changes of an index up to a horizon (FOR UPDATE SKIP LOCKED), coalesced per key, skipping keys in doubt';
+COMMENT ON FUNCTION s3vl._claim(text, integer, bigint, bigint, bigint[]) IS
+    'Private: locks the next pending changes of an index between after_id and horizon (FOR UPDATE SKIP LOCKED), coalesced per key, skipping keys in doubt';
+
+-- s3vl._keys_in_doubt: the keys of an index whose last send may still land (few: the keys of
+-- the sends whose outcome was unknown, for function_timeout_seconds).
+CREATE OR REPLACE FUNCTION s3vl._keys_in_doubt(index_name text)
+RETURNS text[]
+LANGUAGE sql VOLATILE
+AS $$
+    SELECT ARRAY(SELECT DISTINCT d.key FROM s3vl.outbox AS d
+                 WHERE d.index_name = _keys_in_doubt.index_name AND d.in_doubt_until IS NOT NULL
+                   AND d.in_doubt_until > pg_catalog.clock_timestamp())
+$$;
+COMMENT ON FUNCTION s3vl._keys_in_doubt(text) IS
+    'Private: the keys of an index in doubt now (in_doubt_until in the future)';
+
+-- s3vl._change_ids: the outbox ids of claimed changes ([{ids: [...]}, ...]).
+CREATE OR REPLACE FUNCTION s3vl._change_ids(changes jsonb)
+RETURNS bigint[]
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT ARRAY(SELECT pg_catalog.jsonb_array_elements_text(c -> 'ids')::bigint
+                 FROM pg_catalog.jsonb_array_elements(changes) AS c)
+$$;
+COMMENT ON FUNCTION s3vl._change_ids(jsonb) IS 'Private: the outbox ids of claimed changes';
 
 -- s3vl._settle_done: the changes whose keys the bridge's success answer named: done, and what
 -- the index now holds per key (a dead change of the key is superseded: done, dead_at kept).
 CREATE OR REPLACE FUNCTION s3vl._settle_done(index_name text, changes jsonb)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
+SET plan_cache_mode = force_custom_plan
 AS $$
 BEGIN
     UPDATE s3vl.outbox AS o
     SET done_at = pg_catalog.clock_timestamp(), last_attempt_at = pg_catalog.clock_timestamp(),
         attempts = o.attempts + 1
-    WHERE o.id IN (SELECT pg_catalog.jsonb_array_elements_text(c -> 'ids')::bigint
-                   FROM pg_catalog.jsonb_array_elements(changes) AS c);
+    WHERE o.id = ANY (s3vl._change_ids(changes));
     INSERT INTO s3vl.key_version AS v (index_name, key, version, content_hash)
     SELECT _settle_done.index_name, c ->> 'key', 1, c ->> 'content_hash'
     FROM pg_catalog.jsonb_array_elements(changes) AS c
@@ -119,15 +154,15 @@ CREATE OR REPLACE FUNCTION s3vl._settle_failed(changes jsonb, error text, counte
                                                in_doubt_until timestamp with time zone)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
+SET plan_cache_mode = force_custom_plan
 AS $$
 DECLARE
+    v_ids bigint[] := s3vl._change_ids(changes);
     v_dead_before integer;
     v_dead_after integer;
 BEGIN
     SELECT pg_catalog.count(*) INTO v_dead_before FROM s3vl.outbox AS o
-    WHERE o.id IN (SELECT pg_catalog.jsonb_array_elements_text(c -> 'ids')::bigint
-                   FROM pg_catalog.jsonb_array_elements(changes) AS c)
-      AND o.dead_at IS NOT NULL;
+    WHERE o.id = ANY (v_ids) AND o.dead_at IS NOT NULL;
     UPDATE s3vl.outbox AS o
     SET attempts = o.attempts + CASE WHEN counted THEN 1 ELSE 0 END,
         last_attempt_at = pg_catalog.clock_timestamp(),
@@ -136,12 +171,9 @@ BEGIN
         dead_at = CASE WHEN o.dead_at IS NOT NULL THEN o.dead_at
                        WHEN counted AND o.attempts + 1 >= max_attempts THEN pg_catalog.clock_timestamp()
                   END
-    WHERE o.id IN (SELECT pg_catalog.jsonb_array_elements_text(c -> 'ids')::bigint
-                   FROM pg_catalog.jsonb_array_elements(changes) AS c);
+    WHERE o.id = ANY (v_ids);
     SELECT pg_catalog.count(*) INTO v_dead_after FROM s3vl.outbox AS o
-    WHERE o.id IN (SELECT pg_catalog.jsonb_array_elements_text(c -> 'ids')::bigint
-                   FROM pg_catalog.jsonb_array_elements(changes) AS c)
-      AND o.dead_at IS NOT NULL;
+    WHERE o.id = ANY (v_ids) AND o.dead_at IS NOT NULL;
     RETURN v_dead_after - v_dead_before;
 END
 $$;
@@ -325,14 +357,17 @@ RETURNS TABLE (put_count integer, delete_count integer, failed_count integer,
                pending_count bigint, last_error text, dead_count bigint, in_doubt_count bigint)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_custom_plan
 AS $$
 DECLARE
     v_index record;
     v_config s3vl.config;
     v_horizon bigint;
+    v_after bigint := 0;
     v_batches integer := 0;
     v_passed bigint[] := '{}';
     v_changes jsonb;
+    v_doubt text[];
     v_send record;
     v_sent record;
     v_puts integer := 0;
@@ -360,8 +395,10 @@ BEGIN
     WHERE o.index_name = v_index.label AND o.done_at IS NULL AND o.dead_at IS NULL;
 
     WHILE v_horizon IS NOT NULL AND v_batches < max_batches AND NOT v_stop LOOP
-        SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(c) ORDER BY c.first_id) INTO v_changes
-        FROM s3vl._claim(v_index.label, batch_size, v_passed, v_horizon) AS c;
+        SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(c) - 'last_first_id' ORDER BY c.first_id),
+               pg_catalog.max(c.last_first_id)
+        INTO v_changes, v_after
+        FROM s3vl._claim(v_index.label, batch_size, v_after, v_horizon, v_passed) AS c;
         EXIT WHEN v_changes IS NULL;
         v_batches := v_batches + 1;
 
@@ -405,12 +442,12 @@ BEGIN
             END IF;
         END LOOP;
 
-        -- Passed over for the rest of this call: keys another flush holds, and what failed.
-        v_passed := v_passed || ARRAY(
-            SELECT o.id FROM s3vl.outbox AS o
-            WHERE o.id IN (SELECT pg_catalog.jsonb_array_elements_text(e.c -> 'ids')::bigint
-                           FROM pg_catalog.jsonb_array_elements(v_changes) AS e(c))
-              AND o.done_at IS NULL AND o.dead_at IS NULL);
+        -- Passed over for the rest of this call: keys another flush holds, and what failed,
+        -- beyond what the next claim starts after.
+        v_passed := ARRAY(SELECT p.id FROM pg_catalog.unnest(v_passed) AS p(id) WHERE p.id > v_after)
+            || ARRAY(SELECT o.id FROM s3vl.outbox AS o
+                     WHERE o.id = ANY (s3vl._change_ids(v_changes)) AND o.id > v_after
+                       AND o.done_at IS NULL AND o.dead_at IS NULL);
     END LOOP;
 
     IF v_died > 0 THEN
@@ -423,15 +460,13 @@ BEGIN
             USING HINT = 'They are retried by the next s3vl.flush (keys whose send may still land wait until in_doubt_until); see SELECT * FROM s3vl.sync_status();';
     END IF;
 
+    v_doubt := s3vl._keys_in_doubt(v_index.label);
     RETURN QUERY
     SELECT v_puts, v_deletes, v_failed,
            pg_catalog.count(*) FILTER (WHERE o.dead_at IS NULL),
            v_error,
            pg_catalog.count(*) FILTER (WHERE o.dead_at IS NOT NULL),
-           pg_catalog.count(*) FILTER (WHERE o.dead_at IS NULL AND EXISTS (
-               SELECT 1 FROM s3vl.outbox AS d
-               WHERE d.index_name = o.index_name AND d.key = o.key
-                 AND d.in_doubt_until IS NOT NULL AND d.in_doubt_until > pg_catalog.clock_timestamp()))
+           pg_catalog.count(*) FILTER (WHERE o.dead_at IS NULL AND o.key = ANY (v_doubt))
     FROM s3vl.outbox AS o
     WHERE o.index_name = v_index.label AND o.done_at IS NULL;
 END

@@ -202,13 +202,13 @@ AS $$
            (SELECT pg_catalog.count(*) FROM s3vl.key_version AS v WHERE v.index_name = s.index_name),
            pg_catalog.count(o.id) FILTER (WHERE o.dead_at IS NOT NULL),
            -- Pending changes of keys whose last send may still land: they wait for its window.
-           pg_catalog.count(o.id) FILTER (WHERE o.dead_at IS NULL AND EXISTS (
-               SELECT 1 FROM s3vl.outbox AS d
-               WHERE d.index_name = o.index_name AND d.key = o.key
-                 AND d.in_doubt_until IS NOT NULL AND d.in_doubt_until > pg_catalog.now()))
+           pg_catalog.count(o.id) FILTER (WHERE o.dead_at IS NULL AND d.key IS NOT NULL)
     FROM s3vl.sync_source AS s
     JOIN pg_catalog.pg_class AS c ON c.oid = s.source_table  -- a dropped table is not shown
     LEFT JOIN s3vl.outbox AS o ON o.source_id = s.id AND o.done_at IS NULL
+    LEFT JOIN (SELECT DISTINCT x.index_name, x.key FROM s3vl.outbox AS x
+               WHERE x.in_doubt_until IS NOT NULL AND x.in_doubt_until > pg_catalog.now()) AS d
+           ON d.index_name = o.index_name AND d.key = o.key
     GROUP BY s.id
     ORDER BY s.source_table::text, s.index_name
 $$;

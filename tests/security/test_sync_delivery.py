@@ -356,3 +356,257 @@ def test_a_flush_cancelled_during_its_invocation_keeps_the_keys_in_doubt(
     db.execute(f"UPDATE {docs} SET title = 'second' WHERE id = 'c'")
     flush_until_done(db)
     assert path.vectors() == table_as_index(db, docs)
+
+
+# -- Section 5: dead letter, retry and discard, bounded flush ----------------------------------
+
+
+def test_a_change_the_bridge_refuses_is_dead_after_max_attempts_alone_and_the_queue_flows(
+    db: psycopg.Connection, path: LocalPath, docs: str, spy: SpyOnWrites
+) -> None:
+    # 'bad' has 3 KB of filterable metadata: the bridge refuses it (the trigger cannot know
+    # which keys the index leaves non-filterable). It sits in the middle of one batch of nine.
+    db.execute(
+        f"INSERT INTO {docs} SELECT 'g' || i, ARRAY[i, 1, 1, 1], 't' FROM generate_series(1, 4) i"
+    )
+    db.execute(f"INSERT INTO {docs} VALUES ('bad', ARRAY[1, 2, 3, 4], %s)", (LONG_TITLE,))
+    db.execute(
+        f"INSERT INTO {docs} SELECT 'g' || i, ARRAY[i, 1, 1, 1], 't' FROM generate_series(5, 8) i"
+    )
+    with configured(db, max_attempts=2):
+        first = flush(db)
+        # The good changes of the refused send went out; only 'bad' accrued an attempt.
+        assert (first["put_count"], first["failed_count"], first["pending_count"]) == (8, 1, 1)
+        assert "metadata" in first["last_error"] and first["dead_count"] == 0
+        assert "bad" not in spy.put_keys and len(spy.put_keys) == 8
+        assert db.execute(
+            "SELECT key, attempts FROM s3vl.outbox WHERE done_at IS NULL"
+        ).fetchall() == [("bad", 1)]
+
+        second = flush(db)  # the second refusal: dead
+        assert (second["put_count"], second["failed_count"]) == (0, 1)
+        assert (second["pending_count"], second["dead_count"]) == (0, 1)
+        status = db.execute(
+            "SELECT pending_count, dead_count, last_error FROM s3vl.sync_status()"
+        ).fetchone()
+        assert status[:2] == (0, 1) and "metadata" in status[2]
+
+        # A dead change is not sent again; new changes flow past it.
+        sent = len(spy.puts)
+        db.execute(f"INSERT INTO {docs} VALUES ('g9', ARRAY[9, 1, 1, 1], 't')")
+        third = flush(db)
+        assert (third["put_count"], third["failed_count"], third["dead_count"]) == (1, 0, 1)
+        assert spy.puts[sent:] == [["g9"]]
+
+        # Fixing the row makes a newer change of the key: it supersedes the dead one.
+        db.execute(f"UPDATE {docs} SET title = 'short' WHERE id = 'bad'")
+        fourth = flush(db)
+    assert (fourth["put_count"], fourth["pending_count"], fourth["dead_count"]) == (1, 0, 0)
+    assert db.execute(
+        "SELECT done_at IS NOT NULL, dead_at IS NOT NULL, discarded_at IS NULL"
+        " FROM s3vl.outbox WHERE key = 'bad' ORDER BY id"
+    ).fetchall() == [(True, True, True), (True, False, True)]  # superseded, then sent
+    assert path.vectors() == table_as_index(db, docs)
+    assert db.execute(f"SELECT * FROM s3vl.stale_keys('{docs}', 'items')").fetchall() == []
+
+
+def test_a_refusal_that_names_no_vector_is_isolated_by_sending_each_change_alone(
+    db: psycopg.Connection, path: LocalPath, docs: str
+) -> None:
+    # S3 Vectors' own ValidationException names no vector: the three go one by one, and only
+    # the one refused again (the fault's second time) accrues an attempt.
+    db.execute(
+        f"INSERT INTO {docs} SELECT 'n' || i, ARRAY[i, 1, 1, 1], 't' FROM generate_series(1, 3) i"
+    )
+    faults.inject("PutVectors", code="ValidationException", status=400, times=2)
+    result = flush(db)
+    assert (result["put_count"], result["failed_count"], result["pending_count"]) == (2, 1, 1)
+    assert db.execute(
+        "SELECT key, attempts, in_doubt_until IS NULL FROM s3vl.outbox WHERE done_at IS NULL"
+    ).fetchall() == [("n1", 1, True)]
+    assert path.key_set() == {"n2", "n3"}
+    assert flush(db)["pending_count"] == 0
+    assert path.vectors() == table_as_index(db, docs)
+
+
+def _kill(db: psycopg.Connection, docs: str, keys: list[str]) -> None:
+    """Make the changes of these keys dead: one throttled send with max_attempts 1."""
+    for key in keys:
+        db.execute(f"INSERT INTO {docs} VALUES (%s, ARRAY[1, 2, 3, 4], 't')", (key,))
+    faults.inject("PutVectors", code="TooManyRequestsException", status=429)
+    with configured(db, max_attempts=1):
+        result = flush(db)
+    assert result["dead_count"] == len(keys) and result["pending_count"] == 0, result
+
+
+def test_retry_dead_puts_dead_changes_back_with_attempts_reset(
+    db: psycopg.Connection, path: LocalPath, docs: str,
+    attacker: Callable[..., psycopg.Connection],
+) -> None:  # fmt: skip
+    _kill(db, docs, ["r1", "r2"])
+    assert path.key_set() == set()
+    writer = attacker("s3vl_writer")
+    assert writer.execute(
+        "SELECT s3vl.retry_dead('items', ARRAY['r2', 'elsewhere'])"
+    ).fetchone() == (1,)
+    assert outbox(db) == [
+        ("r1", False, True, False, 1, False),
+        ("r2", False, False, False, 0, False),
+    ]
+    assert flush(writer)["put_count"] == 1 and path.key_set() == {"r2"}
+    assert writer.execute("SELECT s3vl.retry_dead('items')").fetchone() == (1,)
+    assert writer.execute("SELECT s3vl.retry_dead('items')").fetchone() == (0,)  # none left
+    result = flush(writer)
+    assert (result["put_count"], result["pending_count"], result["dead_count"]) == (1, 0, 0)
+    assert path.vectors() == table_as_index(db, docs)
+
+
+def test_discard_dead_gives_changes_up_but_keeps_them_in_the_history(
+    db: psycopg.Connection, path: LocalPath, docs: str, spy: SpyOnWrites,
+    attacker: Callable[..., psycopg.Connection],
+) -> None:  # fmt: skip
+    _kill(db, docs, ["d1", "d2"])
+    writer = attacker("s3vl_writer")
+    assert writer.execute("SELECT s3vl.discard_dead('items', ARRAY['d1'])").fetchone() == (1,)
+    assert outbox(db) == [("d1", True, True, True, 1, False), ("d2", False, True, False, 1, False)]
+    assert writer.execute("SELECT s3vl.discard_dead('items')").fetchone() == (1,)
+    result = flush(writer)
+    assert (result["put_count"], result["pending_count"], result["dead_count"]) == (0, 0, 0)
+    assert spy.puts == [] and path.key_set() == set()
+    status = writer.execute("SELECT pending_count, dead_count FROM s3vl.sync_status()")
+    assert status.fetchone() == (0, 0)
+    # The rows were never written: stale_keys shows them; the history keeps the discard.
+    stale = writer.execute(f"SELECT key FROM s3vl.stale_keys('{docs}', 'items')").fetchall()
+    assert sorted(stale) == [("d1",), ("d2",)]
+    assert db.execute(
+        "SELECT count(*) FROM s3vl.outbox"
+        " WHERE discarded_at IS NOT NULL AND last_error LIKE '%TooManyRequests%'"
+    ).fetchone() == (2,)
+    assert writer.execute("SELECT s3vl.purge_outbox(interval '0')").fetchone() == (2,)
+
+
+def test_a_reader_may_not_retry_or_discard_dead_changes(
+    db: psycopg.Connection, docs: str, attacker: Callable[..., psycopg.Connection]
+) -> None:
+    _kill(db, docs, ["x"])
+    before = outbox(db)
+    reader = attacker("s3vl_reader")
+    for call in ("retry_dead", "discard_dead"):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            reader.execute(f"SELECT s3vl.{call}('items')")
+    assert outbox(db) == before
+
+
+def test_flush_stops_after_max_batches(db: psycopg.Connection, path: LocalPath, docs: str) -> None:
+    db.execute(
+        f"INSERT INTO {docs} SELECT 'b' || i, ARRAY[i, 1, 1, 1], 't' FROM generate_series(1, 40) i"
+    )
+    result = flush(db, batch_size=5, max_batches=3)
+    assert (result["put_count"], result["pending_count"]) == (15, 25)
+    assert len(path.key_set()) == 15
+
+
+def test_flush_under_steady_writes_takes_only_what_was_pending_when_it_started(
+    db: psycopg.Connection, path: LocalPath, docs: str, spy: SpyOnWrites
+) -> None:
+    # The issue: under steady writes one flush kept claiming new batches for the whole run.
+    # A writer inserts rows one by one from another session from the moment flush sends its
+    # first batch, until flush returns (or 30 s pass). The first PutVectors waits until the
+    # writer has committed 50 rows, so rows recorded after flush started are there to take.
+    db.execute(
+        f"INSERT INTO {docs} SELECT 's' || i, ARRAY[i, 1, 1, 1], 't' FROM generate_series(1, 200) i"
+    )
+    first_put = threading.Event()
+    fifty_written = threading.Event()
+    flush_returned = threading.Event()
+    written: list[int] = [0]
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            with psycopg.connect(path.dsn, autocommit=True) as conn:
+                first_put.wait(30)
+                deadline = time.monotonic() + 30
+                while not flush_returned.is_set() and time.monotonic() < deadline:
+                    n = written[0] + 1
+                    conn.execute(
+                        f"INSERT INTO {docs} VALUES (%s, ARRAY[1, 2, 3, %s], 'w')", (f"w{n}", n)
+                    )
+                    written[0] = n
+                    if n == 50:
+                        fifty_written.set()
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    original = S3VectorsResponse.put_vectors
+
+    def put_vectors(response: Any) -> Any:
+        first_put.set()
+        fifty_written.wait(30)
+        return original(response)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    S3VectorsResponse.put_vectors = put_vectors  # type: ignore[method-assign]
+    try:
+        started = time.monotonic()
+        result = flush(db, batch_size=10)
+        took = time.monotonic() - started
+        still_writing = thread.is_alive()
+        written_then = written[0]
+    finally:
+        S3VectorsResponse.put_vectors = original  # type: ignore[method-assign]
+        flush_returned.set()
+        thread.join(40)
+    assert not errors and not thread.is_alive()
+    assert still_writing and took < 20  # flush returned while the writer kept writing
+    assert written_then >= 50
+    assert result["put_count"] == 200  # exactly what was pending when it started
+    assert result["pending_count"] >= 50
+    assert not any(key.startswith("w") for key in spy.put_keys)
+    assert flush_until_done(db, within_s=60)[-1]["pending_count"] == 0
+    assert path.vectors() == table_as_index(db, docs)
+
+
+CONFIGURE = "SELECT s3vl.configure({arn}, {region}, 30, false, {argument} => {value})"
+FLUSH = "SELECT * FROM s3vl.flush('items', max_batches => {value})"
+BAD_ARGUMENTS = [
+    # (role, statement, SQLSTATE, what the message names)
+    *(("s3vl_admin", CONFIGURE.replace("{argument}", argument).replace("{value}", value),
+       "22023", f'"{argument}"')
+      for argument, values in (("function_timeout_seconds", ("0", "901", "NULL")),
+                               ("max_attempts", ("0", "101", "NULL")))
+      for value in values),
+    *(("s3vl_writer", FLUSH.replace("{value}", value), "22023", '"max_batches"')
+      for value in ("0", "NULL", "100001")),
+    ("s3vl_writer", "SELECT s3vl.{call}(NULL)", "22023", '"index_name"'),
+    ("s3vl_writer", "SELECT s3vl.{call}(' ')", "22023", '"index_name"'),
+    ("s3vl_writer", "SELECT s3vl.{call}('no-such-index')", "42704", '"no-such-index"'),
+    ("s3vl_writer", "SELECT s3vl.{call}('items', '{{}}')", "22023", '"keys"'),
+    ("s3vl_writer", "SELECT s3vl.{call}('items', ARRAY['x', NULL])", "22023", '"keys"'),
+    ("s3vl_writer", "SELECT s3vl.{call}('items', '{{{{x}},{{y}}}}')", "22023", '"keys"'),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("call", ["retry_dead", "discard_dead"])
+def test_bad_arguments_are_refused_naming_the_argument_and_change_nothing(
+    db: psycopg.Connection, path: LocalPath, docs: str, call: str,
+    attacker: Callable[..., psycopg.Connection],
+) -> None:  # fmt: skip
+    _kill(db, docs, ["x"])
+    db.execute(f"INSERT INTO {docs} VALUES ('p', ARRAY[1, 1, 1, 1], 't')")  # pending
+    config = db.execute("SELECT * FROM s3vl.config").fetchall()
+    before = outbox(db)
+    arn, region = db.execute("SELECT lambda_arn, aws_region FROM s3vl.config").fetchone()
+    sessions = {role: attacker(role) for role in ("s3vl_admin", "s3vl_writer")}
+    for role, template, state, named in BAD_ARGUMENTS:
+        statement = template.format(call=call, arn=f"'{arn}'", region=f"'{region}'")
+        with pytest.raises(psycopg.Error) as refused:
+            sessions[role].execute(statement)
+        error = refused.value
+        assert error.sqlstate == state, (statement, error)
+        assert named in error.diag.message_primary, statement
+        assert error.diag.message_detail and error.diag.message_hint, statement
+    assert db.execute("SELECT * FROM s3vl.config").fetchall() == config
+    assert outbox(db) == before
+    assert path.key_set() == set()

@@ -246,6 +246,7 @@ DECLARE
     v_detail text;
     v_kind text;
     v_culprit integer;
+    v_until timestamp with time zone;
     v_done integer := 0;
     v_failed integer := 0;
     v_died integer := 0;
@@ -325,9 +326,14 @@ BEGIN
             CONTINUE;
         END IF;
 
-        v_died := v_died + s3vl._settle_failed(v_part, v_error, v_kind <> 'not_sent', max_attempts,
-            CASE WHEN v_kind = 'in_doubt'
-                 THEN pg_catalog.clock_timestamp() + pg_catalog.make_interval(secs => function_timeout_seconds) END);
+        v_until := CASE WHEN v_kind = 'in_doubt'
+                        THEN pg_catalog.clock_timestamp() + pg_catalog.make_interval(secs => function_timeout_seconds) END;
+        IF v_until IS NOT NULL THEN
+            v_error := pg_catalog.format(
+                '%s (the outcome is unknown: the write may still land, so its keys are not sent again before %s)',
+                v_message, v_until);
+        END IF;
+        v_died := v_died + s3vl._settle_failed(v_part, v_error, v_kind <> 'not_sent', max_attempts, v_until);
         v_failed := v_failed + pg_catalog.jsonb_array_length(v_part);
         IF v_kind <> 'refused' THEN
             RETURN QUERY SELECT v_done, v_failed, v_died, v_error, true;

@@ -58,6 +58,8 @@ ALTER TABLE s3vl.config
         CONSTRAINT valid_max_attempts CHECK (max_attempts BETWEEN 1 AND 100);
 -- configure takes function_timeout_seconds and max_attempts.
 DROP FUNCTION IF EXISTS s3vl.configure(text, text, integer, boolean);
+-- get_config shows them too (a result column more).
+DROP FUNCTION IF EXISTS s3vl.get_config();
 
 -- Sync delivery (s3vl.outbox).
 -- Dead letter, discarded changes and keys in doubt; the index of keys in doubt is made by

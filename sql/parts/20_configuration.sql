@@ -143,7 +143,8 @@ COMMENT ON FUNCTION s3vl.validate_config() IS
 CREATE OR REPLACE FUNCTION s3vl.get_config()
 RETURNS TABLE (lambda_arn text, aws_region text, timeout_seconds integer,
                created_at timestamp with time zone, updated_at timestamp with time zone,
-               config_age_hours numeric, last_validation_status text)
+               config_age_hours numeric, last_validation_status text,
+               function_timeout_seconds integer, max_attempts integer)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -151,7 +152,8 @@ BEGIN
     RETURN QUERY
     SELECT c.lambda_arn, c.aws_region, c.timeout_seconds, c.created_at, c.updated_at,
            pg_catalog.round((EXTRACT(epoch FROM pg_catalog.now() - c.updated_at) / 3600)::numeric, 2),
-           coalesce(c.last_validation_status, 'NOT VALIDATED')
+           coalesce(c.last_validation_status, 'NOT VALIDATED'),
+           c.function_timeout_seconds, c.max_attempts
     FROM s3vl.config AS c;
     IF NOT FOUND THEN
         RAISE NOTICE 's3vl.get_config: s3vl is not configured'
@@ -160,4 +162,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl.get_config() IS
-    'The configured bridge function, Region, timeout, age of the configuration and the last validation status';
+    'The configured bridge function, Region, timeout, age of the configuration, the last validation status, and sync''s doubt window (function_timeout_seconds) and max_attempts';

@@ -30,6 +30,17 @@ def test_configure_accepts_the_reference_named_arguments_in_any_order(
     assert db.execute("SELECT timeout_seconds FROM s3vl.get_config()").fetchone() == (90,)
 
 
+def test_get_config_shows_the_sync_settings(db: psycopg.Connection) -> None:
+    db.execute(
+        "SELECT s3vl.configure(%s, 'us-east-1', validate => false,"
+        " function_timeout_seconds => 45, max_attempts => 7)",
+        [LAMBDA_ARN],
+    )
+    assert db.execute(
+        "SELECT function_timeout_seconds, max_attempts FROM s3vl.get_config()"
+    ).fetchone() == (45, 7)
+
+
 @pytest.mark.parametrize(
     ("arguments", "argument"),
     [

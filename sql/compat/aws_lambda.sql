@@ -27,6 +27,10 @@
 --   42501                             an endpoint override an administrator did not set
 --
 -- Runs in one transaction; do not \i it inside another one.
+--
+-- The Python of aws_lambda._invoke_http is sql/compat/aws_lambda_invoke.py (linted, typed and
+-- unit-tested there): edit it there and run `python -m sql.compat.generate`, which copies it
+-- between the $python$ markers below; tests/compat fail while this file is not current.
 
 BEGIN;
 SET LOCAL client_min_messages = warning;  -- a second run is silent: it changes nothing
@@ -98,65 +102,76 @@ LANGUAGE plpython3u VOLATILE
 -- operators: a look-alike `=` in the caller's search_path would pass any endpoint as trusted.
 SET search_path = pg_catalog, pg_temp
 AS $python$
+# Generated from sql/compat/aws_lambda_invoke.py by `python -m sql.compat.generate`:
+# edit it there, then run that command.
+"""The body of aws_lambda._invoke_http (sql/compat/aws_lambda.sql): one Lambda Invoke, checked.
+
+`python -m sql.compat.generate` copies this file, as it is, into that function's body in
+aws_lambda.sql and adds EPILOGUE (sql/compat/generate.py), which calls `invoke` with the
+function's arguments and PL/Python's plpy and SD. PL/Python runs the body inside a function of
+its own, once per call, on the database server's Python, so this file keeps to:
+
+- Python 3.9 (Debian 11 and Amazon Linux 2023 servers): typing.Optional, no `X | Y` at run time;
+- a parameter or return annotation with brackets is quoted: PL/Python evaluates the others on
+  every call (Optional[str] and the like cost 8 us a call unquoted, nothing quoted);
+- no `from __future__` import (an error inside a function) and no `global` (it would reach
+  PL/Python's globals, not this module's names);
+- no top-level name plpy, SD or p_*: it would hide PL/Python's own;
+- the standard library at top level (boto3 only where it is used);
+- multi-line strings only where the tab PL/Python puts after each newline does no harm (SQL).
+"""
+
 import base64
 import json
 import re
 import time
+from typing import TYPE_CHECKING, Any, Optional
 
+if TYPE_CHECKING:  # for the type checker only: PL/Python gives no such module
+    import http.client
+    from collections.abc import Mapping, Sequence
+    from typing import Protocol
+    from urllib.parse import SplitResult
+
+    Answer = tuple[int, Optional[str], Optional[str], Optional[str]]
+
+    class Plpy(Protocol):
+        """What this module uses of PL/Python's plpy."""
+
+        def prepare(self, query: str, argtypes: Sequence[str] = ..., /) -> object: ...
+
+        def execute(
+            self, plan: object, args: Sequence[object] = ..., /
+        ) -> Sequence[Mapping[str, Any]]: ...
+
+
+# Lambda's patterns, spelled once here: tests/compat/test_same_facts_as_devstack.py checks that
+# the local Invoke endpoint (devstack/lambda_invoke/server.py) agrees. All used with fullmatch:
+# `$` would also match before a trailing newline.
+FUNCTION_NAME = r"[A-Za-z0-9_-]{1,64}"
+QUALIFIER = r"[A-Za-z0-9$_-]{1,128}"
+ACCOUNT = r"\d{12}"
+_NAME_AND_QUALIFIER = rf"(?P<name>{FUNCTION_NAME})(?::(?P<qualifier>{QUALIFIER}))?"
 FULL_ARN = re.compile(
-    r"arn:(?P<partition>aws[a-z-]*):lambda:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
-    r"function:(?P<name>[A-Za-z0-9_-]{1,64})(?::(?P<qualifier>[A-Za-z0-9$_-]{1,128}))?"
+    rf"arn:(?P<partition>aws[a-z-]*):lambda:(?P<region>[a-z0-9-]+):(?P<account>{ACCOUNT}):"
+    rf"function:{_NAME_AND_QUALIFIER}"
 )
-PARTIAL_ARN = re.compile(
-    r"(?P<account>\d{12}):function:(?P<name>[A-Za-z0-9_-]{1,64})"
-    r"(?::(?P<qualifier>[A-Za-z0-9$_-]{1,128}))?"
-)
-# Used with fullmatch: `$` would also match before a trailing newline.
-NAME = re.compile(r"(?P<name>[A-Za-z0-9_-]{1,64})(?::(?P<qualifier>[A-Za-z0-9$_-]{1,128}))?")
+PARTIAL_ARN = re.compile(rf"(?P<account>{ACCOUNT}):function:{_NAME_AND_QUALIFIER}")
+NAME = re.compile(_NAME_AND_QUALIFIER)
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 LOG_TYPES = ("None", "Tail")
-MAX_CLIENT_CONTEXT = 3583
+MAX_CLIENT_CONTEXT = 3583  # bytes of X-Amz-Client-Context, base64-encoded
+MAX_TIMEOUT_MS = 900000
 REQUEST_HINT = (
     "raise the limit with SET aws_lambda.request_timeout_ms = <ms> (1..900000), "
     "or make the function answer sooner"
 )
 
-
-class Failure(Exception):
-    def __init__(self, sqlstate, message, detail=None, hint=None):
-        super().__init__(message)
-        self.fields = {
-            "error_sqlstate": sqlstate,
-            "error_message": message,
-            "error_detail": detail,
-            "error_hint": hint,
-        }
-
-
-def bad_argument(message, hint):
-    return Failure("22023", message, hint=hint)
-
-
-def invoke_api_failed(detail, hint):
-    return Failure("58000", "invoke API failed", detail, hint)
-
-
-def function_failed(function_name, function_error, text):
-    return Failure(
-        "38000",
-        "lambda invocation failed",
-        f'"{function_name}" returned error "{function_error}", details: "{text}".',
-        "the function raised or timed out; log_type => 'Tail' returns the end of its log",
-    )
-
-
-def setting(name):
-    if "setting_plan" not in SD:
-        SD["setting_plan"] = plpy.prepare("SELECT current_setting($1, true) AS v", ["text"])
-    value = plpy.execute(SD["setting_plan"], [name])[0]["v"]
-    return value.strip() if value is not None else ""
-
-
+SETTING_QUERY = "SELECT current_setting($1, true) AS v"
+SERVER_ENDPOINT_QUERY = "SELECT aws_lambda._server_endpoint() AS v"
+COMPOSITE_QUERY = "SELECT (($1)::aws_commons._lambda_function_arn_1).*"
+# Run with search_path = pg_catalog, pg_temp (the function's SET): a caller's own `=` or
+# functions cannot take part.
 TRUST_QUERY = """
 SELECT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles AS r
                  WHERE r.rolname = session_user), false) AS superuser_session,
@@ -165,21 +180,71 @@ SELECT coalesce((SELECT r.rolsuper FROM pg_catalog.pg_roles AS r
                JOIN pg_catalog.pg_database AS d ON d.oid = s.setdatabase
                JOIN pg_catalog.pg_roles AS o ON o.oid = d.datdba
                WHERE d.datname = pg_catalog.current_database() AND s.setrole = 0 AND o.rolsuper
-                 AND ('aws_lambda.endpoint_override=' || $1) = ANY (s.setconfig)) AS database_setting
+                 AND ('aws_lambda.endpoint_override=' || $1) = ANY (s.setconfig))
+       AS database_setting
 """
 
+# The OUT columns of aws_lambda._invoke_http, in their order.
+RESULT_COLUMNS = ("status_code", "payload", "executed_version", "log_result")
+ERROR_COLUMNS = ("error_sqlstate", "error_message", "error_detail", "error_hint")
 
-def check_endpoint_chosen_by_administrator(endpoint):
+
+class Failure(Exception):
+    """An expected failure, returned to aws_lambda._invoke as SQLSTATE, message, detail, hint."""
+
+    def __init__(
+        self,
+        sqlstate: str,
+        message: str,
+        detail: "Optional[str]" = None,
+        hint: "Optional[str]" = None,
+    ) -> None:
+        super().__init__(message)
+        self.fields: dict[str, Optional[str]] = {
+            "error_sqlstate": sqlstate,
+            "error_message": message,
+            "error_detail": detail,
+            "error_hint": hint,
+        }
+
+
+def bad_argument(message: str, hint: str) -> Failure:
+    return Failure("22023", message, hint=hint)
+
+
+def invoke_api_failed(detail: str, hint: str) -> Failure:
+    return Failure("58000", "invoke API failed", detail, hint)
+
+
+def function_failed(function_name: str, function_error: str, text: str) -> Failure:
+    return Failure(
+        "38000",
+        "lambda invocation failed",
+        f'"{function_name}" returned error "{function_error}", details: "{text}".',
+        "the function raised or timed out; log_type => 'Tail' returns the end of its log",
+    )
+
+
+def setting(plpy: "Plpy", sd: "dict[str, Any]", name: str) -> str:
+    if "setting_plan" not in sd:
+        sd["setting_plan"] = plpy.prepare(SETTING_QUERY, ["text"])
+    value = plpy.execute(sd["setting_plan"], [name])[0]["v"]
+    return value.strip() if value is not None else ""
+
+
+def check_endpoint_chosen_by_administrator(
+    plpy: "Plpy", sd: "dict[str, Any]", endpoint: str
+) -> None:
     """Refuse an endpoint override that a non-administrator could have set: SET, ALTER ROLE
     itself or connection options would let any role with EXECUTE make the server POST wherever
     it likes (and read the answer)."""
-    if "trust_plan" not in SD:
-        SD["trust_plan"] = plpy.prepare(TRUST_QUERY, ["text"])
-        SD["server_plan"] = plpy.prepare("SELECT aws_lambda._server_endpoint() AS v", [])
-    row = plpy.execute(SD["trust_plan"], [endpoint])[0]
+    if "trust_plan" not in sd:
+        sd["trust_plan"] = plpy.prepare(TRUST_QUERY, ["text"])
+        sd["server_plan"] = plpy.prepare(SERVER_ENDPOINT_QUERY, [])
+    row = plpy.execute(sd["trust_plan"], [endpoint])[0]
     if row["superuser_session"] or row["database_setting"]:
         return
-    if plpy.execute(SD["server_plan"])[0]["v"] == endpoint:
+    if plpy.execute(sd["server_plan"])[0]["v"] == endpoint:
         return
     raise Failure(
         "42501",
@@ -192,11 +257,29 @@ def check_endpoint_chosen_by_administrator(endpoint):
     )
 
 
-def milliseconds(name, default):
-    raw = setting(name) or str(default)
-    if not raw.isdigit() or not 1 <= int(raw) <= 900000:
+def function_parts(name: str) -> "Optional[dict[str, Optional[str]]]":
+    """The name and qualifier of a function name, partial ARN or full ARN (with account, and
+    region and partition for a full ARN); None if name is none of them."""
+    match = FULL_ARN.fullmatch(name) or PARTIAL_ARN.fullmatch(name) or NAME.fullmatch(name)
+    return match.groupdict() if match else None
+
+
+def one_of(name: str, value: "Optional[str]", allowed: "tuple[str, ...]") -> str:
+    """value, if it is one of allowed (the first is the SQL default)."""
+    if value is None or value not in allowed:
         raise bad_argument(
-            f"{name} must be a whole number of milliseconds from 1 to 900000, got {raw!r}",
+            f"{name} {value!r} is not one of {', '.join(allowed)}",
+            f"the value is case-sensitive; the default is '{allowed[0]}'",
+        )
+    return value
+
+
+def milliseconds(plpy: "Plpy", sd: "dict[str, Any]", name: str, default: int) -> int:
+    raw = setting(plpy, sd, name) or str(default)
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_TIMEOUT_MS:
+        raise bad_argument(
+            f"{name} must be a whole number of milliseconds from 1 to {MAX_TIMEOUT_MS}, "
+            f"got {raw!r}",
             f"SET {name} = {default};",
         )
     return int(raw)
@@ -205,16 +288,25 @@ def milliseconds(name, default):
 class Call:
     """One invocation, checked: identifier, region, qualifier, types, context, settings."""
 
-    def __init__(self):
-        name = (p_function_name or "").strip()
-        region = p_region
+    def __init__(
+        self,
+        plpy: "Plpy",
+        sd: "dict[str, Any]",
+        *,
+        function_name: "Optional[str]",
+        payload: "Optional[str]",
+        region: "Optional[str]",
+        invocation_type: "Optional[str]",
+        log_type: "Optional[str]",
+        context: "Optional[str]",
+        qualifier: "Optional[str]",
+    ) -> None:
+        self.sd = sd
+        name = (function_name or "").strip()
         if name.startswith("(") and name.endswith(")"):
             # The text form of aws_commons._lambda_function_arn_1, as Aurora's examples pass
             # it through psql's \gset: '(my-function,us-west-2)'.
-            row = plpy.execute(
-                plpy.prepare("SELECT (($1)::aws_commons._lambda_function_arn_1).*", ["text"]),
-                [name],
-            )[0]
+            row = plpy.execute(plpy.prepare(COMPOSITE_QUERY, ["text"]), [name])[0]
             name = (row["function_name"] or "").strip()
             region = region or row["region"]
         if not name:
@@ -222,40 +314,30 @@ class Call:
                 "function_name is required: a function name, a partial ARN or a full ARN",
                 "e.g. aws_lambda.invoke('s3vl-bridge', '{}'::json)",
             )
-        match = FULL_ARN.fullmatch(name) or PARTIAL_ARN.fullmatch(name) or NAME.fullmatch(name)
-        if match is None:
+        parts = function_parts(name)
+        if parts is None:
             raise bad_argument(
                 f"function_name {name!r} is not a Lambda function name, partial ARN or ARN",
                 "use NAME, ACCOUNT:function:NAME or arn:aws:lambda:REGION:ACCOUNT:function:NAME, "
                 "optionally followed by :VERSION or :ALIAS",
             )
-        parts = match.groupdict()
         arn_region, name_qualifier = parts.get("region"), parts.get("qualifier")
         if region and arn_region and region != arn_region:
             raise bad_argument(
                 f"region {region!r} conflicts with the region {arn_region!r} of function_name",
                 "drop the region argument or make it match the ARN",
             )
-        if p_qualifier and name_qualifier and p_qualifier != name_qualifier:
+        if qualifier and name_qualifier and qualifier != name_qualifier:
             raise bad_argument(
-                f"qualifier {p_qualifier!r} conflicts with the qualifier {name_qualifier!r} "
+                f"qualifier {qualifier!r} conflicts with the qualifier {name_qualifier!r} "
                 "of function_name",
                 "drop the qualifier argument or make it match the function name",
             )
-        if p_invocation_type not in INVOCATION_TYPES:
-            raise bad_argument(
-                f"invocation_type {p_invocation_type!r} is not one of RequestResponse, Event, "
-                "DryRun",
-                "the value is case-sensitive; the default is 'RequestResponse'",
-            )
-        if p_log_type not in LOG_TYPES:
-            raise bad_argument(
-                f"log_type {p_log_type!r} is not one of None, Tail",
-                "the value is case-sensitive; the default is 'None'",
-            )
-        self.client_context = None
-        if p_context is not None:
-            self.client_context = base64.b64encode(p_context.encode()).decode()
+        self.invocation_type = one_of("invocation_type", invocation_type, INVOCATION_TYPES)
+        self.log_type = one_of("log_type", log_type, LOG_TYPES)
+        self.client_context: Optional[str] = None
+        if context is not None:
+            self.client_context = base64.b64encode(context.encode()).decode()
             if len(self.client_context) > MAX_CLIENT_CONTEXT:
                 raise bad_argument(
                     f"context is {len(self.client_context)} bytes once base64-encoded; Lambda "
@@ -263,20 +345,20 @@ class Call:
                     "pass less client context, or move the data into the payload",
                 )
         self.function_name = name
-        self.region = region or arn_region
-        self.qualifier = p_qualifier or None
-        self.body = (p_payload or "").encode()
-        self.connect_ms = milliseconds("aws_lambda.connect_timeout_ms", 1000)
-        self.request_ms = milliseconds("aws_lambda.request_timeout_ms", 3000)
-        self.endpoint = setting("aws_lambda.endpoint_override")
+        self.region: Optional[str] = region or arn_region
+        self.qualifier: Optional[str] = qualifier or None
+        self.body = (payload or "").encode()
+        self.connect_ms = milliseconds(plpy, sd, "aws_lambda.connect_timeout_ms", 1000)
+        self.request_ms = milliseconds(plpy, sd, "aws_lambda.request_timeout_ms", 3000)
+        self.endpoint = setting(plpy, sd, "aws_lambda.endpoint_override")
         if self.endpoint:
-            check_endpoint_chosen_by_administrator(self.endpoint)
+            check_endpoint_chosen_by_administrator(plpy, sd, self.endpoint)
 
-    def run(self):
+    def run(self) -> "Answer":
         return self.over_endpoint() if self.endpoint else self.through_boto3()
 
     # -- an endpoint override: the Invoke API over HTTP with the standard library ----------
-    def over_endpoint(self):
+    def over_endpoint(self) -> "Answer":
         import http.client
         import socket
         from urllib.parse import quote, urlsplit
@@ -297,8 +379,8 @@ class Call:
             path += f"?Qualifier={quote(self.qualifier, safe='')}"
         headers = {
             "Content-Type": "application/json",
-            "X-Amz-Invocation-Type": p_invocation_type,
-            "X-Amz-Log-Type": p_log_type,
+            "X-Amz-Invocation-Type": self.invocation_type,
+            "X-Amz-Log-Type": self.log_type,
         }
         if self.client_context:
             headers["X-Amz-Client-Context"] = self.client_context
@@ -307,7 +389,7 @@ class Call:
         # local endpoint, a server thread (measured: 0.3 ms a call on an idle machine, 2-3 ms
         # on a busy one).
         key = (url.scheme, url.hostname, url.port)
-        cached = SD.pop("connection", None)  # out of SD while in use: a failure drops it
+        cached = self.sd.pop("connection", None)  # out of SD while in use: a failure drops it
         if cached is not None and cached[0] != key:
             cached[1].close()
             cached = None
@@ -341,7 +423,7 @@ class Call:
         if response.will_close:
             connection.close()
         else:
-            SD["connection"] = (key, connection)
+            self.sd["connection"] = (key, connection)
         text = b"".join(chunks).decode("utf-8", errors="replace")
         if response.status >= 400:
             error_type = (response.getheader("x-amzn-ErrorType") or "").split(":")[0]
@@ -366,13 +448,13 @@ class Call:
             response.getheader("X-Amz-Log-Result"),
         )
 
-    def connect(self, url):
+    def connect(self, url: "SplitResult") -> "http.client.HTTPConnection":
         import http.client
 
         connection_class = (
             http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
         )
-        connection = connection_class(url.hostname, url.port, timeout=self.connect_ms / 1000)
+        connection = connection_class(url.hostname or "", url.port, timeout=self.connect_ms / 1000)
         try:
             connection.connect()
         except OSError as exc:
@@ -384,11 +466,17 @@ class Call:
             ) from None
         return connection
 
-    def exchange(self, connection, path, headers, deadline):
+    def exchange(
+        self,
+        connection: "http.client.HTTPConnection",
+        path: str,
+        headers: "dict[str, str]",
+        deadline: float,
+    ) -> "tuple[http.client.HTTPResponse, list[bytes]]":
         """Send the request and read the whole answer, each step within the deadline."""
         import socket
 
-        def arm(response=None):
+        def arm(response: "Optional[http.client.HTTPResponse]" = None) -> None:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise socket.timeout("request deadline passed")
@@ -404,7 +492,7 @@ class Call:
         connection.request("POST", path, body=self.body, headers=headers)
         arm()
         response = connection.getresponse()
-        chunks = []
+        chunks: list[bytes] = []
         while True:
             arm(response)
             chunk = response.read(65536)
@@ -413,7 +501,7 @@ class Call:
             chunks.append(chunk)
 
     # -- no override: a signed Invoke through boto3, where the server's Python has it -----
-    def through_boto3(self):
+    def through_boto3(self) -> "Answer":
         try:
             import boto3
             import botocore.config
@@ -432,9 +520,10 @@ class Call:
                 "endpoint",
             ) from None
         errors = botocore.exceptions
+        sd = self.sd
         key = (self.region, self.connect_ms, self.request_ms)
-        if SD.get("client_key") != key:
-            SD["client"] = boto3.session.Session().client(
+        if sd.get("client_key") != key:
+            sd["client"] = boto3.session.Session().client(
                 "lambda",
                 region_name=self.region,
                 config=botocore.config.Config(
@@ -443,11 +532,11 @@ class Call:
                     retries={"total_max_attempts": 1},
                 ),
             )
-            SD["client_key"] = key
-        params = {
+            sd["client_key"] = key
+        params: dict[str, Any] = {
             "FunctionName": self.function_name,
-            "InvocationType": p_invocation_type,
-            "LogType": p_log_type,
+            "InvocationType": self.invocation_type,
+            "LogType": self.log_type,
             "Payload": self.body,
         }
         if self.qualifier:
@@ -455,10 +544,10 @@ class Call:
         if self.client_context:
             params["ClientContext"] = self.client_context
         try:
-            response = SD["client"].invoke(**params)
+            response = sd["client"].invoke(**params)
             text = response["Payload"].read().decode("utf-8", errors="replace")
         except errors.NoRegionError:
-            SD.pop("client_key", None)
+            sd.pop("client_key", None)
             raise bad_argument(
                 "cannot tell which region the function is in",
                 "pass region, a full function ARN, or set AWS_REGION for the database server",
@@ -496,14 +585,57 @@ class Call:
         )
 
 
-no_error = {"error_sqlstate": None, "error_message": None, "error_detail": None, "error_hint": None}
-try:
-    status, text, version, log_tail = Call().run()
-except Failure as failure:
-    return {"status_code": None, "payload": None, "executed_version": None, "log_result": None,
-            **failure.fields}
-return {"status_code": status, "payload": text, "executed_version": version,
-        "log_result": log_tail, **no_error}
+def invoke(
+    plpy: "Plpy",
+    sd: "dict[str, Any]",
+    *,
+    function_name: "Optional[str]",
+    payload: "Optional[str]",
+    region: "Optional[str]",
+    invocation_type: "Optional[str]",
+    log_type: "Optional[str]",
+    context: "Optional[str]",
+    qualifier: "Optional[str]",
+) -> "dict[str, Any]":
+    """aws_lambda._invoke_http's row: the answer, or an expected failure's SQLSTATE, message,
+    detail and hint (raised by aws_lambda._invoke with Aurora's plain message; a plpy error
+    would read "plpy.Error: ..." with a Python traceback)."""
+    try:
+        answer = Call(
+            plpy,
+            sd,
+            function_name=function_name,
+            payload=payload,
+            region=region,
+            invocation_type=invocation_type,
+            log_type=log_type,
+            context=context,
+            qualifier=qualifier,
+        ).run()
+    except Failure as failure:
+        return {**dict.fromkeys(RESULT_COLUMNS), **failure.fields}
+    status_code, text, executed_version, log_result = answer
+    return {
+        "status_code": status_code,
+        "payload": text,
+        "executed_version": executed_version,
+        "log_result": log_result,
+        **dict.fromkeys(ERROR_COLUMNS),
+    }
+
+
+# -- generated: PL/Python's arguments, SD and plpy go to the module's entry point ----------------
+return invoke(
+    plpy,
+    SD,
+    function_name=p_function_name,
+    payload=p_payload,
+    region=p_region,
+    invocation_type=p_invocation_type,
+    log_type=p_log_type,
+    context=p_context,
+    qualifier=p_qualifier,
+)
 $python$;
 
 COMMENT ON FUNCTION aws_lambda._invoke_http(text, text, text, text, text, text, text) IS

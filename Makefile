@@ -24,7 +24,8 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy devstack lambda_src/s3vl_bridge infra
+	$(VENV)/bin/mypy devstack lambda_src/s3vl_bridge infra sql/compat
+	$(PY) -m sql.compat.generate --check
 
 synth: system-deps $(STAMP)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx --yes aws-cdk@2 synth --quiet

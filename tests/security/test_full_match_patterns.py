@@ -33,6 +33,7 @@ PACKAGES = {
     ROOT / "lambda_src" / "s3vl_bridge": ROOT / "lambda_src",
     ROOT / "devstack": ROOT,
     ROOT / "infra": ROOT,
+    ROOT / "sql" / "compat": ROOT,
 }
 
 # A valid value for every compiled pattern, by "module.attribute" (or "module.Class.attribute").
@@ -59,6 +60,11 @@ EXAMPLES: dict[str, str | bytes] = {
         "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     ),
     "infra.config._EC2_ID": "vpc-0123456789abcdef0",
+    "sql.compat.aws_lambda_invoke.FULL_ARN": (
+        "arn:aws:lambda:us-east-1:123456789012:function:s3vl-bridge:$LATEST"
+    ),
+    "sql.compat.aws_lambda_invoke.PARTIAL_ARN": "123456789012:function:s3vl-bridge:prod",
+    "sql.compat.aws_lambda_invoke.NAME": "s3vl-bridge:$LATEST",
 }
 
 

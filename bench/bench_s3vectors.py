@@ -37,10 +37,9 @@ def _timed(call, repeats: int) -> tuple[float, float]:
 def main() -> None:
     import boto3
     from moto import mock_aws
-    from moto.s3vectors.models import s3vectors_backends
 
     import devstack.s3vectors as s3v
-    from devstack.s3vectors.backend import index_store
+    from devstack.s3vectors.backend import local_backends
     from devstack.s3vectors.filters import compile_filter
 
     s3v.install()
@@ -55,7 +54,7 @@ def main() -> None:
             dimension=DIMENSION,
             distanceMetric="cosine",
         )
-        backend = s3vectors_backends["123456789012"]["aws"]
+        backend = local_backends["123456789012"]["aws"]
         started = time.perf_counter()
         for first in range(0, COUNT, 500):
             block = rng.standard_normal((500, DIMENSION), dtype=np.float32)
@@ -70,10 +69,9 @@ def main() -> None:
                 }
                 for i, row in enumerate(block)
             ]
-            backend.put_vectors("bench", "items", None, vectors)
+            backend.put_vectors("bench", "items", "", vectors)
         load_seconds = time.perf_counter() - started
-        index = backend.get_index("bench", "items", None)
-        store = index_store(index)
+        store = backend.get_index("bench", "items", "").store
         query = rng.standard_normal(DIMENSION, dtype=np.float32)
         predicate = compile_filter(FILTER)
         # The first filtered query after a write builds the typed metadata columns it uses.

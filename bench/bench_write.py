@@ -78,7 +78,7 @@ def main() -> None:
     results: list[tuple[str, float]] = []
     with (
         TemporaryCluster() as cluster,
-        LocalS3Vectors(region=up.REGION) as url,
+        LocalS3Vectors() as url,
     ):
         client = up.s3vectors_client(url)
         client.create_vector_bucket(vectorBucketName=BUCKET)

@@ -212,7 +212,7 @@ def _run(args: argparse.Namespace) -> int:
             cluster.start()
 
             say("starting the local S3 Vectors service")
-            s3vectors = LocalS3Vectors(region=REGION)
+            s3vectors = LocalS3Vectors()
             cleanup.callback(s3vectors.stop)
             s3vectors_url = s3vectors.start()
             demo = create_demo_index(s3vectors_url)

@@ -1,48 +1,65 @@
-"""The local S3 Vectors service: moto's s3vectors backend plus what AWS does and moto lacks.
+"""The local S3 Vectors service: moto's s3vectors service plus what AWS does and moto lacks.
 
-install() patches moto in place (QueryVectors, pagination, segments, modes, metadata
-configuration and the limits), so both `moto.mock_aws()` and the threaded server in
-`devstack.s3vectors.server` speak the extended API to the real boto3 client.
+devstack extends moto by subclassing, never by changing moto's classes: a backend
+(backend.LocalS3VectorsBackend, kept in backend.local_backends) and a response
+(responses.LocalS3VectorsResponse) swapped in at one point, moto's route table for s3vectors
+(`moto.s3vectors.urls.url_paths`), which both `moto.mock_aws()` and moto's server
+(`devstack.s3vectors.server`) read. install() points every s3vectors route, and the
+operations moto does not route yet, at LocalS3VectorsResponse; uninstall() puts moto's own
+table back. The moto range this relies on is pinned in pyproject.toml, and
+tests/s3vectors/test_moto_surface.py checks the parts of moto it uses.
 """
 
 from __future__ import annotations
 
 import threading
+from typing import Any
 
-__all__ = ["install", "reset"]
+__all__ = ["install", "installed", "reset", "uninstall"]
 
-_installed = False
-_install_lock = threading.Lock()
+_lock = threading.Lock()
+_moto_routes: dict[str, Any] | None = None  # moto's table while ours is installed
 
 
 def install() -> None:
-    """Install the extensions into moto; idempotent and safe to call from any thread."""
-    global _installed
-    with _install_lock:
-        if _installed:
+    """Route s3vectors requests to the local service; idempotent and safe from any thread.
+    A moto server app builds its routes when it first serves s3vectors, so install before."""
+    global _moto_routes
+    with _lock:
+        if _moto_routes is not None:
             return
         from moto.s3vectors import urls
-        from moto.s3vectors.models import S3VectorsBackend
-        from moto.s3vectors.responses import S3VectorsResponse
 
-        from . import backend, responses
+        from .responses import NEW_OPERATIONS, LocalS3VectorsResponse
 
-        for name, function in backend.PATCHES.items():
-            setattr(S3VectorsBackend, name, function)
-        for name, function in responses.PATCHES.items():
-            setattr(S3VectorsResponse, name, function)
-        # moto builds its routes from this dict (mock_aws per request, the server per app).
-        for operation in responses.NEW_OPERATIONS:
-            urls.url_paths.setdefault(f"{{0}}/{operation}$", S3VectorsResponse.dispatch)
-        _installed = True
+        routes = {path: LocalS3VectorsResponse.dispatch for path in urls.url_paths}
+        for operation in NEW_OPERATIONS:
+            routes.setdefault(f"{{0}}/{operation}$", LocalS3VectorsResponse.dispatch)
+        _moto_routes, urls.url_paths = urls.url_paths, routes
+
+
+def uninstall() -> None:
+    """Give moto its own s3vectors routes back (the local service's data stays until reset);
+    a no-op when not installed. Servers already serving keep the routes they built."""
+    global _moto_routes
+    with _lock:
+        if _moto_routes is None:
+            return
+        from moto.s3vectors import urls
+
+        urls.url_paths, _moto_routes = _moto_routes, None
+
+
+def installed() -> bool:
+    with _lock:
+        return _moto_routes is not None
 
 
 def reset() -> None:
     """Empty every bucket, index and vector of every account and region, and clear faults."""
-    from moto.s3vectors.models import s3vectors_backends
-
     from . import faults
+    from .backend import local_backends
 
-    for account_backends in list(s3vectors_backends.values()):
+    for account_backends in list(local_backends.values()):
         account_backends.reset()
     faults.clear()

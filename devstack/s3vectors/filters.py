@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 
 from ..json_depth import value_depth
+from .checks import float64
 from .errors import ValidationException, json_type_name
-from .limits import MAX_FILTER_DEPTH, float64
+from .limits import MAX_FILTER_DEPTH
 
 _MISSING = object()
 COMPARISON_OPERATORS = ("$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists")

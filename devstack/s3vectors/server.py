@@ -1,4 +1,4 @@
-"""LocalS3Vectors: moto's server app with our extensions, threaded, on 127.0.0.1.
+"""LocalS3Vectors: moto's server app with the local service installed, threaded, on 127.0.0.1.
 
 Besides the S3 Vectors API it answers a small control surface for other processes:
   POST   /_devstack/faults   JSON body as faults.inject's arguments -> 200 {"pending": [...]}
@@ -107,15 +107,9 @@ class LocalS3Vectors:
     """A threaded local S3 Vectors endpoint; `with LocalS3Vectors() as url: ...` also works."""
 
     def __init__(
-        self,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        region: str = "us-east-1",
-        *,
-        log_requests: bool = False,
+        self, host: str = "127.0.0.1", port: int = 0, *, log_requests: bool = False
     ) -> None:
-        """`region` changes nothing and is kept for existing callers: the service answers in
-        every region, the one each request is signed for."""
+        """The service answers in every region: the one each request is signed for."""
         install()
         self.log_requests = log_requests
         self.host = host

@@ -16,8 +16,8 @@ from collections import OrderedDict
 from typing import Any
 
 from .errors import ValidationException
+from .limits import MAX_TOKEN_LENGTH
 
-MAX_TOKEN_LENGTH = 4096  # the model's bound on nextToken: boto3 refuses to send a longer one
 _KEPT_PAYLOADS = 1024
 _kept: OrderedDict[str, dict[str, Any]] = OrderedDict()
 _kept_lock = threading.Lock()

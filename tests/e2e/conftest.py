@@ -25,7 +25,7 @@ from devstack.s3vectors.server import LocalS3Vectors
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Stack]:
     cluster = start_cluster()
-    s3vectors = LocalS3Vectors(region=up.REGION)
+    s3vectors = LocalS3Vectors()
     function = None
     try:
         url = s3vectors.start()

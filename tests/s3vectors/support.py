@@ -14,13 +14,19 @@ REGION = "us-east-1"
 BUCKET = "test-bucket"
 
 
-def make_client(endpoint_url: str | None = None, *, validate: bool = True, retries: int = 1) -> Any:
+def make_client(
+    endpoint_url: str | None = None,
+    *,
+    validate: bool = True,
+    retries: int = 1,
+    region: str = REGION,
+) -> Any:
     """A real boto3 s3vectors client. validate=False lets out-of-range values reach the service,
     which is how the service-side limits are proven (botocore only checks minimums);
     retries is the total number of attempts, 1 so an injected fault is seen once."""
     return boto3.client(
         "s3vectors",
-        region_name=REGION,
+        region_name=region,
         endpoint_url=endpoint_url,
         aws_access_key_id="test",
         aws_secret_access_key="test",

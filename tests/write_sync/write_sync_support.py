@@ -12,11 +12,11 @@ from typing import Any
 
 import psycopg
 from e2esupport import new_bridge_container
-from moto.s3vectors.responses import S3VectorsResponse
 
 from devstack import up
 from devstack.lambda_invoke.server import LocalLambda
 from devstack.postgres import TemporaryCluster
+from devstack.s3vectors import writes
 from devstack.s3vectors.server import LocalS3Vectors
 
 INDEXES = ("items", "wide", "notes")
@@ -103,7 +103,7 @@ def open_local_path(
     `ws_<slug>` with compat and s3vl installed, configured and the indexes registered.
     `bridge_environment` adds to (or replaces) the bridge's environment."""
     bucket = f"ws-{slug}".strip("-")
-    s3vectors = LocalS3Vectors(region=up.REGION)
+    s3vectors = LocalS3Vectors()
     url = s3vectors.start()
     client = up.s3vectors_client(url)
     client.create_vector_bucket(vectorBucketName=bucket)
@@ -153,34 +153,21 @@ def open_local_path(
 
 
 class SpyOnWrites:
-    """Records the keys of every PutVectors and DeleteVectors call the local service serves
-    (the service runs in this process), then lets the call proceed unchanged."""
+    """Records the keys of every PutVectors and DeleteVectors call the local service applies
+    (the service runs in this process), through devstack.s3vectors.writes.watch."""
 
     def __init__(self) -> None:
         self.puts: list[list[str]] = []
         self.deletes: list[list[str]] = []
         self._lock = threading.Lock()
-        self._saved: dict[str, Any] = {}
+        self._watching = contextlib.ExitStack()
+
+    def _record(self, operation: str, index_arn: str, keys: list[str]) -> None:
+        with self._lock:
+            (self.puts if operation == "PutVectors" else self.deletes).append(keys)
 
     def __enter__(self) -> SpyOnWrites:
-        spy = self
-        put, delete = S3VectorsResponse.put_vectors, S3VectorsResponse.delete_vectors
-        self._saved = {"put_vectors": put, "delete_vectors": delete}
-
-        def put_vectors(response: Any) -> Any:
-            result = put(response)  # raises when the service refuses: nothing recorded
-            with spy._lock:
-                spy.puts.append([v["key"] for v in response._get_param("vectors")])
-            return result
-
-        def delete_vectors(response: Any) -> Any:
-            result = delete(response)
-            with spy._lock:
-                spy.deletes.append(list(response._get_param("keys")))
-            return result
-
-        S3VectorsResponse.put_vectors = put_vectors  # type: ignore[method-assign]
-        S3VectorsResponse.delete_vectors = delete_vectors  # type: ignore[method-assign]
+        self._watching.enter_context(writes.watch(self._record))
         return self
 
     def __exit__(
@@ -189,8 +176,7 @@ class SpyOnWrites:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        for name, original in self._saved.items():
-            setattr(S3VectorsResponse, name, original)
+        self._watching.close()
 
     @property
     def put_keys(self) -> list[str]:

@@ -521,18 +521,6 @@ class Call:
             ) from None
         errors = botocore.exceptions
         sd = self.sd
-        key = (self.region, self.connect_ms, self.request_ms)
-        if sd.get("client_key") != key:
-            sd["client"] = boto3.session.Session().client(
-                "lambda",
-                region_name=self.region,
-                config=botocore.config.Config(
-                    connect_timeout=self.connect_ms / 1000,
-                    read_timeout=self.request_ms / 1000,
-                    retries={"total_max_attempts": 1},
-                ),
-            )
-            sd["client_key"] = key
         params: dict[str, Any] = {
             "FunctionName": self.function_name,
             "InvocationType": self.invocation_type,
@@ -543,14 +531,28 @@ class Call:
             params["Qualifier"] = self.qualifier
         if self.client_context:
             params["ClientContext"] = self.client_context
+        key = (self.region, self.connect_ms, self.request_ms)
         try:
+            if sd.get("client_key") != key:
+                # Inside the try: without a region botocore refuses to build the client.
+                sd["client"] = boto3.session.Session().client(
+                    "lambda",
+                    region_name=self.region,
+                    config=botocore.config.Config(
+                        connect_timeout=self.connect_ms / 1000,
+                        read_timeout=self.request_ms / 1000,
+                        retries={"total_max_attempts": 1},
+                    ),
+                )
+                sd["client_key"] = key
             response = sd["client"].invoke(**params)
             text = response["Payload"].read().decode("utf-8", errors="replace")
         except errors.NoRegionError:
             sd.pop("client_key", None)
             raise bad_argument(
                 "cannot tell which region the function is in",
-                "pass region, a full function ARN, or set AWS_REGION for the database server",
+                "pass region, a full function ARN, or set AWS_DEFAULT_REGION (boto3 reads no "
+                "AWS_REGION) for the database server",
             ) from None
         except (errors.ConnectTimeoutError, errors.EndpointConnectionError) as exc:
             raise invoke_api_failed(

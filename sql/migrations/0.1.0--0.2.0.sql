@@ -75,3 +75,7 @@ DROP FUNCTION IF EXISTS s3vl.flush(text, integer);
 DROP FUNCTION IF EXISTS s3vl.sync_status();
 DROP FUNCTION IF EXISTS s3vl._claim(text, integer, bigint[]);
 DROP FUNCTION IF EXISTS s3vl._settle(text, jsonb, text);
+
+-- One index-argument convention: s3vl._resolve_index takes a name or an ARN as index_name, so
+-- the writes' own resolver is gone.
+DROP FUNCTION IF EXISTS s3vl._write_target(text, text);

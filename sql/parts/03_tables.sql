@@ -64,6 +64,10 @@ CREATE TABLE IF NOT EXISTS s3vl.index_registry (
         bucket_name ~ '^[a-z0-9][a-z0-9-]*[a-z0-9]$' AND length(bucket_name) BETWEEN 3 AND 63
     ),
     CONSTRAINT valid_account_id CHECK (account_id ~ '^[0-9]{12}$'),
+    -- S3 Vectors' largest dimension as a literal, not s3vl._limit('dimension'): this file runs
+    -- before the functions exist (and alone, in the aws-sample migration), and a constraint
+    -- calling a function would change, unchecked against the stored rows, whenever install.sql
+    -- replaces the function; a changed limit takes a migration that checks the rows.
     CONSTRAINT valid_dimension CHECK (dimension BETWEEN 1 AND 4096),
     CONSTRAINT valid_distance_metric CHECK (distance_metric IN ('cosine', 'euclidean')),
     CONSTRAINT dimension_with_metric CHECK ((dimension IS NULL) = (distance_metric IS NULL))

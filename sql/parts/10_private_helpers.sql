@@ -1,8 +1,56 @@
 -- Private helpers (underscore names). No role may execute them directly: they run inside the
 -- public functions, which check their arguments with them and invoke the Lambda through them.
 
--- s3vl._invalid: raise the error for a bad argument (SQLSTATE 22023).
--- Names the function and the argument, says what was wrong and what to pass instead.
+-- s3vl._limits
+-- The one place in SQL that spells these facts; every check reads them through s3vl._limit.
+-- The bridge (lambda_src) and the local S3 Vectors service (devstack) keep their own copies:
+-- tests/test_limits_agree.py compares all three. The CHECK constraints of 03_tables.sql keep
+-- literals (see there).
+CREATE OR REPLACE FUNCTION s3vl._limits()
+RETURNS TABLE (name text, value numeric)
+LANGUAGE sql IMMUTABLE
+AS $$
+    VALUES ('dimension', 4096),                      -- vector dimension, 1..this
+           ('top_k', 10000),                         -- QueryVectors topK, 1..this
+           ('query_batch', 100),                     -- query vectors per query_vectors_batch call
+           ('list_page', 1000),                      -- ListVectors maxResults, 1..this
+           ('segments', 16),                         -- ListVectors segmentCount, 1..this
+           ('put_vectors', 500),                     -- vectors per PutVectors call
+           ('delete_keys', 500),                     -- keys per DeleteVectors call
+           ('key_length', 1024),                     -- characters of a vector key, 1..this
+           ('metadata_bytes', 40960),                -- metadata of one vector, as compact JSON
+           ('filterable_metadata_bytes', 2048),      -- of that, the filterable keys
+           ('metadata_keys', 50),                    -- keys of one vector's metadata
+           ('float32_max', 3.4028234663852886e38),   -- largest finite float32 (vector data)
+           ('float64_max', 1.7976931348623157e308),  -- largest finite float64 (metadata numbers)
+           ('lambda_payload_bytes', 6291456),        -- Lambda's synchronous request payload (6 MB)
+           ('filter_depth', 32)                      -- JSON objects and arrays on a filter's longest path
+$$;
+COMMENT ON FUNCTION s3vl._limits() IS
+    'Private: the limits of S3 Vectors and Lambda that s3vl checks before invoking, by name';
+
+-- s3vl._limit
+CREATE OR REPLACE FUNCTION s3vl._limit(name text)
+RETURNS numeric
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+    v_value numeric;
+BEGIN
+    SELECT l.value INTO v_value FROM s3vl._limits() AS l WHERE l.name = _limit.name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 's3vl._limit: no limit is named %', coalesce(pg_catalog.quote_literal(name), 'NULL')
+            USING ERRCODE = 'internal_error',
+                  DETAIL = 'The limits are listed by s3vl._limits().',
+                  HINT = 'A bug in s3vl: report it.';
+    END IF;
+    RETURN v_value;
+END
+$$;
+COMMENT ON FUNCTION s3vl._limit(text) IS
+    'Private: the value of one limit of s3vl._limits(); SQLSTATE XX000 for an unknown name';
+
+-- s3vl._invalid
 CREATE OR REPLACE FUNCTION s3vl._invalid(fn text, argument text, problem text, hint text)
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE
@@ -15,9 +63,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._invalid(text, text, text, text) IS
-    'Private: raises SQLSTATE 22023 naming the function and the argument, with a hint';
+    'Private: raises SQLSTATE 22023 for a bad argument, naming the function and the argument, what was wrong and (HINT) what to pass instead';
 
--- s3vl._configuration: the configuration row, or an error telling the admin to configure s3vl.
+-- s3vl._configuration
 CREATE OR REPLACE FUNCTION s3vl._configuration(fn text)
 RETURNS s3vl.config
 LANGUAGE plpgsql STABLE
@@ -38,8 +86,8 @@ $$;
 COMMENT ON FUNCTION s3vl._configuration(text) IS
     'Private: the configuration row; SQLSTATE 55000 with a hint when s3vl is not configured';
 
--- s3vl._check_index_arn: an S3 Vectors index ARN, or error 22023.
--- Same pattern as the valid_arn_format constraint of s3vl.index_registry.
+-- s3vl._check_index_arn
+-- Same pattern as the valid_arn_format constraint of s3vl.index_registry (03_tables.sql).
 CREATE OR REPLACE FUNCTION s3vl._check_index_arn(fn text, argument text, arn text)
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE
@@ -55,30 +103,34 @@ $$;
 COMMENT ON FUNCTION s3vl._check_index_arn(text, text, text) IS
     'Private: raises SQLSTATE 22023 unless the text is an S3 Vectors index ARN';
 
--- s3vl._resolve_index: the index a call addresses, from exactly one of index_name and index_arn.
--- A name must be registered and active; an ARN may be unregistered (then no dimension check).
+-- s3vl._resolve_index
+-- The one index-argument convention: every function that addresses an index takes index_name,
+-- a registered name or an index ARN; the reads also keep the aws-samples integration's
+-- index_arn (an ARN only), and a call passes one of the two. Writes pass index_arn NULL.
 CREATE OR REPLACE FUNCTION s3vl._resolve_index(fn text, index_name text, index_arn text)
 RETURNS TABLE (label text, arn text, dimension integer, distance_metric text)
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
+    v_arn text := coalesce(index_arn, CASE WHEN index_name LIKE 'arn:%' THEN index_name END);
     v_entry s3vl.index_registry;
 BEGIN
-    IF (index_name IS NULL) = (index_arn IS NULL) THEN
-        PERFORM s3vl._invalid(fn,
-            CASE WHEN index_name IS NULL THEN 'index_name' ELSE 'index_arn' END,
-            CASE WHEN index_name IS NULL
-                THEN 'is missing: pass exactly one of index_name and index_arn'
-                ELSE 'conflicts with index_name: pass exactly one of index_name and index_arn' END,
-            'Pass index_name => ''NAME'' for an index registered with s3vl.register_index, or index_arn => ''arn:aws:s3vectors:...''.');
+    IF index_name IS NOT NULL AND index_arn IS NOT NULL THEN
+        PERFORM s3vl._invalid(fn, 'index_arn',
+            'conflicts with index_name: pass exactly one of index_name and index_arn',
+            'Pass index_name => ''NAME'' (a name from s3vl.list_indexes(), or an index ARN), or index_arn => ''arn:aws:s3vectors:...''.');
+    END IF;
+    IF v_arn IS NULL AND (index_name IS NULL OR pg_catalog.btrim(index_name) = '') THEN
+        PERFORM s3vl._invalid(fn, 'index_name', 'must not be null or empty',
+            'Pass a name from s3vl.list_indexes(), or an index ARN.');
     END IF;
 
-    IF index_arn IS NOT NULL THEN
-        PERFORM s3vl._check_index_arn(fn, 'index_arn', index_arn);
+    IF v_arn IS NOT NULL THEN
+        PERFORM s3vl._check_index_arn(fn, CASE WHEN index_arn IS NULL THEN 'index_name' ELSE 'index_arn' END, v_arn);
         SELECT r.* INTO v_entry FROM s3vl.index_registry AS r
-        WHERE r.index_arn = _resolve_index.index_arn AND r.dimension IS NOT NULL
+        WHERE r.index_arn = v_arn AND r.dimension IS NOT NULL
         ORDER BY r.is_active DESC LIMIT 1;
-        RETURN QUERY SELECT index_arn, index_arn, v_entry.dimension, v_entry.distance_metric;
+        RETURN QUERY SELECT v_arn, v_arn, v_entry.dimension, v_entry.distance_metric;
         RETURN;
     END IF;
 
@@ -86,8 +138,8 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 's3vl.%: index "%" is not registered', fn, index_name
             USING ERRCODE = 'undefined_object',
-                  DETAIL = 'Argument "index_name" must name an index in s3vl.list_indexes().',
-                  HINT = 'Register it with s3vl.register_index(index_name => ''NAME'', index_arn => ''arn:aws:s3vectors:...''), or pass index_arn.';
+                  DETAIL = 'Argument "index_name" must name an index in s3vl.list_indexes(), or be an index ARN.',
+                  HINT = 'Register it with s3vl.register_index(index_name => ''NAME'', index_arn => ''arn:aws:s3vectors:...''), or pass its ARN instead.';
     END IF;
     IF NOT v_entry.is_active THEN
         RAISE EXCEPTION 's3vl.%: index "%" is deactivated', fn, index_name
@@ -99,9 +151,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._resolve_index(text, text, text) IS
-    'Private: resolves exactly one of index_name and index_arn to the ARN, dimension and metric';
+    'Private: the index a call addresses (label, arn, dimension, distance_metric), from index_name (a registered, active name, or an index ARN) or index_arn (an ARN), exactly one; an unregistered ARN has no dimension to check; SQLSTATE 22023, 42704 or 55000 otherwise';
 
--- s3vl._check_vector: a usable query vector for an index of the given dimension (NULL: unknown).
+-- s3vl._check_vector
 CREATE OR REPLACE FUNCTION s3vl._check_vector(
     fn text, argument text, vector double precision[], dimension integer, label text)
 RETURNS void
@@ -118,9 +170,10 @@ BEGIN
         PERFORM s3vl._invalid(fn, argument,
             pg_catalog.format('must be a one-dimensional array, got %s dimensions', pg_catalog.array_ndims(vector)),
             'Pass one embedding; for many, use s3vl.query_vectors_batch.');
-    ELSIF pg_catalog.cardinality(vector) > 4096 THEN
+    ELSIF pg_catalog.cardinality(vector) > s3vl._limit('dimension') THEN
         PERFORM s3vl._invalid(fn, argument,
-            pg_catalog.format('has %s elements; S3 Vectors allows at most 4096', pg_catalog.cardinality(vector)),
+            pg_catalog.format('has %s elements; S3 Vectors allows at most %s',
+                pg_catalog.cardinality(vector), s3vl._limit('dimension')),
             'Pass an embedding of the index''s dimension.');
     ELSIF EXISTS (SELECT 1 FROM pg_catalog.unnest(vector) AS e(x)
                   WHERE e.x IS NULL OR e.x IN ('NaN', 'Infinity', '-Infinity')) THEN
@@ -135,25 +188,27 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._check_vector(text, text, double precision[], integer, text) IS
-    'Private: raises SQLSTATE 22023 for a null, empty, non-finite or wrongly sized query vector';
+    'Private: raises SQLSTATE 22023 for a null, empty, multi-dimensional, non-finite or wrongly sized query vector (dimension NULL: the index''s is unknown, only S3 Vectors'' largest is checked)';
 
--- s3vl._check_top_k: 1..10000, the range of S3 Vectors QueryVectors (the bridge follows pages).
+-- s3vl._check_top_k
+-- The bridge follows QueryVectors' pages, so the whole of S3 Vectors' range is one call.
 CREATE OR REPLACE FUNCTION s3vl._check_top_k(fn text, top_k integer)
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE
 AS $$
 BEGIN
-    IF top_k IS NULL OR top_k NOT BETWEEN 1 AND 10000 THEN
+    IF top_k IS NULL OR top_k NOT BETWEEN 1 AND s3vl._limit('top_k') THEN
         PERFORM s3vl._invalid(fn, 'top_k',
-            pg_catalog.format('must be between 1 and 10000, got %s', coalesce(top_k::text, 'NULL')),
-            'Pass top_k => 10, or any number of neighbours from 1 to 10000.');
+            pg_catalog.format('must be between 1 and %s, got %s', s3vl._limit('top_k'), coalesce(top_k::text, 'NULL')),
+            pg_catalog.format('Pass top_k => 10, or any number of neighbours from 1 to %s.', s3vl._limit('top_k')));
     END IF;
 END
 $$;
 COMMENT ON FUNCTION s3vl._check_top_k(text, integer) IS
-    'Private: raises SQLSTATE 22023 unless top_k is between 1 and 10000';
+    'Private: raises SQLSTATE 22023 unless top_k is between 1 and s3vl._limit(''top_k''), the range of QueryVectors';
 
--- s3vl._check_flag: booleans must be given (NULL would reach the Lambda as JSON null).
+-- s3vl._check_flag
+-- NULL would reach the Lambda function as JSON null.
 CREATE OR REPLACE FUNCTION s3vl._check_flag(fn text, argument text, flag boolean)
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE
@@ -168,13 +223,13 @@ $$;
 COMMENT ON FUNCTION s3vl._check_flag(text, text, boolean) IS
     'Private: raises SQLSTATE 22023 when a boolean argument is NULL';
 
--- s3vl._check_filter: a metadata filter is a JSON object nested at most 32 deep (the filter
--- language itself is checked by the bridge and S3 Vectors, which answer with the offending
--- field). Depth counts JSON containers (objects and arrays) on the longest path, the filter
--- itself being 1: {"a": 1} is 1, {"a": {"$in": [1, 2]}} is 3, {"$and": [{"a": 1}]} is 3. The
--- bridge refuses the same. Strict .** numbers the filter level 0 and each object member or
--- array element one more, so a container at level 32 or deeper is depth 33 or more; jsonpath
--- stops at the first one, so a filter nested thousands deep is refused in one pass.
+-- s3vl._check_filter
+-- The filter language itself is checked by the bridge and S3 Vectors, which answer with the
+-- offending field; the bridge refuses the same depth. Depth counts JSON containers (objects and
+-- arrays) on the longest path, the filter itself being 1: {"a": 1} is 1, {"a": {"$in": [1, 2]}}
+-- is 3, {"$and": [{"a": 1}]} is 3. Strict .** numbers the filter level 0 and each object member
+-- or array element one more, so a container at level D (the limit) or deeper is depth D + 1 or
+-- more; jsonpath stops at the first one, so a filter nested thousands deep is refused in one pass.
 CREATE OR REPLACE FUNCTION s3vl._check_filter(fn text, metadata_filter jsonb)
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE
@@ -186,17 +241,19 @@ BEGIN
             'Pass e.g. metadata_filter => ''{"category": "demo"}''::jsonb or ''{"price": {"$lt": 20}}''::jsonb.');
     END IF;
     IF metadata_filter IS NOT NULL AND pg_catalog.jsonb_path_exists(metadata_filter,
-            'strict $.**{32 to last} ? (@.type() == "object" || @.type() == "array")') THEN
+            pg_catalog.format('strict $.**{%s to last} ? (@.type() == "object" || @.type() == "array")',
+                s3vl._limit('filter_depth'))::jsonpath) THEN
         PERFORM s3vl._invalid(fn, 'metadata_filter',
-            'is nested more than 32 levels deep (objects and arrays, the filter itself being level 1)',
+            pg_catalog.format('is nested more than %s levels deep (objects and arrays, the filter itself being level 1)',
+                s3vl._limit('filter_depth')),
             'Flatten the filter: a list of conditions in one $and or $or, or {"key": {"$in": [...]}}, needs only 3 levels.');
     END IF;
 END
 $$;
 COMMENT ON FUNCTION s3vl._check_filter(text, jsonb) IS
-    'Private: raises SQLSTATE 22023 unless metadata_filter is NULL or a JSON object nested at most 32 deep';
+    'Private: raises SQLSTATE 22023 unless metadata_filter is NULL or a JSON object nested at most s3vl._limit(''filter_depth'') deep';
 
--- s3vl._check_query_mode: NULL (the index default), CLASSIC or ENHANCED; returns it upper-cased.
+-- s3vl._check_query_mode
 CREATE OR REPLACE FUNCTION s3vl._check_query_mode(fn text, query_mode text)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE
@@ -211,10 +268,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._check_query_mode(text, text) IS
-    'Private: raises SQLSTATE 22023 unless query_mode is NULL, CLASSIC or ENHANCED';
+    'Private: query_mode upper-cased; SQLSTATE 22023 unless it is NULL (the index default), CLASSIC or ENHANCED';
 
--- s3vl._query_options: the search options query_vectors and query_vectors_batch share, checked,
--- as the request fields the bridge takes (optional ones only when given).
+-- s3vl._query_options
 CREATE OR REPLACE FUNCTION s3vl._query_options(
     fn text, top_k integer, return_metadata boolean, metadata_filter jsonb, query_mode text)
 RETURNS jsonb
@@ -235,13 +291,11 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._query_options(text, integer, boolean, jsonb, text) IS
-    'Private: checks top_k, return_metadata, metadata_filter and query_mode (SQLSTATE 22023) and returns them as bridge request fields';
+    'Private: the search options query_vectors and query_vectors_batch share: checks top_k, return_metadata, metadata_filter and query_mode (SQLSTATE 22023) and returns them as the bridge''s request fields (optional ones only when given)';
 
--- s3vl._raise_lambda_error: turn a {success: false, error: {...}} envelope into a SQL error.
--- ValidationError -> 22023, NotFound -> 42704, AccessDenied -> 42501,
--- Throttled / ServiceUnavailable -> 58000, ServiceQuotaExceeded -> 53400,
--- ResponseTooLarge -> 54000, Conflict -> 55000, anything else (InternalError, UpstreamError,
--- ConfigurationError) -> 38000. Matched loosely so AWS-style names (ValidationException) map too.
+-- s3vl._raise_lambda_error
+-- Types are matched loosely, so AWS-style names (ValidationException) map too. The DETAIL's
+-- wording is read back by s3vl._failure_kind (81_sync_delivery.sql).
 CREATE OR REPLACE FUNCTION s3vl._raise_lambda_error(fn text, envelope jsonb)
 RETURNS void
 LANGUAGE plpgsql IMMUTABLE
@@ -301,12 +355,12 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._raise_lambda_error(text, jsonb) IS
-    'Private: raises the error of a failed bridge envelope with a SQLSTATE for its type, its field, DETAIL and HINT';
+    'Private: raises the error of a failed bridge envelope ({success: false, error: {...}}) with its message, field, DETAIL and HINT, and a SQLSTATE for its type: ValidationError 22023, NotFound 42704, AccessDenied 42501, Throttled or ServiceUnavailable 58000, ServiceQuotaExceeded 53400, ResponseTooLarge 54000, Conflict 55000, anything else (InternalError, UpstreamError, ConfigurationError) 38000';
 
--- s3vl._installed_endpoint: the aws_lambda.endpoint_override in force when s3vl was installed
--- (empty: none). The installer is an administrator; this is how an endpoint set in the server's
--- configuration (or an Aurora parameter group), which a role cannot read back, stays usable.
--- Written by the DO block below at every install.
+-- s3vl._installed_endpoint
+-- The installer is an administrator; this is how an endpoint set in the server's configuration
+-- (or an Aurora parameter group), which a role cannot read back, stays usable. Written by the DO
+-- block below at every install.
 CREATE OR REPLACE FUNCTION s3vl._installed_endpoint()
 RETURNS text
 LANGUAGE sql IMMUTABLE
@@ -323,13 +377,11 @@ $installed_endpoint$;
 COMMENT ON FUNCTION s3vl._installed_endpoint() IS
     'Private: the aws_lambda.endpoint_override in force when install.sql ran (empty for none)';
 
--- s3vl._check_endpoint: where this invocation would go must have been chosen by an
--- administrator, never by the session: a role can SET aws_lambda.endpoint_override (or ALTER
--- ROLE itself, or pass it when connecting) and would otherwise point s3vl's definer functions at
--- any address the database server reaches, and answer them with forged rows.
--- Trusted: no override (the real Lambda endpoint); the value in force at install; the value of
--- ALTER DATABASE ... SET when the database belongs to a superuser (or rds_superuser); anything
--- in a session whose login role is a superuser.
+-- s3vl._check_endpoint
+-- Where an invocation goes must have been chosen by an administrator, never by the session: a
+-- role can SET aws_lambda.endpoint_override (or ALTER ROLE itself, or pass it when connecting)
+-- and would otherwise point s3vl's definer functions at any address the database server
+-- reaches, and answer them with forged rows.
 CREATE OR REPLACE FUNCTION s3vl._check_endpoint(fn text)
 RETURNS void
 LANGUAGE plpgsql STABLE
@@ -363,9 +415,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._check_endpoint(text) IS
-    'Private: SQLSTATE 42501 unless aws_lambda.endpoint_override is unset or was set by an administrator (install time, superuser database setting, superuser session)';
+    'Private: SQLSTATE 42501 unless aws_lambda.endpoint_override is unset (the real Lambda endpoint) or was set by an administrator: the value in force when install.sql ran, ALTER DATABASE ... SET on a database a superuser (or rds_superuser) owns, or any value in a session whose login role is a superuser';
 
--- s3vl._invoke: one synchronous invocation of the bridge; returns the envelope's result.
+-- s3vl._invoke
 -- The configured timeout is applied to aws_lambda.request_timeout_ms for this call only: the
 -- SET clause makes PostgreSQL restore the caller's value (or none) when the function returns.
 CREATE OR REPLACE FUNCTION s3vl._invoke(fn text, request jsonb)
@@ -413,9 +465,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._invoke(text, jsonb) IS
-    'Private: invokes the configured bridge with the configured timeout and returns the result of its envelope';
+    'Private: one synchronous invocation of the configured bridge with the configured timeout; returns the result of its envelope, raises its error';
 
--- s3vl._float8_array: a JSON array of numbers as double precision[] (NULL for anything else).
+-- s3vl._float8_array
 CREATE OR REPLACE FUNCTION s3vl._float8_array(value jsonb)
 RETURNS double precision[]
 LANGUAGE sql IMMUTABLE
@@ -424,4 +476,4 @@ AS $$
                 THEN pg_catalog.translate(value::text, '[]', '{}')::double precision[] END
 $$;
 COMMENT ON FUNCTION s3vl._float8_array(jsonb) IS
-    'Private: converts a JSON array of numbers to double precision[]';
+    'Private: converts a JSON array of numbers to double precision[] (NULL for anything else)';

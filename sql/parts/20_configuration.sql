@@ -1,18 +1,15 @@
 -- Configuration: which bridge function to invoke, in which Region, with which timeout.
 -- Argument names and defaults follow the aws-samples integration.
 
--- s3vl.version: the installed s3vl version.
+-- s3vl.version
 CREATE OR REPLACE FUNCTION s3vl.version()
 RETURNS text
 LANGUAGE sql IMMUTABLE
 AS $$ SELECT '0.2.0'::text $$;
 COMMENT ON FUNCTION s3vl.version() IS 'The installed s3vl version';
 
--- s3vl.configure: store the bridge function, its Region and the invocation timeout, and for
--- s3vl.flush the function's own timeout (how long a send of unknown outcome keeps its keys in
--- doubt) and the failed sends after which a change is dead. The new arguments come last, so
--- the aws-samples integration's calls keep working.
--- Replaces any earlier configuration; with validate (the default) it also tries a round trip.
+-- s3vl.configure
+-- The arguments s3vl adds come last, so the aws-samples integration's calls keep working.
 CREATE OR REPLACE FUNCTION s3vl.configure(
     lambda_arn text,
     aws_region text DEFAULT 'us-west-2',
@@ -86,10 +83,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl.configure(text, text, integer, boolean, integer, integer) IS
-    'Stores the bridge Lambda function, its Region, the invocation timeout (1-900 s), the function''s own timeout (function_timeout_seconds, 1-900, default 900: set the deployed one, CDK context timeoutSeconds, 30 by default; keys of a flush that timed out wait this long) and max_attempts (1-100, default 5: failed sends before a change is dead), then validates the round trip unless validate => false';
+    'Stores the bridge Lambda function, its Region, the invocation timeout (1-900 s), the function''s own timeout (function_timeout_seconds, 1-900, default 900: set the deployed one, CDK context timeoutSeconds, 30 by default; keys of a flush that timed out wait this long) and max_attempts (1-100, default 5: failed sends before a change is dead), replacing any earlier configuration, then validates the round trip unless validate => false';
 
--- s3vl.validate_config: invoke the bridge with availability_check and report the round trip.
--- Never raises for an unreachable function: that is what it reports.
+-- s3vl.validate_config
 CREATE OR REPLACE FUNCTION s3vl.validate_config()
 RETURNS TABLE (is_valid boolean, lambda_arn text, aws_region text, error_message text,
                response_time_ms integer)
@@ -136,10 +132,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl.validate_config() IS
-    'Invokes the bridge with availability_check: is_valid, the function, its Region, the error if any and the round trip in ms; warns when the timeout is short';
+    'Invokes the bridge with availability_check: is_valid, the function, its Region, the error if any and the round trip in ms; never raises for an unreachable function (it reports it); warns when the timeout is short';
 
--- s3vl.get_config: the stored configuration and the outcome of the last validation.
--- Reads only: no invocation (run s3vl.validate_config() for a fresh check).
+-- s3vl.get_config
 CREATE OR REPLACE FUNCTION s3vl.get_config()
 RETURNS TABLE (lambda_arn text, aws_region text, timeout_seconds integer,
                created_at timestamp with time zone, updated_at timestamp with time zone,
@@ -162,4 +157,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl.get_config() IS
-    'The configured bridge function, Region, timeout, age of the configuration, the last validation status, and sync''s doubt window (function_timeout_seconds) and max_attempts';
+    'The configured bridge function, Region, timeout, age of the configuration, the last validation status, and sync''s doubt window (function_timeout_seconds) and max_attempts; no invocation (s3vl.validate_config() checks afresh)';

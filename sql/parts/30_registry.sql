@@ -1,7 +1,7 @@
 -- The index registry: friendly names for index ARNs, with each index's dimension and metric.
 -- Function and argument names follow the aws-samples integration.
 
--- s3vl._describe_index: DescribeIndex through the bridge: (dimension, distance_metric).
+-- s3vl._describe_index
 CREATE OR REPLACE FUNCTION s3vl._describe_index(fn text, index_arn text)
 RETURNS TABLE (dimension integer, distance_metric text)
 LANGUAGE sql VOLATILE
@@ -11,11 +11,43 @@ AS $$
              'operation', 'describe_index', 'index_arn', index_arn)) AS r
 $$;
 COMMENT ON FUNCTION s3vl._describe_index(text, text) IS
-    'Private: the dimension and distance metric of an index, from the bridge''s describe_index';
+    'Private: the dimension and distance metric of an index, from the bridge''s describe_index (S3 Vectors'' DescribeIndex)';
 
--- s3vl.register_index: give an index ARN a name usable as index_name in every call.
--- Records the dimension and metric (from describe_index unless both are given), so query
--- vectors of the wrong size are refused before any invocation. Registering a name again updates it.
+-- s3vl._save_registration
+-- The one upsert of the registry, for register_index and import_bucket. An index ARN reads
+-- arn:PARTITION:s3vectors:REGION:ACCOUNT:bucket/BUCKET/index/INDEX (checked by the callers and by
+-- the valid_arn_format constraint).
+CREATE OR REPLACE FUNCTION s3vl._save_registration(
+    index_name text, index_arn text, description text, dimension integer, distance_metric text)
+RETURNS text
+LANGUAGE sql VOLATILE
+AS $$
+    INSERT INTO s3vl.index_registry AS r
+        (index_name, index_arn, description, bucket_name, region, account_id,
+         dimension, distance_metric)
+    VALUES (_save_registration.index_name, _save_registration.index_arn, _save_registration.description,
+            pg_catalog.split_part(pg_catalog.split_part(_save_registration.index_arn, ':', 6), '/', 2),
+            pg_catalog.split_part(_save_registration.index_arn, ':', 4),
+            pg_catalog.split_part(_save_registration.index_arn, ':', 5),
+            _save_registration.dimension, _save_registration.distance_metric)
+    ON CONFLICT ON CONSTRAINT index_registry_index_name_key DO UPDATE SET
+        index_arn = EXCLUDED.index_arn,
+        description = coalesce(EXCLUDED.description, r.description),
+        bucket_name = EXCLUDED.bucket_name,
+        region = EXCLUDED.region,
+        account_id = EXCLUDED.account_id,
+        dimension = EXCLUDED.dimension,
+        distance_metric = EXCLUDED.distance_metric,
+        is_active = true,
+        updated_at = pg_catalog.now()
+    RETURNING r.index_name
+$$;
+COMMENT ON FUNCTION s3vl._save_registration(text, text, text, integer, text) IS
+    'Private: registers a name for an index ARN, or updates and reactivates it (a NULL description keeps the old one), with the bucket, Region and account taken from the ARN; returns the name';
+
+-- s3vl.register_index
+-- The dimension is recorded so that query vectors of the wrong size are refused before any
+-- invocation.
 CREATE OR REPLACE FUNCTION s3vl.register_index(
     index_name text,
     index_arn text,
@@ -29,7 +61,6 @@ AS $$
 DECLARE
     v_dimension integer := dimension;
     v_metric text := pg_catalog.lower(distance_metric);
-    v_resource text;
 BEGIN
     IF index_name IS NULL OR index_name !~ '^[a-zA-Z][a-zA-Z0-9_-]*$'
        OR pg_catalog.length(index_name) NOT BETWEEN 2 AND 64 THEN
@@ -45,9 +76,9 @@ BEGIN
             'must be given together with the other of dimension and distance_metric',
             'Pass both (e.g. dimension => 1024, distance_metric => ''cosine''), or neither to ask S3 Vectors.');
     END IF;
-    IF v_dimension IS NOT NULL AND v_dimension NOT BETWEEN 1 AND 4096 THEN
+    IF v_dimension IS NOT NULL AND v_dimension NOT BETWEEN 1 AND s3vl._limit('dimension') THEN
         PERFORM s3vl._invalid('register_index', 'dimension',
-            pg_catalog.format('must be between 1 and 4096, got %s', v_dimension),
+            pg_catalog.format('must be between 1 and %s, got %s', s3vl._limit('dimension'), v_dimension),
             'Pass the dimension the index was created with.');
     END IF;
     IF v_metric IS NOT NULL AND v_metric NOT IN ('cosine', 'euclidean') THEN
@@ -61,62 +92,37 @@ BEGIN
         FROM s3vl._describe_index('register_index', index_arn) AS d;
     END IF;
 
-    v_resource := pg_catalog.split_part(index_arn, ':', 6);
-    INSERT INTO s3vl.index_registry AS r
-        (index_name, index_arn, description, bucket_name, region, account_id,
-         dimension, distance_metric)
-    VALUES (register_index.index_name, register_index.index_arn, register_index.description,
-            pg_catalog.split_part(v_resource, '/', 2), pg_catalog.split_part(index_arn, ':', 4),
-            pg_catalog.split_part(index_arn, ':', 5), v_dimension, v_metric)
-    ON CONFLICT ON CONSTRAINT index_registry_index_name_key DO UPDATE SET
-        index_arn = EXCLUDED.index_arn,
-        description = coalesce(EXCLUDED.description, r.description),
-        bucket_name = EXCLUDED.bucket_name,
-        region = EXCLUDED.region,
-        account_id = EXCLUDED.account_id,
-        dimension = EXCLUDED.dimension,
-        distance_metric = EXCLUDED.distance_metric,
-        is_active = true,
-        updated_at = pg_catalog.now();
+    PERFORM s3vl._save_registration(register_index.index_name, register_index.index_arn,
+                                    register_index.description, v_dimension, v_metric);
     RETURN true;
 END
 $$;
 COMMENT ON FUNCTION s3vl.register_index(text, text, text, integer, text) IS
-    'Registers (or updates) a name for an S3 Vectors index ARN with its dimension and metric (asked of S3 Vectors unless both are given)';
+    'Registers (or updates and reactivates) a name for an S3 Vectors index ARN, usable as index_name in every call, with its dimension and metric (asked of S3 Vectors unless both are given)';
 
--- s3vl._registered_index: a registered, active index by name (label, arn, dimension, metric),
--- for functions that run with the caller's rights (create_index_view, import_bucket): the
--- registry is s3vl's, and what this returns s3vl.list_indexes() shows to readers anyway.
+-- s3vl._registered_index
+-- Definer, for functions that run with the caller's rights (create_index_view, import_bucket):
+-- the registry is s3vl's, and what this returns s3vl.list_indexes() shows to readers anyway.
 CREATE OR REPLACE FUNCTION s3vl._registered_index(fn text, index_name text)
 RETURNS TABLE (label text, arn text, dimension integer, distance_metric text)
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT * FROM s3vl._resolve_index(fn, index_name, NULL) $$;
 COMMENT ON FUNCTION s3vl._registered_index(text, text) IS
-    'Private: a registered, active index by name, for invoker-rights functions; 42704/55000 otherwise';
+    'Private: a registered, active index by name (label, arn, dimension, distance_metric), for invoker-rights functions; 42704/55000 otherwise';
 
--- s3vl.resolve_index_arn: the ARN behind a registered, active name (an ARN is returned as is).
+-- s3vl.resolve_index_arn
 CREATE OR REPLACE FUNCTION s3vl.resolve_index_arn(index_name text)
 RETURNS text
-LANGUAGE plpgsql STABLE SECURITY DEFINER
+LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-BEGIN
-    IF index_name IS NULL OR btrim(index_name) = '' THEN
-        PERFORM s3vl._invalid('resolve_index_arn', 'index_name', 'must not be null or empty',
-            'Pass a name from s3vl.list_indexes().');
-    END IF;
-    IF index_name LIKE 'arn:%' THEN
-        PERFORM s3vl._check_index_arn('resolve_index_arn', 'index_name', index_name);
-        RETURN index_name;
-    END IF;
-    RETURN (SELECT i.arn FROM s3vl._resolve_index('resolve_index_arn', index_name, NULL) AS i);
-END
+    SELECT i.arn FROM s3vl._resolve_index('resolve_index_arn', resolve_index_arn.index_name, NULL) AS i
 $$;
 COMMENT ON FUNCTION s3vl.resolve_index_arn(text) IS
     'The index ARN registered under a name (errors for unknown or inactive names); an ARN is returned unchanged';
 
--- s3vl.list_indexes: every registered index, active ones first.
+-- s3vl.list_indexes
 CREATE OR REPLACE FUNCTION s3vl.list_indexes()
 RETURNS TABLE (index_name text, index_arn text, description text, bucket_name text, region text,
                account_id text, created_at timestamp with time zone,
@@ -131,9 +137,9 @@ AS $$
     ORDER BY r.is_active DESC, r.index_name
 $$;
 COMMENT ON FUNCTION s3vl.list_indexes() IS
-    'Every registered index with its ARN, bucket, Region, account, dimension, metric and state';
+    'Every registered index with its ARN, bucket, Region, account, dimension, metric and state, active ones first';
 
--- s3vl.get_index_info: one registered index (error 42704 when the name is unknown).
+-- s3vl.get_index_info
 -- The argument keeps the aws-samples name index_name_param: index_name is a result column.
 CREATE OR REPLACE FUNCTION s3vl.get_index_info(index_name_param text)
 RETURNS TABLE (index_name text, index_arn text, description text, bucket_name text, region text,
@@ -155,9 +161,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl.get_index_info(text) IS
-    'One registered index by name, as s3vl.list_indexes() shows it';
+    'One registered index by name, as s3vl.list_indexes() shows it; SQLSTATE 42704 for an unknown name';
 
--- s3vl._set_index_active: shared body of activate_index and deactivate_index.
+-- s3vl._set_index_active
 CREATE OR REPLACE FUNCTION s3vl._set_index_active(fn text, index_name text, active boolean)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE
@@ -175,26 +181,27 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._set_index_active(text, text, boolean) IS
-    'Private: marks a registered index active or inactive; 42704 for unknown names';
+    'Private: the body of activate_index and deactivate_index: marks a registered index active or inactive; 42704 for unknown names';
 
--- s3vl.activate_index: allow queries by this name again.
+-- s3vl.activate_index
 CREATE OR REPLACE FUNCTION s3vl.activate_index(index_name text)
 RETURNS boolean
 LANGUAGE sql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT s3vl._set_index_active('activate_index', index_name, true) $$;
-COMMENT ON FUNCTION s3vl.activate_index(text) IS 'Reactivates a deactivated index name';
+COMMENT ON FUNCTION s3vl.activate_index(text) IS
+    'Reactivates a deactivated index name: calls by it are allowed again';
 
--- s3vl.deactivate_index: refuse queries by this name, keeping the registration.
+-- s3vl.deactivate_index
 CREATE OR REPLACE FUNCTION s3vl.deactivate_index(index_name text)
 RETURNS boolean
 LANGUAGE sql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT s3vl._set_index_active('deactivate_index', index_name, false) $$;
 COMMENT ON FUNCTION s3vl.deactivate_index(text) IS
-    'Deactivates an index name: queries by name are refused until s3vl.activate_index()';
+    'Deactivates an index name, keeping its registration: calls by name are refused until s3vl.activate_index()';
 
--- s3vl.unregister_index: forget a name (the index itself is untouched).
+-- s3vl.unregister_index
 CREATE OR REPLACE FUNCTION s3vl.unregister_index(index_name text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER

@@ -2,9 +2,7 @@
 -- one invocation). Argument names, defaults and result columns of query_vectors follow the
 -- aws-samples integration; query_mode is added at the end.
 
--- s3vl.query_vectors: the top_k nearest vectors of an index to query_vector.
--- Exactly one of index_name (registered) and index_arn. metadata_filter uses the S3 Vectors
--- filter language ({"category": "demo"}, {"price": {"$lt": 20}}, $and/$or ...).
+-- s3vl.query_vectors
 CREATE OR REPLACE FUNCTION s3vl.query_vectors(
     query_vector double precision[],
     index_name text DEFAULT NULL,
@@ -23,29 +21,29 @@ DECLARE
     v_options jsonb;
     v_result jsonb;
 BEGIN
-    SELECT * INTO v_index FROM s3vl._resolve_index('query_vectors', $2, $3);
-    PERFORM s3vl._check_vector('query_vectors', 'query_vector', $1, v_index.dimension, v_index.label);
-    v_options := s3vl._query_options('query_vectors', $4, $5, $6, $7);
+    SELECT * INTO v_index FROM s3vl._resolve_index('query_vectors', index_name, index_arn);
+    PERFORM s3vl._check_vector('query_vectors', 'query_vector', query_vector, v_index.dimension, v_index.label);
+    v_options := s3vl._query_options('query_vectors', top_k, return_metadata, metadata_filter, query_mode);
 
     v_result := s3vl._invoke('query_vectors',
         pg_catalog.jsonb_build_object(
             'operation', 'query_vectors',
             'index_arn', v_index.arn,
-            'query_vector', pg_catalog.to_jsonb($1))
+            'query_vector', pg_catalog.to_jsonb(query_vector))
         || v_options);
 
     RETURN QUERY
     SELECT r.vector_id, r.distance, r.similarity_score,
-           CASE WHEN $5 THEN coalesce(r.metadata, '{}'::jsonb) END
+           CASE WHEN return_metadata THEN coalesce(r.metadata, '{}'::jsonb) END
     FROM pg_catalog.jsonb_to_recordset(v_result)
          AS r(vector_id text, distance double precision, similarity_score double precision,
               metadata jsonb);
 END
 $$;
 COMMENT ON FUNCTION s3vl.query_vectors(double precision[], text, text, integer, boolean, jsonb, text) IS
-    'Nearest neighbours of query_vector in an S3 Vectors index: vector_id, distance, similarity_score, metadata, closest first';
+    'The top_k nearest neighbours of query_vector in an S3 Vectors index (index_name: a registered name or an index ARN; or index_arn): vector_id, distance, similarity_score, metadata, closest first; metadata_filter in the S3 Vectors filter language ({"category": "demo"}, {"price": {"$lt": 20}}, $and/$or ...)';
 
--- real[] (and pgvector through ::real[]) and numeric[] (ARRAY[0.1, 0.2] literals) overloads.
+-- s3vl.query_vectors (real[] and numeric[]): thin overloads over the double precision[] one.
 CREATE OR REPLACE FUNCTION s3vl.query_vectors(
     query_vector real[],
     index_name text DEFAULT NULL,
@@ -58,7 +56,8 @@ RETURNS TABLE (vector_id text, distance double precision, similarity_score doubl
                metadata jsonb)
 LANGUAGE sql VOLATILE
 AS $$
-    SELECT * FROM s3vl.query_vectors($1::double precision[], $2, $3, $4, $5, $6, $7)
+    SELECT * FROM s3vl.query_vectors(query_vector::double precision[], index_name, index_arn, top_k,
+                                     return_metadata, metadata_filter, query_mode)
 $$;
 COMMENT ON FUNCTION s3vl.query_vectors(real[], text, text, integer, boolean, jsonb, text) IS
     's3vl.query_vectors for a real[] query vector (a pgvector value cast with ::real[])';
@@ -75,14 +74,13 @@ RETURNS TABLE (vector_id text, distance double precision, similarity_score doubl
                metadata jsonb)
 LANGUAGE sql VOLATILE
 AS $$
-    SELECT * FROM s3vl.query_vectors($1::double precision[], $2, $3, $4, $5, $6, $7)
+    SELECT * FROM s3vl.query_vectors(query_vector::double precision[], index_name, index_arn, top_k,
+                                     return_metadata, metadata_filter, query_mode)
 $$;
 COMMENT ON FUNCTION s3vl.query_vectors(numeric[], text, text, integer, boolean, jsonb, text) IS
     's3vl.query_vectors for a numeric[] query vector, such as ARRAY[0.1, 0.2, 0.3]';
 
--- s3vl.query_vectors_batch: many query vectors (a two-dimensional array, one row per vector)
--- in one invocation; query_position numbers the query vectors from 1 in the order given,
--- whatever the array's lower bounds.
+-- s3vl.query_vectors_batch
 CREATE OR REPLACE FUNCTION s3vl.query_vectors_batch(
     query_vectors double precision[],
     index_name text DEFAULT NULL,
@@ -105,24 +103,24 @@ DECLARE
     v_columns integer;
     v_bad_row bigint;
 BEGIN
-    SELECT * INTO v_index FROM s3vl._resolve_index('query_vectors_batch', $2, $3);
-    IF $1 IS NULL OR pg_catalog.cardinality($1) = 0 THEN
+    SELECT * INTO v_index FROM s3vl._resolve_index('query_vectors_batch', index_name, index_arn);
+    IF query_vectors IS NULL OR pg_catalog.cardinality(query_vectors) = 0 THEN
         PERFORM s3vl._invalid('query_vectors_batch', 'query_vectors', 'must not be null or empty',
             'Pass a two-dimensional array, one query vector per row: ARRAY[[0.1, 0.2], [0.3, 0.4]].');
-    ELSIF pg_catalog.array_ndims($1) <> 2 THEN
+    ELSIF pg_catalog.array_ndims(query_vectors) <> 2 THEN
         PERFORM s3vl._invalid('query_vectors_batch', 'query_vectors',
-            pg_catalog.format('must be a two-dimensional array, got %s dimension(s)', pg_catalog.array_ndims($1)),
+            pg_catalog.format('must be a two-dimensional array, got %s dimension(s)', pg_catalog.array_ndims(query_vectors)),
             'Pass ARRAY[[...], [...]], one query vector per row; for a single vector use s3vl.query_vectors.');
     END IF;
     -- Any lower bounds ('[2:3][1:5]={...}'): a whole-array slice starts at 1 in each
     -- dimension, so query_vectors[1] is the first row given and query_position follows it.
-    v_vectors := $1[:][:];
+    v_vectors := query_vectors[:][:];
     v_rows := pg_catalog.array_length(v_vectors, 1);
     v_columns := pg_catalog.array_length(v_vectors, 2);
-    IF v_rows > 100 THEN
+    IF v_rows > s3vl._limit('query_batch') THEN
         PERFORM s3vl._invalid('query_vectors_batch', 'query_vectors',
-            pg_catalog.format('has %s query vectors; at most 100 per call', v_rows),
-            'Split the query vectors into calls of up to 100.');
+            pg_catalog.format('has %s query vectors; at most %s per call', v_rows, s3vl._limit('query_batch')),
+            pg_catalog.format('Split the query vectors into calls of up to %s.', s3vl._limit('query_batch')));
     END IF;
     -- The elements of every row, at once (row-major order), naming the first bad row; then,
     -- as every row of a PostgreSQL array has the same length, the first row's size for all.
@@ -137,7 +135,7 @@ BEGIN
     END IF;
     PERFORM s3vl._check_vector('query_vectors_batch', 'query_vectors',
         ARRAY(SELECT e FROM pg_catalog.unnest(v_vectors[1:1][:]) AS e), v_index.dimension, v_index.label);
-    v_options := s3vl._query_options('query_vectors_batch', $4, $5, $6, $7);
+    v_options := s3vl._query_options('query_vectors_batch', top_k, return_metadata, metadata_filter, query_mode);
 
     v_result := s3vl._invoke('query_vectors_batch',
         pg_catalog.jsonb_build_object(
@@ -148,14 +146,14 @@ BEGIN
 
     RETURN QUERY
     SELECT r.query_position, r.vector_id, r.distance, r.similarity_score,
-           CASE WHEN $5 THEN coalesce(r.metadata, '{}'::jsonb) END
+           CASE WHEN return_metadata THEN coalesce(r.metadata, '{}'::jsonb) END
     FROM pg_catalog.jsonb_to_recordset(v_result)
          AS r(query_position integer, vector_id text, distance double precision,
               similarity_score double precision, metadata jsonb);
 END
 $$;
 COMMENT ON FUNCTION s3vl.query_vectors_batch(double precision[], text, text, integer, boolean, jsonb, text) IS
-    'Nearest neighbours for many query vectors (rows of a 2-D array) in one invocation: query_position, vector_id, distance, similarity_score, metadata';
+    'Nearest neighbours for many query vectors (rows of a 2-D array) in one invocation: query_position (the rows numbered from 1 in the order given, whatever the array''s lower bounds), vector_id, distance, similarity_score, metadata';
 
 CREATE OR REPLACE FUNCTION s3vl.query_vectors_batch(
     query_vectors real[],
@@ -169,7 +167,8 @@ RETURNS TABLE (query_position integer, vector_id text, distance double precision
                similarity_score double precision, metadata jsonb)
 LANGUAGE sql VOLATILE
 AS $$
-    SELECT * FROM s3vl.query_vectors_batch($1::double precision[], $2, $3, $4, $5, $6, $7)
+    SELECT * FROM s3vl.query_vectors_batch(query_vectors::double precision[], index_name, index_arn,
+                                           top_k, return_metadata, metadata_filter, query_mode)
 $$;
 COMMENT ON FUNCTION s3vl.query_vectors_batch(real[], text, text, integer, boolean, jsonb, text) IS
     's3vl.query_vectors_batch for real[] query vectors';
@@ -186,7 +185,8 @@ RETURNS TABLE (query_position integer, vector_id text, distance double precision
                similarity_score double precision, metadata jsonb)
 LANGUAGE sql VOLATILE
 AS $$
-    SELECT * FROM s3vl.query_vectors_batch($1::double precision[], $2, $3, $4, $5, $6, $7)
+    SELECT * FROM s3vl.query_vectors_batch(query_vectors::double precision[], index_name, index_arn,
+                                           top_k, return_metadata, metadata_filter, query_mode)
 $$;
 COMMENT ON FUNCTION s3vl.query_vectors_batch(numeric[], text, text, integer, boolean, jsonb, text) IS
     's3vl.query_vectors_batch for numeric[] query vectors';

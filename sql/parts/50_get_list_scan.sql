@@ -2,8 +2,7 @@
 -- (every page). Argument names, defaults and result columns of get_vectors and list_vectors
 -- follow the aws-samples integration.
 
--- s3vl.get_vectors: the vectors with these keys, in the order asked, each key once;
--- found is false for keys the index does not hold.
+-- s3vl.get_vectors
 CREATE OR REPLACE FUNCTION s3vl.get_vectors(
     vector_ids text[],
     index_name text DEFAULT NULL,
@@ -18,41 +17,42 @@ DECLARE
     v_index record;
     v_result jsonb;
 BEGIN
-    SELECT * INTO v_index FROM s3vl._resolve_index('get_vectors', $2, $3);
-    IF $1 IS NULL OR pg_catalog.cardinality($1) = 0 THEN
+    SELECT * INTO v_index FROM s3vl._resolve_index('get_vectors', index_name, index_arn);
+    IF vector_ids IS NULL OR pg_catalog.cardinality(vector_ids) = 0 THEN
         PERFORM s3vl._invalid('get_vectors', 'vector_ids', 'must not be null or empty',
             'Pass the keys as an array: ARRAY[''vec_001'', ''vec_002''].');
-    ELSIF pg_catalog.array_ndims($1) <> 1 THEN
+    ELSIF pg_catalog.array_ndims(vector_ids) <> 1 THEN
         PERFORM s3vl._invalid('get_vectors', 'vector_ids', 'must be a one-dimensional array',
             'Pass the keys as an array: ARRAY[''vec_001'', ''vec_002''].');
-    ELSIF EXISTS (SELECT 1 FROM pg_catalog.unnest($1) AS k(key)
-                  WHERE k.key IS NULL OR k.key = '' OR pg_catalog.length(k.key) > 1024) THEN
+    ELSIF EXISTS (SELECT 1 FROM pg_catalog.unnest(vector_ids) AS k(key)
+                  WHERE k.key IS NULL OR k.key = '' OR pg_catalog.length(k.key) > s3vl._limit('key_length')) THEN
         PERFORM s3vl._invalid('get_vectors', 'vector_ids',
-            'contains a NULL, empty or over-long key (keys are 1 to 1024 characters)',
+            pg_catalog.format('contains a NULL, empty or over-long key (keys are 1 to %s characters)',
+                s3vl._limit('key_length')),
             'Remove NULL and empty keys from the array.');
     END IF;
-    PERFORM s3vl._check_flag('get_vectors', 'include_vector_data', $4);
-    PERFORM s3vl._check_flag('get_vectors', 'include_metadata', $5);
+    PERFORM s3vl._check_flag('get_vectors', 'include_vector_data', include_vector_data);
+    PERFORM s3vl._check_flag('get_vectors', 'include_metadata', include_metadata);
 
     v_result := s3vl._invoke('get_vectors', pg_catalog.jsonb_build_object(
         'operation', 'get_vectors',
         'index_arn', v_index.arn,
-        'vector_ids', pg_catalog.to_jsonb($1),
-        'include_vector_data', $4,
-        'include_metadata', $5));
+        'vector_ids', pg_catalog.to_jsonb(vector_ids),
+        'include_vector_data', include_vector_data,
+        'include_metadata', include_metadata));
 
     RETURN QUERY
     SELECT r.vector_id, s3vl._float8_array(r.embedding),
-           CASE WHEN $5 AND r.found THEN coalesce(r.metadata, '{}'::jsonb) END,
+           CASE WHEN include_metadata AND r.found THEN coalesce(r.metadata, '{}'::jsonb) END,
            coalesce(r.found, false)
     FROM pg_catalog.jsonb_to_recordset(v_result)
          AS r(vector_id text, embedding jsonb, metadata jsonb, found boolean);
 END
 $$;
 COMMENT ON FUNCTION s3vl.get_vectors(text[], text, text, boolean, boolean) IS
-    'The vectors with the given keys, in the order asked: vector_id, embedding, metadata, found (false for missing keys)';
+    'The vectors with the given keys, in the order asked, each key once: vector_id, embedding, metadata, found (false for keys the index does not hold)';
 
--- s3vl._list_page: one ListVectors page as the bridge answers it ({vectors, total_count, next_token}).
+-- s3vl._list_page
 CREATE OR REPLACE FUNCTION s3vl._list_page(
     fn text, index_arn text, max_results integer, next_token text, return_data boolean,
     return_metadata boolean, segment_count integer, segment_index integer)
@@ -73,9 +73,9 @@ AS $$
                                                    'segment_index', segment_index) END)
 $$;
 COMMENT ON FUNCTION s3vl._list_page(text, text, integer, text, boolean, boolean, integer, integer) IS
-    'Private: one list_vectors page from the bridge';
+    'Private: one list_vectors page (S3 Vectors'' ListVectors) as the bridge answers it: {vectors, total_count, next_token}';
 
--- s3vl._check_list_arguments: shared checks of list_vectors and scan_vectors.
+-- s3vl._check_list_arguments
 CREATE OR REPLACE FUNCTION s3vl._check_list_arguments(
     fn text, max_results integer, return_data boolean, return_metadata boolean,
     segment_count integer, segment_index integer)
@@ -83,10 +83,11 @@ RETURNS void
 LANGUAGE plpgsql IMMUTABLE
 AS $$
 BEGIN
-    IF max_results IS NULL OR max_results NOT BETWEEN 1 AND 1000 THEN
+    IF max_results IS NULL OR max_results NOT BETWEEN 1 AND s3vl._limit('list_page') THEN
         PERFORM s3vl._invalid(fn, CASE fn WHEN 'scan_vectors' THEN 'page_size' ELSE 'max_results' END,
-            pg_catalog.format('must be between 1 and 1000, got %s', coalesce(max_results::text, 'NULL')),
-            'ListVectors returns at most 1000 vectors per page; follow next_token for more.');
+            pg_catalog.format('must be between 1 and %s, got %s', s3vl._limit('list_page'), coalesce(max_results::text, 'NULL')),
+            pg_catalog.format('ListVectors returns at most %s vectors per page; follow next_token for more.',
+                s3vl._limit('list_page')));
     END IF;
     PERFORM s3vl._check_flag(fn, 'return_data', return_data);
     PERFORM s3vl._check_flag(fn, 'return_metadata', return_metadata);
@@ -94,10 +95,10 @@ BEGIN
         PERFORM s3vl._invalid(fn, CASE WHEN segment_count IS NULL THEN 'segment_count' ELSE 'segment_index' END,
             'must be given together with the other of segment_count and segment_index',
             'Pass both (segment_count => 4, segment_index => 0..3) to scan one segment, or neither.');
-    ELSIF segment_count IS NOT NULL AND segment_count NOT BETWEEN 1 AND 16 THEN
+    ELSIF segment_count IS NOT NULL AND segment_count NOT BETWEEN 1 AND s3vl._limit('segments') THEN
         PERFORM s3vl._invalid(fn, 'segment_count',
-            pg_catalog.format('must be between 1 and 16, got %s', segment_count),
-            'S3 Vectors splits a scan into 1 to 16 segments.');
+            pg_catalog.format('must be between 1 and %s, got %s', s3vl._limit('segments'), segment_count),
+            pg_catalog.format('S3 Vectors splits a scan into 1 to %s segments.', s3vl._limit('segments')));
     ELSIF segment_index IS NOT NULL AND segment_index NOT BETWEEN 0 AND segment_count - 1 THEN
         PERFORM s3vl._invalid(fn, 'segment_index',
             pg_catalog.format('must be between 0 and %s, got %s', segment_count - 1, segment_index),
@@ -106,11 +107,10 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._check_list_arguments(text, integer, boolean, boolean, integer, integer) IS
-    'Private: raises SQLSTATE 22023 for a bad page size, flag or segment';
+    'Private: the checks list_vectors and scan_vectors share: raises SQLSTATE 22023 for a bad page size, flag or segment';
 
--- s3vl.list_vectors: one page of an index's vectors. Every row carries the page's
--- response_next_token (pass it as next_token for the next page) and total_count (rows in this
--- page); an empty page is one row with a NULL vector_id, so the token is never lost.
+-- s3vl.list_vectors
+-- An empty page is one row with a NULL vector_id, so its token is never lost.
 CREATE OR REPLACE FUNCTION s3vl.list_vectors(
     index_arn text DEFAULT NULL,
     index_name text DEFAULT NULL,
@@ -129,19 +129,21 @@ DECLARE
     v_index record;
     v_page jsonb;
 BEGIN
-    SELECT * INTO v_index FROM s3vl._resolve_index('list_vectors', $2, $1);
-    PERFORM s3vl._check_list_arguments('list_vectors', $3, $5, $6, $7, $8);
-    IF $4 = '' THEN
+    SELECT * INTO v_index FROM s3vl._resolve_index('list_vectors', index_name, index_arn);
+    PERFORM s3vl._check_list_arguments('list_vectors', max_results, return_data, return_metadata,
+                                       segment_count, segment_index);
+    IF next_token = '' THEN
         PERFORM s3vl._invalid('list_vectors', 'next_token', 'must not be empty',
             'Pass NULL for the first page, then the response_next_token of the previous page.');
     END IF;
 
-    v_page := s3vl._list_page('list_vectors', v_index.arn, $3, $4, $5, $6, $7, $8);
+    v_page := s3vl._list_page('list_vectors', v_index.arn, max_results, next_token, return_data,
+                              return_metadata, segment_count, segment_index);
 
     RETURN QUERY
     SELECT r.vector_id,
-           CASE WHEN $5 THEN s3vl._float8_array(r.vector_data) END,
-           CASE WHEN $6 THEN coalesce(r.metadata, '{}'::jsonb) END,
+           CASE WHEN return_data THEN s3vl._float8_array(r.vector_data) END,
+           CASE WHEN return_metadata THEN coalesce(r.metadata, '{}'::jsonb) END,
            v_page ->> 'next_token',
            coalesce((v_page ->> 'total_count')::integer, 0)
     FROM pg_catalog.jsonb_to_recordset(coalesce(v_page -> 'vectors', '[]'::jsonb))
@@ -153,10 +155,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl.list_vectors(text, text, integer, text, boolean, boolean, integer, integer) IS
-    'One page of an index''s vectors: vector_id, vector_data, metadata, response_next_token (for the next call''s next_token), total_count';
+    'One page of an index''s vectors: vector_id, vector_data, metadata, and on every row the page''s response_next_token (pass it as the next call''s next_token) and total_count (rows in this page); an empty page is one row with a NULL vector_id';
 
--- s3vl.scan_vectors: every vector of an index, following the pages (one invocation per page).
--- segment_count / segment_index restrict it to one segment, to split a scan across sessions.
+-- s3vl.scan_vectors
 CREATE OR REPLACE FUNCTION s3vl.scan_vectors(
     index_name text DEFAULT NULL,
     index_arn text DEFAULT NULL,
@@ -174,15 +175,17 @@ DECLARE
     v_page jsonb;
     v_token text;
 BEGIN
-    SELECT * INTO v_index FROM s3vl._resolve_index('scan_vectors', $1, $2);
-    PERFORM s3vl._check_list_arguments('scan_vectors', $5, $3, $4, $6, $7);
+    SELECT * INTO v_index FROM s3vl._resolve_index('scan_vectors', index_name, index_arn);
+    PERFORM s3vl._check_list_arguments('scan_vectors', page_size, return_data, return_metadata,
+                                       segment_count, segment_index);
     -- One iteration per page: each page is returned set-based.
     LOOP
-        v_page := s3vl._list_page('scan_vectors', v_index.arn, $5, v_token, $3, $4, $6, $7);
+        v_page := s3vl._list_page('scan_vectors', v_index.arn, page_size, v_token, return_data,
+                                  return_metadata, segment_count, segment_index);
         RETURN QUERY
         SELECT r.vector_id,
-               CASE WHEN $3 THEN s3vl._float8_array(r.vector_data) END,
-               CASE WHEN $4 THEN coalesce(r.metadata, '{}'::jsonb) END
+               CASE WHEN return_data THEN s3vl._float8_array(r.vector_data) END,
+               CASE WHEN return_metadata THEN coalesce(r.metadata, '{}'::jsonb) END
         FROM pg_catalog.jsonb_to_recordset(coalesce(v_page -> 'vectors', '[]'::jsonb))
              AS r(vector_id text, vector_data jsonb, metadata jsonb);
         v_token := v_page ->> 'next_token';
@@ -191,4 +194,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl.scan_vectors(text, text, boolean, boolean, integer, integer, integer) IS
-    'Every vector of an index (or of one segment), following ListVectors pages: vector_id, vector_data, metadata';
+    'Every vector of an index, following ListVectors pages (one invocation per page): vector_id, vector_data, metadata; segment_count and segment_index restrict it to one segment, to split a scan across sessions';

@@ -1,9 +1,10 @@
--- s3vl.import_bucket: register every index of a vector bucket, as IMPORT FOREIGN SCHEMA does
--- for a foreign server. Each index is registered under its own name (dots become _), with the
+-- Importing a vector bucket: every index of it registered, as IMPORT FOREIGN SCHEMA does for a
+-- foreign server. Each index is registered under its own name (dots become _), with the
 -- dimension and metric S3 Vectors reports; with into_schema, each also gets a view there
 -- (s3vl.create_index_view, sql/parts/75_index_views.sql).
--- s3vl._import_indexes: the registering half of import_bucket (definer: the registry is
--- s3vl's); returns the names registered.
+
+-- s3vl._import_indexes
+-- The registering half of import_bucket, as definer: the registry is s3vl's.
 CREATE OR REPLACE FUNCTION s3vl._import_indexes(bucket text, description text)
 RETURNS text[]
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -29,7 +30,7 @@ BEGIN
 
     v_indexes := coalesce(s3vl._invoke('import_bucket', v_request) -> 'indexes', '[]'::jsonb);
 
-    -- One describe_index per index (its dimension and metric), then one set-based upsert.
+    -- One describe_index per index (its dimension and metric), then its registration.
     WITH listed AS (
         SELECT CASE WHEN i.index_name ~ '^[a-zA-Z]'
                     THEN pg_catalog.translate(i.index_name, '.', '_')
@@ -40,36 +41,18 @@ BEGIN
         SELECT l.index_name, l.index_arn, d.dimension, d.distance_metric
         FROM listed AS l
         CROSS JOIN LATERAL s3vl._describe_index('import_bucket', l.index_arn) AS d
-    ), upserted AS (
-        INSERT INTO s3vl.index_registry AS r
-            (index_name, index_arn, description, bucket_name, region, account_id,
-             dimension, distance_metric)
-        SELECT d.index_name, d.index_arn, _import_indexes.description,
-               pg_catalog.split_part(pg_catalog.split_part(d.index_arn, ':', 6), '/', 2),
-               pg_catalog.split_part(d.index_arn, ':', 4), pg_catalog.split_part(d.index_arn, ':', 5),
-               d.dimension, d.distance_metric
-        FROM described AS d
-        ON CONFLICT ON CONSTRAINT index_registry_index_name_key DO UPDATE SET
-            index_arn = EXCLUDED.index_arn,
-            description = coalesce(EXCLUDED.description, r.description),
-            bucket_name = EXCLUDED.bucket_name,
-            region = EXCLUDED.region,
-            account_id = EXCLUDED.account_id,
-            dimension = EXCLUDED.dimension,
-            distance_metric = EXCLUDED.distance_metric,
-            is_active = true,
-            updated_at = pg_catalog.now()
-        RETURNING r.index_name
     )
-    SELECT pg_catalog.array_agg(u.index_name) INTO v_registered FROM upserted AS u;
+    SELECT pg_catalog.array_agg(s3vl._save_registration(d.index_name, d.index_arn,
+               _import_indexes.description, d.dimension, d.distance_metric))
+    INTO v_registered FROM described AS d;
     RETURN coalesce(v_registered, '{}');
 END
 $$;
 COMMENT ON FUNCTION s3vl._import_indexes(text, text) IS
-    'Private: registers every index of a vector bucket with its dimension and metric; returns the names';
+    'Private: registers every index of a vector bucket (name or ARN) with its dimension and metric; returns the names';
 
--- s3vl.import_bucket: register every index of a vector bucket, and with into_schema make a view
--- of each. Runs with the caller's rights, so the views are the caller's (create_index_view).
+-- s3vl.import_bucket
+-- Runs with the caller's rights, so the views are the caller's (create_index_view).
 CREATE OR REPLACE FUNCTION s3vl.import_bucket(
     bucket text, description text DEFAULT NULL, into_schema text DEFAULT NULL)
 RETURNS TABLE (index_name text, index_arn text, dimension integer, distance_metric text,
@@ -80,8 +63,8 @@ AS $$
 DECLARE
     v_registered text[] := s3vl._import_indexes(bucket, description);
 BEGIN
-    -- A second statement, because the views read the registry and a statement does not see
-    -- the rows its own data-modifying CTE wrote.
+    -- The registrations are made first, as s3vl_owner (s3vl._import_indexes); the views, which
+    -- read the registry, then with the caller's rights.
     RETURN QUERY
     SELECT r.index_name, r.index_arn, r.dimension, r.distance_metric,
            CASE WHEN into_schema IS NOT NULL

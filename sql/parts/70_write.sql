@@ -1,29 +1,10 @@
 -- Writing vectors: s3vl.put_vectors (arrays, or one jsonb array of {key, data, metadata}) and
 -- s3vl.delete_vectors. Every item is checked before the first invocation, so bad input
--- writes nothing; then the items go out in batches of at most 500 vectors and under Lambda's
--- 6 MB request limit (one PutVectors per invocation, so a batch is written or not, never half).
+-- writes nothing; then the items go out in batches within PutVectors' (or DeleteVectors')
+-- count and Lambda's request payload (one PutVectors per invocation, so a batch is written or
+-- not, never half). The index argument is resolved by s3vl._resolve_index.
 
--- s3vl._write_target: the index a write addresses, by registered name or by ARN.
-CREATE OR REPLACE FUNCTION s3vl._write_target(fn text, index_name text)
-RETURNS TABLE (label text, arn text, dimension integer, distance_metric text)
-LANGUAGE plpgsql STABLE
-AS $$
-BEGIN
-    IF index_name IS NULL OR pg_catalog.btrim(index_name) = '' THEN
-        PERFORM s3vl._invalid(fn, 'index_name', 'must not be null or empty',
-            'Pass a name from s3vl.list_indexes(), or an index ARN.');
-    END IF;
-    IF index_name LIKE 'arn:%' THEN
-        RETURN QUERY SELECT * FROM s3vl._resolve_index(fn, NULL, index_name);
-    ELSE
-        RETURN QUERY SELECT * FROM s3vl._resolve_index(fn, index_name, NULL);
-    END IF;
-END
-$$;
-COMMENT ON FUNCTION s3vl._write_target(text, text) IS
-    'Private: resolves the index argument of a write (a registered name, or an ARN)';
-
--- s3vl._metadata_bytes: the size S3 Vectors counts for a metadata object (compact JSON).
+-- s3vl._metadata_bytes
 -- jsonb's text adds one space after each ':' and ','; metadata is flat (scalars and lists of
 -- scalars), so those separators can be counted from the structure.
 CREATE OR REPLACE FUNCTION s3vl._metadata_bytes(metadata jsonb)
@@ -40,8 +21,7 @@ $$;
 COMMENT ON FUNCTION s3vl._metadata_bytes(jsonb) IS
     'Private: bytes of a flat metadata object as compact JSON, the size S3 Vectors limits';
 
--- s3vl._item_argument: how an error names one item: keys[3] / vectors[3] / metadata[3] for the
--- array form (1-based, as SQL arrays), vectors[2].key for the jsonb form (0-based, as JSON).
+-- s3vl._item_argument
 CREATE OR REPLACE FUNCTION s3vl._item_argument(form text, field text, n bigint)
 RETURNS text
 LANGUAGE sql IMMUTABLE
@@ -53,13 +33,9 @@ AS $$
                 ELSE pg_catalog.format('vectors[%s].%s', n - 1, field) END
 $$;
 COMMENT ON FUNCTION s3vl._item_argument(text, text, bigint) IS
-    'Private: the argument name of one item in an error message';
+    'Private: how an error names one item: keys[3], vectors[3] or metadata[3] in the array form (1-based, as SQL arrays), vectors[2].key in the jsonb form (0-based, as JSON)';
 
--- s3vl._check_put_items: every check S3 Vectors would make, on all items, before any write:
--- key present, 1..1024 characters and unique; data numbers only, finite, float32, the index's
--- dimension, not all zeros for cosine; metadata an object of scalars or lists of scalars, at
--- most 50 keys and 40 KB, numbers within float64, and (asked of the index only when some
--- metadata passes 2 KB) at most 2 KB filterable. Raises 22023 naming the first bad item.
+-- s3vl._check_put_items
 CREATE OR REPLACE FUNCTION s3vl._check_put_items(
     fn text, form text, items jsonb, arn text, dimension integer, distance_metric text, label text)
 RETURNS void
@@ -89,8 +65,8 @@ BEGIN
                    AND pg_catalog.jsonb_path_exists(i.d, '$[*] ? (@.type() != "number")') AS non_numeric,
                -- real[] input is float32 already; JSON input may hold any number.
                form = 'jsonb' AND pg_catalog.jsonb_typeof(i.d) = 'array'
-                   AND pg_catalog.jsonb_path_exists(i.d,
-                       '$[*] ? (@.type() == "number" && (@ > 3.4028234663852886e38 || @ < -3.4028234663852886e38))') AS out_of_range,
+                   AND pg_catalog.jsonb_path_exists(i.d, '$[*] ? (@.type() == "number" && (@ > $max || @ < -$max))',
+                       pg_catalog.jsonb_build_object('max', s3vl._limit('float32_max'))) AS out_of_range,
                _check_put_items.distance_metric = 'cosine' AND pg_catalog.jsonb_typeof(i.d) = 'array'
                    AND NOT pg_catalog.jsonb_path_exists(i.d, '$[*] ? (@ != 0)') AS all_zero,
                pg_catalog.jsonb_typeof(i.m) AS metadata_type,
@@ -100,8 +76,8 @@ BEGIN
                -- jsonb keeps any number (1e400 is 401 digits); S3 Vectors and the bridge hold
                -- float64, so anything past its largest finite value would be mangled or refused.
                pg_catalog.jsonb_typeof(i.m) = 'object'
-                   AND pg_catalog.jsonb_path_exists(i.m,
-                       'strict $.** ? (@.type() == "number" && (@ > 1.7976931348623157e308 || @ < -1.7976931348623157e308))') AS metadata_out_of_range,
+                   AND pg_catalog.jsonb_path_exists(i.m, 'strict $.** ? (@.type() == "number" && (@ > $max || @ < -$max))',
+                       pg_catalog.jsonb_build_object('max', s3vl._limit('float64_max'))) AS metadata_out_of_range,
                CASE WHEN pg_catalog.jsonb_typeof(i.m) = 'object'
                     THEN (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(i.m)) END AS metadata_keys,
                CASE WHEN pg_catalog.jsonb_typeof(i.m) = 'object' THEN s3vl._metadata_bytes(i.m) END AS metadata_bytes,
@@ -113,9 +89,10 @@ BEGIN
     FROM fact AS f
     CROSS JOIN LATERAL (VALUES
         (1, 'key', CASE WHEN f.key_type IS DISTINCT FROM 'string' THEN 'is NULL or not a string' END,
-         'Every vector needs a key: a string of 1 to 1024 characters.'),
-        (2, 'key', CASE WHEN f.key_type = 'string' AND f.key_length NOT BETWEEN 1 AND 1024
-                        THEN pg_catalog.format('is %s characters long; keys are 1 to 1024 characters', f.key_length) END,
+         pg_catalog.format('Every vector needs a key: a string of 1 to %s characters.', s3vl._limit('key_length'))),
+        (2, 'key', CASE WHEN f.key_type = 'string' AND f.key_length NOT BETWEEN 1 AND s3vl._limit('key_length')
+                        THEN pg_catalog.format('is %s characters long; keys are 1 to %s characters',
+                                               f.key_length, s3vl._limit('key_length')) END,
          'Shorten the key, or hash long identifiers into a key.'),
         (3, 'key', CASE WHEN f.key_type = 'string' AND f.n > f.first_n
                         THEN pg_catalog.format('repeats key %L, first given at %s', f.key,
@@ -128,8 +105,9 @@ BEGIN
          'Every element must be a finite number.'),
         (6, 'data', CASE WHEN f.out_of_range THEN 'holds a value outside the float32 range' END,
          'S3 Vectors stores float32; scale the embedding into range.'),
-        (7, 'data', CASE WHEN f.data_length > 4096
-                         THEN pg_catalog.format('has %s elements; S3 Vectors allows at most 4096', f.data_length) END,
+        (7, 'data', CASE WHEN f.data_length > s3vl._limit('dimension')
+                         THEN pg_catalog.format('has %s elements; S3 Vectors allows at most %s',
+                                                f.data_length, s3vl._limit('dimension')) END,
          'Pass an embedding of the index''s dimension.'),
         (8, 'data', CASE WHEN f.data_length <> coalesce(_check_put_items.dimension, v_first_dimension)
                          THEN CASE WHEN _check_put_items.dimension IS NULL
@@ -146,14 +124,17 @@ BEGIN
          'Pass metadata as an object, e.g. ''{"category": "demo"}''::jsonb, or NULL.'),
         (11, 'metadata', CASE WHEN f.metadata_nested THEN 'has a value that is NULL, an object or a nested list' END,
          'Metadata values are strings, numbers, booleans or lists of those; leave NULL values out.'),
-        (12, 'metadata', CASE WHEN f.metadata_keys > 50
-                              THEN pg_catalog.format('has %s keys; S3 Vectors allows 50', f.metadata_keys) END,
-         'Keep at most 50 metadata keys per vector.'),
-        (13, 'metadata', CASE WHEN f.metadata_bytes > 40960
-                              THEN pg_catalog.format('is %s bytes; S3 Vectors allows 40960 per vector', f.metadata_bytes) END,
+        (12, 'metadata', CASE WHEN f.metadata_keys > s3vl._limit('metadata_keys')
+                              THEN pg_catalog.format('has %s keys; S3 Vectors allows %s',
+                                                     f.metadata_keys, s3vl._limit('metadata_keys')) END,
+         pg_catalog.format('Keep at most %s metadata keys per vector.', s3vl._limit('metadata_keys'))),
+        (13, 'metadata', CASE WHEN f.metadata_bytes > s3vl._limit('metadata_bytes')
+                              THEN pg_catalog.format('is %s bytes; S3 Vectors allows %s per vector',
+                                                     f.metadata_bytes, s3vl._limit('metadata_bytes')) END,
          'Keep large text out of metadata: store it in a table and keep its id in metadata.'),
         (14, 'metadata', CASE WHEN f.metadata_out_of_range
-                              THEN 'holds a number beyond the float64 range (absolute value over 1.7976931348623157e308)' END,
+                              THEN pg_catalog.format('holds a number beyond the float64 range (absolute value over %s)',
+                                                     s3vl._limit('float64_max')::double precision) END,
          'Metadata numbers are stored as float64; store such a value as a string, or scale it.')
     ) AS problem(priority, field, message, hint)
     WHERE problem.message IS NOT NULL
@@ -164,12 +145,12 @@ BEGIN
         PERFORM s3vl._invalid(fn, s3vl._item_argument(form, v_bad.field, v_bad.n), v_bad.message, v_bad.hint);
     END IF;
 
-    -- Only metadata over 2 KB can break the filterable limit: then ask the index which keys are
+    -- Only metadata over the filterable limit can break it: then ask the index which keys are
     -- non-filterable (one describe_index), and check the rest.
     -- Without an ARN (a sync trigger, which must not invoke) the check waits for the bridge.
     IF arn IS NOT NULL AND EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(items) AS e(item)
                WHERE pg_catalog.jsonb_typeof(e.item -> 'metadata') = 'object'
-                 AND s3vl._metadata_bytes(e.item -> 'metadata') > 2048) THEN
+                 AND s3vl._metadata_bytes(e.item -> 'metadata') > s3vl._limit('filterable_metadata_bytes')) THEN
         v_hidden := coalesce(s3vl._invoke(fn, pg_catalog.jsonb_build_object(
                         'operation', 'describe_index', 'index_arn', arn)) -> 'non_filterable_metadata_keys',
                         '[]'::jsonb);
@@ -179,29 +160,31 @@ BEGIN
         FROM pg_catalog.jsonb_array_elements(items) WITH ORDINALITY AS e(item, n)
         WHERE pg_catalog.jsonb_typeof(e.item -> 'metadata') = 'object'
           AND s3vl._metadata_bytes((e.item -> 'metadata') - ARRAY(
-                  SELECT pg_catalog.jsonb_array_elements_text(v_hidden))) > 2048
+                  SELECT pg_catalog.jsonb_array_elements_text(v_hidden))) > s3vl._limit('filterable_metadata_bytes')
         ORDER BY e.n LIMIT 1;
         IF FOUND THEN
             PERFORM s3vl._invalid(fn, s3vl._item_argument(form, 'metadata', v_bad.n),
-                pg_catalog.format('has %s bytes of filterable metadata; S3 Vectors allows 2048', v_bad.bytes),
+                pg_catalog.format('has %s bytes of filterable metadata; S3 Vectors allows %s',
+                                  v_bad.bytes, s3vl._limit('filterable_metadata_bytes')),
                 'Declare large keys non-filterable when creating the index, or keep them out of metadata.');
         END IF;
     END IF;
 END
 $$;
 COMMENT ON FUNCTION s3vl._check_put_items(text, text, jsonb, text, integer, text, text) IS
-    'Private: raises SQLSTATE 22023 naming the first item S3 Vectors would refuse, before anything is written';
+    'Private: every check S3 Vectors would make, on all items, before any write (key present, within s3vl._limits() and unique; data numbers only, finite, float32, the index''s dimension, not all zeros for cosine; metadata an object of scalars or lists of scalars within the key, size and float64 limits, and the filterable size, asked of the index only when some metadata passes it); raises SQLSTATE 22023 naming the first bad item';
 
--- s3vl._put_batches: items cut, in order, into invocations of at most 500 vectors and under
--- Lambda's 6 MB request payload (6,291,456 bytes less 16 KiB for the operation, the ARN and the
--- envelope). The payload goes out as jsonb text, with ", " between items. Greedy: a batch
--- closes when the next item would not fit.
+-- s3vl._put_batches
+-- The payload goes out as jsonb text, with ", " between items; 16 KiB of Lambda's request
+-- payload are kept for the operation, the ARN and the envelope. Greedy: a batch closes when the
+-- next item would not fit.
 CREATE OR REPLACE FUNCTION s3vl._put_batches(items jsonb)
 RETURNS TABLE (batch integer, vectors jsonb, keys text[])
 LANGUAGE plpgsql IMMUTABLE
 AS $$
 DECLARE
-    v_budget constant integer := 6291456 - 16384;
+    v_budget constant integer := s3vl._limit('lambda_payload_bytes') - 16384;
+    v_most constant integer := s3vl._limit('put_vectors');
     v_sizes integer[];
     v_batch_of integer[] := '{}';
     v_batch integer := 1;
@@ -213,7 +196,7 @@ BEGIN
                      FROM pg_catalog.jsonb_array_elements(items) WITH ORDINALITY AS e(item, n)
                      ORDER BY e.n);
     FOREACH v_size IN ARRAY v_sizes LOOP
-        IF v_count = 500 OR (v_count > 0 AND v_bytes + v_size > v_budget) THEN
+        IF v_count = v_most OR (v_count > 0 AND v_bytes + v_size > v_budget) THEN
             v_batch := v_batch + 1;
             v_count := 0;
             v_bytes := 0;
@@ -231,9 +214,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._put_batches(jsonb) IS
-    'Private: cuts put items, in order, into invocations of at most 500 vectors and under 6 MB of payload';
+    'Private: cuts put items, in order, into invocations within PutVectors'' count and Lambda''s request payload (s3vl._limit put_vectors and lambda_payload_bytes)';
 
--- s3vl._send_put: one put_vectors invocation; returns how many vectors S3 Vectors accepted.
+-- s3vl._send_put
 CREATE OR REPLACE FUNCTION s3vl._send_put(fn text, arn text, vectors jsonb)
 RETURNS integer
 LANGUAGE sql VOLATILE
@@ -241,9 +224,10 @@ AS $$
     SELECT (s3vl._invoke(fn, pg_catalog.jsonb_build_object(
                 'operation', 'put_vectors', 'index_arn', arn, 'vectors', vectors)) ->> 'written_count')::integer
 $$;
-COMMENT ON FUNCTION s3vl._send_put(text, text, jsonb) IS 'Private: one put_vectors invocation';
+COMMENT ON FUNCTION s3vl._send_put(text, text, jsonb) IS
+    'Private: one put_vectors invocation; returns how many vectors S3 Vectors accepted';
 
--- s3vl._send_delete: one delete_vectors invocation (at most 500 keys).
+-- s3vl._send_delete
 CREATE OR REPLACE FUNCTION s3vl._send_delete(fn text, arn text, keys text[])
 RETURNS integer
 LANGUAGE sql VOLATILE
@@ -251,10 +235,12 @@ AS $$
     SELECT (s3vl._invoke(fn, pg_catalog.jsonb_build_object(
                 'operation', 'delete_vectors', 'index_arn', arn, 'vector_ids', pg_catalog.to_jsonb(keys))) ->> 'deleted_count')::integer
 $$;
-COMMENT ON FUNCTION s3vl._send_delete(text, text, text[]) IS 'Private: one delete_vectors invocation';
+COMMENT ON FUNCTION s3vl._send_delete(text, text, text[]) IS
+    'Private: one delete_vectors invocation (at most s3vl._limit(''delete_keys'') keys); returns how many were deleted';
 
--- s3vl._raise_partial: re-raise a failed batch, saying what the earlier batches already wrote
--- (S3 Vectors is not transactional: those stay written when the SQL transaction rolls back).
+-- s3vl._raise_partial
+-- S3 Vectors is not transactional: what earlier batches wrote stays written when the SQL
+-- transaction rolls back, so the error says so.
 CREATE OR REPLACE FUNCTION s3vl._raise_partial(
     fn text, verb text, state text, message text, detail text, hint text,
     batch bigint, batch_count bigint, done integer, first_key_left text)
@@ -275,7 +261,7 @@ $$;
 COMMENT ON FUNCTION s3vl._raise_partial(text, text, text, text, text, text, bigint, bigint, integer, text) IS
     'Private: re-raises the error of a failed batch with what the earlier batches already wrote';
 
--- s3vl._put_items: check, then send in batches; the shared body of both put_vectors forms.
+-- s3vl._put_items
 CREATE OR REPLACE FUNCTION s3vl._put_items(fn text, form text, index_name text, items jsonb)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
@@ -289,7 +275,7 @@ DECLARE
     v_detail text;
     v_hint text;
 BEGIN
-    SELECT * INTO v_index FROM s3vl._write_target(fn, index_name);
+    SELECT * INTO v_index FROM s3vl._resolve_index(fn, index_name, NULL);
     PERFORM s3vl._check_put_items(fn, form, items, v_index.arn, v_index.dimension,
                                   v_index.distance_metric, v_index.label);
     FOR v_batch IN SELECT b.*, pg_catalog.count(*) OVER () AS batch_count
@@ -307,10 +293,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._put_items(text, text, text, jsonb) IS
-    'Private: checks put items, then writes them in batches of at most 500 vectors and 6 MB';
+    'Private: the body of both put_vectors forms: checks the items, then writes them in batches (s3vl._put_batches); returns how many were written';
 
--- s3vl.put_vectors: write (or overwrite) vectors: keys[i] gets the row vectors[i][:] and
--- metadata[i]. vectors is a two-dimensional array, one row per key. Returns how many were written.
+-- s3vl.put_vectors
 CREATE OR REPLACE FUNCTION s3vl.put_vectors(
     index_name text,
     keys text[],
@@ -364,10 +349,10 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl.put_vectors(text, text[], real[], jsonb[]) IS
-    'Writes vectors to an index (name or ARN): keys[i] gets row i of the 2-D vectors array and metadata[i]; all checked first, sent in batches of <= 500 and < 6 MB; returns the count written';
+    'Writes (or overwrites) vectors in an index (name or ARN): keys[i] gets row i of the 2-D vectors array and metadata[i]; all checked first, sent in batches of <= 500 and < 6 MB; returns the count written';
 
--- s3vl.put_vectors (jsonb form): one JSON array of {key, data, metadata}, the put-vectors file
--- format (data may also be {"float32": [...]}), so INSERT ... SELECT-style loads are one call:
+-- s3vl.put_vectors (jsonb form)
+-- The put-vectors file format, so INSERT ... SELECT-style loads are one call:
 --   SELECT s3vl.put_vectors('docs', jsonb_agg(jsonb_build_object('key', id, 'data', emb))) FROM t;
 CREATE OR REPLACE FUNCTION s3vl.put_vectors(index_name text, vectors jsonb)
 RETURNS integer
@@ -420,10 +405,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl.put_vectors(text, jsonb) IS
-    'Writes vectors given as one JSON array of {key, data, metadata} (the put-vectors file format); all checked first, sent in batches; returns the count written';
+    'Writes (or overwrites) vectors given as one JSON array of {key, data, metadata} (the put-vectors file format; data may also be {"float32": [...]}) in an index (name or ARN); all checked first, sent in batches; returns the count written';
 
--- s3vl.delete_vectors: delete these keys from an index (unknown keys are not an error, as in
--- S3 Vectors). Returns how many distinct keys were sent for deletion.
+-- s3vl.delete_vectors
 CREATE OR REPLACE FUNCTION s3vl.delete_vectors(index_name text, keys text[])
 RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -434,34 +418,35 @@ DECLARE
     v_bad record;
     v_batch record;
     v_count bigint;
+    v_most constant integer := s3vl._limit('delete_keys');
     v_done integer := 0;
     v_state text;
     v_message text;
     v_detail text;
     v_hint text;
 BEGIN
-    SELECT * INTO v_index FROM s3vl._write_target('delete_vectors', index_name);
+    SELECT * INTO v_index FROM s3vl._resolve_index('delete_vectors', index_name, NULL);
     IF keys IS NULL OR pg_catalog.cardinality(keys) = 0 OR pg_catalog.array_ndims(keys) <> 1 THEN
         PERFORM s3vl._invalid('delete_vectors', 'keys', 'must be a non-empty one-dimensional array',
             'Pass the keys as ARRAY[''doc-1'', ''doc-2''].');
     END IF;
     SELECT k.n, k.key INTO v_bad
     FROM pg_catalog.unnest(keys) WITH ORDINALITY AS k(key, n)
-    WHERE k.key IS NULL OR pg_catalog.length(k.key) NOT BETWEEN 1 AND 1024
+    WHERE k.key IS NULL OR pg_catalog.length(k.key) NOT BETWEEN 1 AND s3vl._limit('key_length')
     ORDER BY k.n LIMIT 1;
     IF FOUND THEN
         PERFORM s3vl._invalid('delete_vectors', pg_catalog.format('keys[%s]', v_bad.n),
             CASE WHEN v_bad.key IS NULL THEN 'is NULL'
-                 ELSE pg_catalog.format('is %s characters long; keys are 1 to 1024 characters',
-                                        pg_catalog.length(v_bad.key)) END,
+                 ELSE pg_catalog.format('is %s characters long; keys are 1 to %s characters',
+                                        pg_catalog.length(v_bad.key), s3vl._limit('key_length')) END,
             'Remove NULL, empty and over-long keys from the array.');
     END IF;
 
-    -- Each key once, in first-seen order; 500 keys per invocation (DeleteVectors' limit).
+    -- Each key once, in first-seen order; DeleteVectors' most keys per invocation.
     SELECT pg_catalog.count(DISTINCT k.key) INTO v_count FROM pg_catalog.unnest(keys) AS k(key);
-    v_count := (v_count + 499) / 500;
+    v_count := (v_count + v_most - 1) / v_most;
     FOR v_batch IN
-        SELECT (u.rank - 1) / 500 + 1 AS batch, pg_catalog.array_agg(u.key ORDER BY u.rank) AS keys
+        SELECT (u.rank - 1) / v_most + 1 AS batch, pg_catalog.array_agg(u.key ORDER BY u.rank) AS keys
         FROM (SELECT f.key, pg_catalog.row_number() OVER (ORDER BY f.first_n) AS rank
               FROM (SELECT k.key, pg_catalog.min(k.n) AS first_n
                     FROM pg_catalog.unnest(keys) WITH ORDINALITY AS k(key, n) GROUP BY k.key) AS f) AS u
@@ -480,4 +465,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl.delete_vectors(text, text[]) IS
-    'Deletes keys from an index (name or ARN), 500 per invocation; unknown keys are not an error; returns the count of distinct keys deleted';
+    'Deletes keys from an index (name or ARN), 500 per invocation; unknown keys are not an error, as in S3 Vectors; returns the count of distinct keys deleted';

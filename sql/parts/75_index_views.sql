@@ -4,13 +4,12 @@
 -- wrapper, in C, can), so a key lookup without a scan is the function of the same name beside
 -- the view: SELECT * FROM s3_vectors.embeddings('key-1', 'key-2') answers with get_vectors.
 
--- s3vl.index_rows: every vector of an index as (key, data, metadata): what an index view shows.
+-- s3vl.index_rows
 -- PostgreSQL applies a view's WHERE and LIMIT only after this has listed the whole index, so
--- `WHERE key = 'x'` on a large index would be hours of ListVectors. A scan therefore stops
--- with SQLSTATE 54000 as soon as it lists more than s3vl.view_scan_limit vectors (a setting
--- any session may change; default 10000, 0 = no limit), checked row by row as each page
--- arrives, and the error names the key lookup function of the index's view(s). Runs with the
--- caller's rights, one s3vl.list_vectors page per invocation.
+-- `WHERE key = 'x'` on a large index would be hours of ListVectors: hence the scan limit (a
+-- setting any session may change), checked row by row as each page arrives, and an error that
+-- names the key lookup function of the index's view(s). Runs with the caller's rights, one
+-- s3vl.list_vectors page per invocation.
 CREATE OR REPLACE FUNCTION s3vl.index_rows(index_name text)
 RETURNS TABLE (key text, data real[], metadata jsonb)
 LANGUAGE plpgsql VOLATILE
@@ -46,7 +45,7 @@ BEGIN
         v_pages := v_pages + 1;
         FOR v_row IN
             SELECT l.vector_id, l.vector_data, l.metadata, l.response_next_token
-            FROM s3vl.list_vectors(index_name => $1, max_results => v_page_size, next_token => v_token,
+            FROM s3vl.list_vectors(index_name => index_rows.index_name, max_results => v_page_size, next_token => v_token,
                                    return_data => true, return_metadata => true) AS l
         LOOP
             v_next := v_row.response_next_token;
@@ -65,11 +64,11 @@ BEGIN
                   AND d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
                   AND d.refobjid = 's3vl.index_rows(text)'::pg_catalog.regprocedure
                   AND pg_catalog.strpos(pg_catalog.pg_get_viewdef(c.oid),
-                                        pg_catalog.format('index_rows(%L', $1)) > 0
+                                        pg_catalog.format('index_rows(%L', index_rows.index_name)) > 0
                   AND pg_catalog.to_regprocedure(pg_catalog.format('%I.%I(text[])', n.nspname, c.relname)) IS NOT NULL;
-                v_lookup := coalesce(v_lookup, pg_catalog.format('s3vl.index_rows(%L, ARRAY[''key'', ...])', $1));
+                v_lookup := coalesce(v_lookup, pg_catalog.format('s3vl.index_rows(%L, ARRAY[''key'', ...])', index_rows.index_name));
                 RAISE EXCEPTION 's3vl.index_rows: index "%" has more than % vectors, the most an index view scans (setting s3vl.view_scan_limit); look keys up with % instead',
-                    $1, v_limit, v_lookup
+                    index_rows.index_name, v_limit, v_lookup
                     USING ERRCODE = 'program_limit_exceeded',
                           DETAIL = pg_catalog.format('A view cannot see its WHERE or LIMIT: SELECT, UPDATE and DELETE on an index view list the whole index before PostgreSQL filters the rows. The scan stopped after %s vectors in %s ListVectors page(s).',
                               v_listed, v_pages),
@@ -87,28 +86,27 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl.index_rows(text) IS
-    'Every vector of a registered index as key, data (real[]) and metadata, following ListVectors pages; SQLSTATE 54000 past s3vl.view_scan_limit rows (default 10000, 0 = no limit)';
+    'Every vector of a registered index as key, data (real[]) and metadata, what an index view shows, following ListVectors pages; SQLSTATE 54000 past s3vl.view_scan_limit rows (default 10000, 0 = no limit)';
 
--- s3vl.index_rows (by key): the vectors with these keys, through get_vectors (no scan); keys the
--- index does not hold give no row.
+-- s3vl.index_rows (by key)
 CREATE OR REPLACE FUNCTION s3vl.index_rows(index_name text, keys text[])
 RETURNS TABLE (key text, data real[], metadata jsonb)
 LANGUAGE sql VOLATILE
 AS $$
     SELECT g.vector_id, g.embedding::real[], g.metadata
-    FROM s3vl.get_vectors($2, index_name => $1) AS g
+    FROM s3vl.get_vectors(index_rows.keys, index_name => index_rows.index_name) AS g
     WHERE g.found
 $$;
 COMMENT ON FUNCTION s3vl.index_rows(text, text[]) IS
-    'The vectors of a registered index with the given keys (get_vectors, no scan) as key, data and metadata';
+    'The vectors of a registered index with the given keys (get_vectors, no scan) as key, data and metadata; keys the index does not hold give no row';
 
 -- Writes through an index view are collected per statement and sent when it ends, so an
 -- INSERT ... SELECT of many rows goes out in batches (and is checked whole before any write),
 -- not one invocation per row. The rows wait in a temporary table of the session, which rolls
 -- back with the statement.
 
--- s3vl._index_view_write: the INSTEAD OF row trigger of an index view (argument: index name):
--- records the put or delete the row asks for. Runs with the caller's rights.
+-- s3vl._index_view_write
+-- Runs with the caller's rights.
 CREATE OR REPLACE FUNCTION s3vl._index_view_write()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE
@@ -145,11 +143,10 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._index_view_write() IS
-    'Private: INSTEAD OF row trigger of an index view: records the put (INSERT, UPDATE) or delete (DELETE, a changed key) for the end of the statement';
+    'Private: INSTEAD OF row trigger of an index view (argument: the index name): records the put (INSERT, UPDATE) or delete (DELETE, a changed key) the row asks for, for the end of the statement';
 
--- s3vl._index_view_send: the AFTER statement trigger of an index view: sends what the
--- statement's rows recorded, the last change of each key winning, deletes before puts, through
--- s3vl.delete_vectors and s3vl.put_vectors (so the caller needs a writer's rights).
+-- s3vl._index_view_send
+-- Sends through s3vl.delete_vectors and s3vl.put_vectors, so the caller needs a writer's rights.
 CREATE OR REPLACE FUNCTION s3vl._index_view_send()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE
@@ -184,11 +181,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._index_view_send() IS
-    'Private: AFTER statement trigger of an index view: sends the statement''s recorded changes in batches (deletes, then puts)';
+    'Private: AFTER statement trigger of an index view: sends the statement''s recorded changes in batches, the last change of each key winning (deletes, then puts)';
 
--- s3vl.create_index_view: make (or replace) a view of a registered index in into_schema, named
--- after the index (- and . become _) unless view_name is given, with the key lookup function
--- of the same name. s3vl_reader may select; s3vl_writer may also insert, update and delete.
+-- s3vl.create_index_view
 -- Runs with the caller's rights: the view, its triggers and the lookup function are the
 -- caller's, made where the caller may create (CREATE on the schema, or on the database to make
 -- the schema), so nothing is created with s3vl's rights in a schema others can write to.
@@ -205,11 +200,11 @@ DECLARE
     v_view text;
     v_existing regclass;
 BEGIN
-    IF $1 IS NULL OR $1 LIKE 'arn:%' THEN
+    IF index_name IS NULL OR index_name LIKE 'arn:%' THEN
         PERFORM s3vl._invalid('create_index_view', 'index_name', 'must be a registered index name',
             'Register the ARN first with s3vl.register_index(index_name => ''NAME'', index_arn => ''arn:...'').');
     END IF;
-    SELECT * INTO v_index FROM s3vl._registered_index('create_index_view', $1);
+    SELECT * INTO v_index FROM s3vl._registered_index('create_index_view', index_name);
     IF into_schema IS NULL OR into_schema !~ '^[a-zA-Z_][a-zA-Z0-9_]*$' OR into_schema IN ('s3vl', 'pg_catalog', 'information_schema') THEN
         PERFORM s3vl._invalid('create_index_view', 'into_schema',
             pg_catalog.format('must be a plain schema name other than s3vl and the system schemas, got %s',
@@ -284,4 +279,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl.create_index_view(text, text, text) IS
-    'Creates (or replaces) a view (key, data, metadata) of a registered index: SELECT scans, INSERT/UPDATE/DELETE write; plus the key lookup function of the same name';
+    'Creates (or replaces) a view (key, data, metadata) of a registered index in into_schema, named after the index (- and . become _) unless view_name is given: SELECT scans, INSERT/UPDATE/DELETE write; plus the key lookup function of the same name; s3vl_reader may select, s3vl_writer also write';

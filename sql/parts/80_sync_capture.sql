@@ -11,8 +11,7 @@
 -- (sync_table's backfill, stale_keys, reconcile) runs with the caller's own rights, checks the
 -- caller may read each synced column, and hands s3vl plain values.
 
--- s3vl._content_hash: what identifies one version of a vector: its float32 values and metadata.
--- Computed the same way from a table row and from the index, so the two compare.
+-- s3vl._content_hash
 CREATE OR REPLACE FUNCTION s3vl._content_hash(data real[], metadata jsonb)
 RETURNS text
 LANGUAGE sql IMMUTABLE
@@ -21,11 +20,11 @@ AS $$
                           || coalesce(nullif(metadata, 'null'::jsonb), '{}'::jsonb)::text)
 $$;
 COMMENT ON FUNCTION s3vl._content_hash(real[], jsonb) IS
-    'Private: md5 of a vector''s float32 values and metadata, comparable between a table row and the index';
+    'Private: what identifies one version of a vector: md5 of its float32 values and metadata, computed the same way from a table row and from the index, so the two compare';
 
-
--- s3vl._type_is_built_in: a type whose casts, operators and I/O only a superuser can define:
--- those of pg_catalog, and pgvector's vector (a superuser-owned type of the extension `vector`).
+-- s3vl._type_is_built_in
+-- Only a superuser can define the casts, operators and I/O of these: the types of pg_catalog,
+-- and pgvector's vector when it is a superuser-owned type of the extension `vector`.
 CREATE OR REPLACE FUNCTION s3vl._type_is_built_in(type_oid oid)
 RETURNS boolean
 LANGUAGE sql STABLE
@@ -42,9 +41,9 @@ $$;
 COMMENT ON FUNCTION s3vl._type_is_built_in(oid) IS
     'Private: whether a type is built in (pg_catalog, or pgvector''s vector), so reading it runs no user-written code';
 
--- s3vl._check_sync_columns: every column sync reads exists and has a built-in type; 22023 naming
--- the argument otherwise. Checked by sync_table, and again by every trigger call and every read
--- (ALTER TABLE may change a column's type after sync_table).
+-- s3vl._check_sync_columns
+-- Checked by sync_table, and again by every trigger call and every read: ALTER TABLE may change
+-- a column's type after sync_table.
 CREATE OR REPLACE FUNCTION s3vl._check_sync_columns(
     fn text, source_table regclass, key_column text, embedding_column text, metadata_columns text[])
 RETURNS void
@@ -81,11 +80,10 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._check_sync_columns(text, regclass, text, text, text[]) IS
-    'Private: SQLSTATE 22023 naming the argument when a synced column is missing or not of a built-in type';
+    'Private: SQLSTATE 22023 naming the argument when a column sync reads is missing or not of a built-in type';
 
--- s3vl._read_columns: the select list reading a synced row from `row_ref` (a table alias such as
--- t, or ($1) for a row passed to EXECUTE) by column name: key (text), embedding (a JSON array)
--- and metadata (a JSON object of the metadata columns). Only catalog names go in, through %I.
+-- s3vl._read_columns
+-- Only catalog names go in, through %I.
 CREATE OR REPLACE FUNCTION s3vl._read_columns(source s3vl.sync_source, row_ref text)
 RETURNS text
 LANGUAGE sql STABLE
@@ -104,11 +102,9 @@ AS $$
     WHERE a.attrelid = source.source_table AND a.attname = source.embedding_column
 $$;
 COMMENT ON FUNCTION s3vl._read_columns(s3vl.sync_source, text) IS
-    'Private: the select list that reads a synced row''s key, embedding and metadata columns by name';
+    'Private: the select list that reads a synced row from row_ref (a table alias such as t, or a row passed to EXECUTE as a parameter) by column name: key (text), embedding (a JSON array) and metadata (a JSON object of the metadata columns)';
 
--- s3vl._row_change: what a synced row means for the index: (key, data as a JSON array of float32
--- values, metadata, hash); data NULL when the row has no embedding (then it is not indexed).
--- Checks the embedding and metadata like put_vectors does, naming the table and the key.
+-- s3vl._row_change
 CREATE OR REPLACE FUNCTION s3vl._row_change(
     source s3vl.sync_source, p_key text, p_embedding jsonb, p_metadata jsonb)
 RETURNS TABLE (key text, data jsonb, metadata jsonb, content_hash text)
@@ -160,11 +156,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._row_change(s3vl.sync_source, text, jsonb, jsonb) IS
-    'Private: key, float32 data, metadata and hash of a synced row (data NULL without an embedding); 22023 when the index would refuse it';
+    'Private: what a synced row means for the index: key, data (a JSON array of float32 values), metadata and hash (data NULL when the row has no embedding: it is not indexed); SQLSTATE 22023 naming the table and the key when the index would refuse it, checked as put_vectors does';
 
--- s3vl._record_change: record what one row change asks of the index: the delete of the old key
--- when the row went away or changed its key, then the put of the new row (or, without an
--- embedding, its delete). Keeps s3vl.sync_key, the keys the table has put, in step.
+-- s3vl._record_change
 CREATE OR REPLACE FUNCTION s3vl._record_change(
     source s3vl.sync_source, p_old_key text, p_has_new boolean, p_key text, p_embedding jsonb,
     p_metadata jsonb)
@@ -197,10 +191,11 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._record_change(s3vl.sync_source, text, boolean, text, jsonb, jsonb) IS
-    'Private: records in s3vl.outbox the delete of an old key and the put (or delete) of a row; returns 1';
+    'Private: records in s3vl.outbox what one row change asks of the index: the delete of the old key when the row went away or changed its key, then the put of the new row (without an embedding, its delete); keeps s3vl.sync_key, the keys the table has put, in step; returns 1';
 
--- s3vl._capture_source: the sync_source a capture trigger names. It must be the trigger's own
--- table's: a role may put s3vl's trigger on a table of its own, naming another table's sync.
+-- s3vl._capture_source
+-- A role may put s3vl's trigger on a table of its own, naming another table's sync: hence the
+-- check against the trigger's table.
 CREATE OR REPLACE FUNCTION s3vl._capture_source(source_id text, trigger_table oid)
 RETURNS s3vl.sync_source
 LANGUAGE plpgsql STABLE
@@ -224,7 +219,7 @@ $$;
 COMMENT ON FUNCTION s3vl._capture_source(text, oid) IS
     'Private: the sync_source of a capture trigger, checked against the trigger''s table and its column types';
 
--- s3vl._sync_capture: the row trigger of a synced table (argument: the sync_source id).
+-- s3vl._sync_capture
 CREATE OR REPLACE FUNCTION s3vl._sync_capture()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -254,10 +249,10 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._sync_capture() IS
-    'Private: row trigger of a synced table; reads the synced columns by name and records the change in s3vl.outbox in the same transaction';
+    'Private: row trigger of a synced table (argument: the sync_source id); reads the synced columns by name and records the change in s3vl.outbox in the same transaction';
 
--- s3vl._sync_truncate: TRUNCATE skips row triggers; record a delete for every key the table has
--- put (s3vl.sync_key: s3vl's own record, so the table itself is not read).
+-- s3vl._sync_truncate
+-- TRUNCATE skips row triggers. s3vl.sync_key is s3vl's own record, so the table is not read.
 CREATE OR REPLACE FUNCTION s3vl._sync_truncate()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -275,11 +270,11 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._sync_truncate() IS
-    'Private: statement trigger before TRUNCATE of a synced table; records a delete for every key the table has put';
+    'Private: statement trigger before TRUNCATE of a synced table; records a delete for every key the table has put (s3vl.sync_key)';
 
--- s3vl._check_table_privilege: the calling role (these functions run with its rights) holds
--- `privilege` on the table, and SELECT on each column sync exports: a role may send through s3vl
--- only what it may read.
+-- s3vl._check_table_privilege
+-- Called by functions that run with the caller's rights: a role may send through s3vl only what
+-- it may read.
 CREATE OR REPLACE FUNCTION s3vl._check_table_privilege(
     fn text, source_table regclass, privilege text, columns text[])
 RETURNS void
@@ -316,10 +311,11 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._check_table_privilege(text, regclass, text, text[]) IS
-    'Private: SQLSTATE 42501 unless the calling role holds the privilege (TRIGGER, OWNER or none) on the table and SELECT on each column';
+    'Private: SQLSTATE 42501 unless the calling role holds the privilege (TRIGGER, OWNER or none) on the table and SELECT on each column sync exports';
 
--- s3vl._add_sync_source: record a new sync (definer: the caller cannot write s3vl's tables).
--- Checks the index and the columns again; it neither reads the table nor makes the trigger.
+-- s3vl._add_sync_source
+-- Definer: the caller cannot write s3vl's tables. It neither reads the table nor makes the
+-- trigger (sync_table does, with the caller's rights).
 CREATE OR REPLACE FUNCTION s3vl._add_sync_source(
     source_table regclass, key_column text, embedding_column text, index_name text,
     metadata_columns text[])
@@ -331,7 +327,7 @@ DECLARE
     v_index record;
     v_source s3vl.sync_source;
 BEGIN
-    SELECT * INTO v_index FROM s3vl._write_target('sync_table', index_name);
+    SELECT * INTO v_index FROM s3vl._resolve_index('sync_table', index_name, NULL);
     IF v_index.dimension IS NULL THEN
         PERFORM s3vl._invalid('sync_table', 'index_name', 'must name a registered index (its dimension is checked on every change)',
             'Register the index with s3vl.register_index(index_name => ''NAME'', index_arn => ''arn:...'') first.');
@@ -352,11 +348,11 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._add_sync_source(regclass, text, text, text, text[]) IS
-    'Private: records a sync of a table with an index after checking the index and the column types';
+    'Private: records a sync of a table with an index after checking the index and the column types again';
 
--- s3vl._enqueue_row: record the put (or, without an embedding, the delete) of one row read by
--- the caller. Granted to s3vl_writer for sync_table's backfill and reconcile's repair, which read
--- the table with the caller's rights; called directly it does no more than put_vectors.
+-- s3vl._enqueue_row
+-- Granted to s3vl_writer for sync_table's backfill and reconcile's repair, which read the table
+-- with the caller's rights; called directly it does no more than put_vectors.
 CREATE OR REPLACE FUNCTION s3vl._enqueue_row(source_id integer, p_key text, p_embedding jsonb, p_metadata jsonb)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -376,10 +372,10 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._enqueue_row(integer, text, jsonb, jsonb) IS
-    'Private: records the put (or delete) of one synced row read by the caller; returns 1';
+    'Private: records the put (without an embedding, the delete) of one synced row read by the caller; returns 1';
 
--- s3vl._sync_target: the sync of a table with an index (a registered name or its ARN), and the
--- index's ARN; 42704 when the table is not synced with it. Definer: s3vl.sync_source is s3vl's.
+-- s3vl._sync_target
+-- Definer: s3vl.sync_source is s3vl's. The index need not be registered or active any more.
 CREATE OR REPLACE FUNCTION s3vl._sync_target(fn text, source_table regclass, index_name text)
 RETURNS TABLE (source s3vl.sync_source, index_arn text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -412,10 +408,11 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._sync_target(text, regclass, text) IS
-    'Private: the sync of a table with an index and the index ARN; SQLSTATE 42704 when the table is not synced with it';
+    'Private: the sync of a table with an index (a registered name or its ARN) and the index ARN; SQLSTATE 42704 when the table is not synced with it';
 
--- s3vl._forget_sync_source: drop a sync's record and pending changes once its triggers are gone
--- (unsync_table drops them with the caller's rights first), so no role can orphan a live trigger.
+-- s3vl._forget_sync_source
+-- unsync_table drops the triggers with the caller's rights first; checking they are gone means
+-- no role can orphan a live trigger.
 CREATE OR REPLACE FUNCTION s3vl._forget_sync_source(source_id integer)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -437,11 +434,8 @@ $$;
 COMMENT ON FUNCTION s3vl._forget_sync_source(integer) IS
     'Private: deletes a sync whose triggers are gone, with its pending changes and key record';
 
--- s3vl.sync_table: keep an index in sync with a table. Every insert, update and delete of the
--- table is recorded in s3vl.outbox in the same transaction; s3vl.flush sends them. With backfill
--- (the default) the rows already there are recorded too, so the first flush loads them.
--- Runs with the caller's rights: it makes the trigger and reads the table as the caller, who
--- needs TRIGGER on the table and SELECT on every synced column.
+-- s3vl.sync_table
+-- Runs with the caller's rights: it makes the trigger and reads the table as the caller.
 CREATE OR REPLACE FUNCTION s3vl.sync_table(
     "table" regclass,
     key_column text,
@@ -454,7 +448,7 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    p_table ALIAS FOR $1;
+    p_table ALIAS FOR "table";
     p_metadata text[] := coalesce(metadata_columns, '{}');
     v_source s3vl.sync_source;
     v_type regtype;
@@ -503,9 +497,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl.sync_table(regclass, text, text, text, text[], boolean) IS
-    'Keeps an index in sync with a table: a trigger records every change in s3vl.outbox in the same transaction (s3vl.flush sends them); returns how many existing rows were queued (backfill). Needs TRIGGER on the table and SELECT on the synced columns';
+    'Keeps an index (name or ARN) in sync with a table: a trigger records every insert, update and delete in s3vl.outbox in the same transaction (s3vl.flush sends them); with backfill (the default) the rows already there are queued too, so the first flush loads them; returns how many existing rows were queued. Needs TRIGGER on the table and SELECT on the synced columns';
 
--- s3vl.unsync_table: stop syncing; drops the triggers and the table's pending changes.
+-- s3vl.unsync_table
 -- Runs with the caller's rights: dropping a trigger needs the table's owner.
 CREATE OR REPLACE FUNCTION s3vl.unsync_table("table" regclass, index_name text)
 RETURNS boolean
@@ -513,15 +507,16 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    p_table ALIAS FOR "table";
     v_source s3vl.sync_source;
 BEGIN
-    SELECT (t.source).* INTO v_source FROM s3vl._sync_target('unsync_table', $1, $2) AS t;
+    SELECT (t.source).* INTO v_source FROM s3vl._sync_target('unsync_table', p_table, index_name) AS t;
     -- Only ownership: the index may be unregistered, or a column gone, by now.
-    PERFORM s3vl._check_table_privilege('unsync_table', $1, 'OWNER', '{}');
-    EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', 's3vl_sync_' || v_source.id, $1);
-    EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', 's3vl_sync_' || v_source.id || '_truncate', $1);
+    PERFORM s3vl._check_table_privilege('unsync_table', p_table, 'OWNER', '{}');
+    EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', 's3vl_sync_' || v_source.id, p_table);
+    EXECUTE pg_catalog.format('DROP TRIGGER IF EXISTS %I ON %s', 's3vl_sync_' || v_source.id || '_truncate', p_table);
     RETURN s3vl._forget_sync_source(v_source.id);
 END
 $$;
 COMMENT ON FUNCTION s3vl.unsync_table(regclass, text) IS
-    'Stops syncing a table with an index: drops its triggers (as the table''s owner) and its pending changes; the index is not touched';
+    'Stops syncing a table with an index (name or ARN): drops its triggers (as the table''s owner) and its pending changes; the index is not touched';

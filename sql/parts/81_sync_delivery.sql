@@ -18,13 +18,7 @@
 -- has ended), and no change of the key is sent before that; afterwards the key's latest change
 -- is sent again, whatever the abandoned invocation wrote.
 
--- s3vl._claim: lock the next pending changes of an index for this flush. Takes up to batch_size
--- pending changes in order, after after_id (what this flush already took) and no later than
--- horizon (the newest pending when the flush started), not passed over, of keys not in doubt;
--- plus the other pending and dead changes of the same keys (coalesced: the latest wins, a dead
--- one is superseded); and gives back any key another flush holds a change of, so one key is
--- never in two flushes. last_first_id: the newest of the changes taken in order (the next
--- after_id).
+-- s3vl._claim
 -- Every lookup goes by id or by (index_name, key) through arrays, never a self-join of the
 -- outbox, and plans are made for each call: the outbox can grow by thousands of rows while a
 -- flush runs, and a plan made for a small outbox must not turn quadratic.
@@ -94,10 +88,10 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._claim(text, integer, bigint, bigint, bigint[]) IS
-    'Private: locks the next pending changes of an index between after_id and horizon (FOR UPDATE SKIP LOCKED), coalesced per key, skipping keys in doubt';
+    'Private: locks the next pending changes of an index for a flush (FOR UPDATE SKIP LOCKED): up to batch_size in order, after after_id (what the flush already took), no later than horizon (the newest pending when it started), not passed over, of keys not in doubt; plus the other pending and dead changes of those keys, coalesced per key (the latest wins, a dead one is superseded); a key another flush holds a change of comes back with operation NULL, so one key is never in two flushes; last_first_id is the newest change taken in order (the next after_id)';
 
--- s3vl._keys_in_doubt: the keys of an index whose last send may still land (few: the keys of
--- the sends whose outcome was unknown, for function_timeout_seconds).
+-- s3vl._keys_in_doubt
+-- Few: the keys of the sends whose outcome was unknown, for function_timeout_seconds.
 CREATE OR REPLACE FUNCTION s3vl._keys_in_doubt(index_name text)
 RETURNS text[]
 LANGUAGE sql VOLATILE
@@ -107,9 +101,9 @@ AS $$
                    AND d.in_doubt_until > pg_catalog.clock_timestamp())
 $$;
 COMMENT ON FUNCTION s3vl._keys_in_doubt(text) IS
-    'Private: the keys of an index in doubt now (in_doubt_until in the future)';
+    'Private: the keys of an index in doubt now (in_doubt_until in the future): their last send may still land';
 
--- s3vl._change_ids: the outbox ids of claimed changes ([{ids: [...]}, ...]).
+-- s3vl._change_ids
 CREATE OR REPLACE FUNCTION s3vl._change_ids(changes jsonb)
 RETURNS bigint[]
 LANGUAGE sql IMMUTABLE
@@ -117,10 +111,10 @@ AS $$
     SELECT ARRAY(SELECT pg_catalog.jsonb_array_elements_text(c -> 'ids')::bigint
                  FROM pg_catalog.jsonb_array_elements(changes) AS c)
 $$;
-COMMENT ON FUNCTION s3vl._change_ids(jsonb) IS 'Private: the outbox ids of claimed changes';
+COMMENT ON FUNCTION s3vl._change_ids(jsonb) IS
+    'Private: the outbox ids of claimed changes ([{ids: [...]}, ...])';
 
--- s3vl._settle_done: the changes whose keys the bridge's success answer named: done, and what
--- the index now holds per key (a dead change of the key is superseded: done, dead_at kept).
+-- s3vl._settle_done
 CREATE OR REPLACE FUNCTION s3vl._settle_done(index_name text, changes jsonb)
 RETURNS void
 LANGUAGE plpgsql VOLATILE
@@ -144,11 +138,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._settle_done(text, jsonb) IS
-    'Private: marks changes done whose keys the bridge named, and records the key versions';
+    'Private: marks done the changes whose keys the bridge''s success answer named (a dead change of the key is superseded: done, dead_at kept), and records what the index now holds per key (s3vl.key_version)';
 
--- s3vl._settle_failed: the changes of a failed send stay unfinished with the error. counted:
--- the send left (or may have): one more attempt, dead at max_attempts. in_doubt_until: the
--- send's outcome is unknown until then. Returns how many changes died now.
+-- s3vl._settle_failed
 CREATE OR REPLACE FUNCTION s3vl._settle_failed(changes jsonb, error text, counted boolean,
                                                max_attempts integer,
                                                in_doubt_until timestamp with time zone)
@@ -178,9 +170,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._settle_failed(jsonb, text, boolean, integer, timestamp with time zone) IS
-    'Private: keeps the changes of a failed send unfinished with the error, counts the attempt (dead at max_attempts) and any doubt window; returns how many died';
+    'Private: keeps the changes of a failed send unfinished with the error; counted (the send left, or may have) adds an attempt, dead at max_attempts; in_doubt_until (the send''s outcome is unknown until then) holds their keys; returns how many died now';
 
--- s3vl._failure_kind: what a failed send means, from the error s3vl._invoke raised.
+-- s3vl._failure_kind
 --   refused   the bridge refused the request as invalid (22023): one of its changes, or the
 --             only one, can never be written as it is;
 --   in_doubt  the outcome is unknown: no answer (invoke API failed 58000, a function error
@@ -219,10 +211,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._failure_kind(text, text) IS
-    'Private: classifies a failed send (refused, in_doubt, not_sent, failed) from its SQLSTATE and DETAIL';
+    'Private: what a failed send means (refused, in_doubt, not_sent, failed), from the SQLSTATE and DETAIL of the error s3vl._invoke raised';
 
--- s3vl._deliver: send changes of one operation (at most 500, under Lambda's 6 MB) and settle
--- each by the answer. Only the keys the success answer names are done; the others stay pending.
+-- s3vl._deliver
 -- When the bridge refuses a send of several changes as invalid, the culprit is isolated (the
 -- change its error field names, else each change alone) so only it accrues an attempt and the
 -- others go out. stop: a failure that is not one change's (unknown outcome, the bridge or S3
@@ -345,18 +336,12 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._deliver(text, text, text, jsonb, integer, integer) IS
-    'Private: sends changes of one operation, marks done the keys the answer names, isolates changes the bridge refuses, holds keys in doubt after an unknown outcome';
+    'Private: sends changes of one operation (one batch of put_vectors or delete_vectors) and settles each by the answer: marks done only the keys the success answer names (the others stay pending), isolates changes the bridge refuses, holds keys in doubt after an unknown outcome; stop: the flush ends there';
 
--- s3vl.flush: send an index's pending changes, batch_size changes at a time. Repeated changes of
--- one key are coalesced (the latest wins). A change is marked done only when the bridge's
--- success answer names its key. A change the bridge refuses as invalid accrues an attempt
--- alone (the others of its send go out) and is dead after max_attempts (s3vl.configure); a
--- send whose outcome is unknown holds its keys in doubt (see the top of this file); any other
--- failure stays pending with its error and attempt count, and flush stops there.
--- Bounded: a call takes only the changes pending when it started, and at most max_batches
--- batches. Flushes in several sessions share the work: claimed changes stay locked until the
--- caller's transaction ends (FOR UPDATE SKIP LOCKED), and a key is never in two flushes at once,
--- so no change is sent twice and a key's changes stay in order.
+-- s3vl.flush
+-- The life of a change and the doubt window: see the top of this file. Claimed changes stay
+-- locked until the caller's transaction ends, and a key is never in two flushes at once, so no
+-- change is sent twice and a key's changes stay in order.
 CREATE OR REPLACE FUNCTION s3vl.flush(index_name text, batch_size integer DEFAULT 500,
                                       max_batches integer DEFAULT 100)
 RETURNS TABLE (put_count integer, delete_count integer, failed_count integer,
@@ -383,11 +368,12 @@ DECLARE
     v_error text;
     v_stop boolean := false;
 BEGIN
-    SELECT * INTO v_index FROM s3vl._write_target('flush', $1);
+    SELECT * INTO v_index FROM s3vl._resolve_index('flush', index_name, NULL);
     IF batch_size IS NULL OR batch_size NOT BETWEEN 1 AND 10000 THEN
         PERFORM s3vl._invalid('flush', 'batch_size',
             pg_catalog.format('must be between 1 and 10000, got %s', coalesce(batch_size::text, 'NULL')),
-            'Pass batch_size => 500: each batch goes out in invocations of at most 500 vectors.');
+            pg_catalog.format('Pass batch_size => 500: each batch goes out in invocations of at most %s vectors.',
+                s3vl._limit('put_vectors')));
     END IF;
     IF max_batches IS NULL OR max_batches NOT BETWEEN 1 AND 100000 THEN
         PERFORM s3vl._invalid('flush', 'max_batches',
@@ -413,7 +399,8 @@ BEGIN
         FOR v_send IN
             SELECT 'delete' AS operation, d.n AS part,
                    pg_catalog.jsonb_agg(d.c ORDER BY (d.c ->> 'first_id')::bigint) AS changes
-            FROM (SELECT e.c, (pg_catalog.row_number() OVER (ORDER BY (e.c ->> 'first_id')::bigint) - 1) / 500 AS n
+            FROM (SELECT e.c, (pg_catalog.row_number() OVER (ORDER BY (e.c ->> 'first_id')::bigint) - 1)
+                              / s3vl._limit('delete_keys')::integer AS n
                   FROM pg_catalog.jsonb_array_elements(v_changes) AS e(c)
                   WHERE e.c ->> 'operation' = 'delete') AS d
             GROUP BY d.n
@@ -478,10 +465,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl.flush(text, integer, integer) IS
-    'Sends the changes of an index pending when it starts (coalesced per key, in order), at most max_batches batches of batch_size; marks a change done only when the bridge''s answer names its key; holds keys whose send may still land in doubt; dead-letters a change after max_attempts; safe in several sessions at once (SKIP LOCKED); returns put_count, delete_count, failed_count, pending_count, last_error, dead_count, in_doubt_count';
+    'Sends the changes of an index (name or ARN) pending when it starts (coalesced per key, the latest wins, in order), at most max_batches batches of batch_size; marks a change done only when the bridge''s answer names its key; a change the bridge refuses as invalid accrues an attempt alone (the others of its send go out) and is dead-lettered after max_attempts (s3vl.configure); a send of unknown outcome holds its keys in doubt; any other failure stays pending with its error and attempt count, and flush stops there; safe in several sessions at once (SKIP LOCKED); returns put_count, delete_count, failed_count, pending_count, last_error, dead_count, in_doubt_count';
 
--- s3vl._check_dead_arguments: the arguments of retry_dead and discard_dead, checked: an index with
--- synced tables, and NULL (every dead change of the index) or a non-empty list of keys.
+-- s3vl._check_dead_arguments
 CREATE OR REPLACE FUNCTION s3vl._check_dead_arguments(fn text, index_name text, keys text[])
 RETURNS void
 LANGUAGE plpgsql STABLE
@@ -521,9 +507,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._check_dead_arguments(text, text, text[]) IS
-    'Private: SQLSTATE 22023 or 42704 unless index_name has synced tables or is registered and keys is NULL or a non-empty list of non-NULL keys';
+    'Private: the checks of retry_dead and discard_dead: SQLSTATE 22023 or 42704 unless index_name has synced tables or is registered, and keys is NULL (every dead change of the index) or a non-empty list of non-NULL keys';
 
--- s3vl.retry_dead: put dead changes back in the queue with their attempts reset.
+-- s3vl.retry_dead
 CREATE OR REPLACE FUNCTION s3vl.retry_dead(index_name text, keys text[] DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -532,11 +518,11 @@ AS $$
 DECLARE
     v_count bigint;
 BEGIN
-    PERFORM s3vl._check_dead_arguments('retry_dead', $1, $2);
+    PERFORM s3vl._check_dead_arguments('retry_dead', retry_dead.index_name, retry_dead.keys);
     UPDATE s3vl.outbox AS o
     SET dead_at = NULL, attempts = 0
-    WHERE o.index_name = $1 AND o.dead_at IS NOT NULL AND o.done_at IS NULL
-      AND ($2 IS NULL OR o.key = ANY ($2));
+    WHERE o.index_name = retry_dead.index_name AND o.dead_at IS NOT NULL AND o.done_at IS NULL
+      AND (retry_dead.keys IS NULL OR o.key = ANY (retry_dead.keys));
     GET DIAGNOSTICS v_count = ROW_COUNT;
     RETURN v_count;
 END
@@ -544,9 +530,8 @@ $$;
 COMMENT ON FUNCTION s3vl.retry_dead(text, text[]) IS
     'Puts the dead changes of an index (all, or those of the given keys) back in the queue with attempts reset; the next s3vl.flush sends them; returns how many';
 
--- s3vl.discard_dead: give dead changes up. They stay in the outbox, marked discarded (and
--- finished), until s3vl.purge_outbox: the history shows them. The index keeps what it had for
--- their keys; s3vl.stale_keys lists those rows.
+-- s3vl.discard_dead
+-- Discarded changes stay in the outbox until s3vl.purge_outbox, so the history shows them.
 CREATE OR REPLACE FUNCTION s3vl.discard_dead(index_name text, keys text[] DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -555,11 +540,11 @@ AS $$
 DECLARE
     v_count bigint;
 BEGIN
-    PERFORM s3vl._check_dead_arguments('discard_dead', $1, $2);
+    PERFORM s3vl._check_dead_arguments('discard_dead', discard_dead.index_name, discard_dead.keys);
     UPDATE s3vl.outbox AS o
     SET discarded_at = pg_catalog.clock_timestamp(), done_at = pg_catalog.clock_timestamp()
-    WHERE o.index_name = $1 AND o.dead_at IS NOT NULL AND o.done_at IS NULL
-      AND ($2 IS NULL OR o.key = ANY ($2));
+    WHERE o.index_name = discard_dead.index_name AND o.dead_at IS NOT NULL AND o.done_at IS NULL
+      AND (discard_dead.keys IS NULL OR o.key = ANY (discard_dead.keys));
     GET DIAGNOSTICS v_count = ROW_COUNT;
     RETURN v_count;
 END
@@ -567,8 +552,8 @@ $$;
 COMMENT ON FUNCTION s3vl.discard_dead(text, text[]) IS
     'Gives up the dead changes of an index (all, or those of the given keys): marked discarded, kept until s3vl.purge_outbox; the index keeps what it had (s3vl.stale_keys lists those rows); returns how many';
 
--- s3vl.purge_outbox: forget changes that finished longer ago than keep (not those of a key
--- still in doubt: they hold its later changes back).
+-- s3vl.purge_outbox
+-- The changes of a key still in doubt are kept: they hold its later changes back.
 CREATE OR REPLACE FUNCTION s3vl.purge_outbox(keep interval DEFAULT '7 days')
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER

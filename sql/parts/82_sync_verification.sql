@@ -2,8 +2,7 @@
 -- with what flush last wrote, s3vl.reconcile with what the index really holds (and repairs),
 -- s3vl.sync_status shows every synced table with its queue.
 
--- s3vl._row_version: one synced row as the caller read it, with what flush last wrote for its
--- key: (key, content_hash, written_hash, written_version); no row when it has no embedding.
+-- s3vl._row_version
 -- Granted to s3vl_writer for stale_keys and reconcile, which read the table with its rights.
 CREATE OR REPLACE FUNCTION s3vl._row_version(source_id integer, p_key text, p_embedding jsonb, p_metadata jsonb)
 RETURNS TABLE (key text, content_hash text, written_hash text, written_version bigint)
@@ -22,37 +21,36 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._row_version(integer, text, jsonb, jsonb) IS
-    'Private: hash of a synced row read by the caller, beside the hash and version flush last wrote for its key';
+    'Private: one synced row as the caller read it: key and content_hash, beside the hash and version flush last wrote for its key (written_hash, written_version); no row when it has no embedding';
 
--- s3vl.stale_keys: rows whose current content differs from what s3vl.flush last wrote for their
--- key (changed since, or never written), from the stored key versions: no invocation.
--- Reads the table with the caller's rights (SELECT on every synced column).
+-- s3vl.stale_keys
+-- Reads the table with the caller's rights.
 CREATE OR REPLACE FUNCTION s3vl.stale_keys("table" regclass, index_name text)
 RETURNS TABLE (key text, table_hash text, written_hash text, written_version bigint)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    p_table ALIAS FOR "table";
     v_source s3vl.sync_source;
 BEGIN
-    SELECT (t.source).* INTO v_source FROM s3vl._sync_target('stale_keys', $1, $2) AS t;
-    PERFORM s3vl._check_sync_columns('stale_keys', $1, v_source.key_column,
+    SELECT (t.source).* INTO v_source FROM s3vl._sync_target('stale_keys', p_table, index_name) AS t;
+    PERFORM s3vl._check_sync_columns('stale_keys', p_table, v_source.key_column,
                                      v_source.embedding_column, v_source.metadata_columns);
-    PERFORM s3vl._check_table_privilege('stale_keys', $1, NULL,
+    PERFORM s3vl._check_table_privilege('stale_keys', p_table, NULL,
         ARRAY[v_source.key_column, v_source.embedding_column]::text[] || v_source.metadata_columns::text[]);
     RETURN QUERY EXECUTE pg_catalog.format(
         'SELECT v.key, v.content_hash, v.written_hash, v.written_version
          FROM (SELECT %s FROM %s AS t) AS r
          CROSS JOIN LATERAL s3vl._row_version(%s, r.key, r.embedding, r.metadata) AS v
          WHERE v.written_hash IS DISTINCT FROM v.content_hash
-         ORDER BY v.key', s3vl._read_columns(v_source, 't'), $1, v_source.id);
+         ORDER BY v.key', s3vl._read_columns(v_source, 't'), p_table, v_source.id);
 END
 $$;
 COMMENT ON FUNCTION s3vl.stale_keys(regclass, text) IS
-    'Keys of a synced table whose row differs from the version s3vl.flush last wrote (hash and version per key), without asking S3 Vectors';
+    'Keys of a synced table whose row differs from the version s3vl.flush last wrote (changed since, or never written), with hash and version per key, from the stored key versions: no invocation. Needs SELECT on the synced columns';
 
--- s3vl._reconcile_problems: compare the rows the caller read ([{key, content_hash}]) with what
--- the index holds: [{key, problem}] with problem missing, orphan or stale, or NULL when equal.
+-- s3vl._reconcile_problems
 CREATE OR REPLACE FUNCTION s3vl._reconcile_problems(source_id integer, wanted jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -85,10 +83,10 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._reconcile_problems(integer, jsonb) IS
-    'Private: keys missing from the index, orphans in it and stale vectors, against row hashes the caller read';
+    'Private: compares the rows the caller read ([{key, content_hash}]) with what the index holds: [{key, problem}], problem missing, orphan or stale; NULL when they are equal';
 
--- s3vl._enqueue_deletes: queue deletes of these keys for a sync (reconcile's orphans); called
--- directly it does no more than delete_vectors.
+-- s3vl._enqueue_deletes
+-- For reconcile's orphans; called directly it does no more than delete_vectors.
 CREATE OR REPLACE FUNCTION s3vl._enqueue_deletes(source_id integer, keys text[])
 RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -108,7 +106,7 @@ $$;
 COMMENT ON FUNCTION s3vl._enqueue_deletes(integer, text[]) IS
     'Private: queues the delete of each key for a sync; returns how many';
 
--- s3vl._pending_keys: which of these keys still have pending changes in an index's queue.
+-- s3vl._pending_keys
 CREATE OR REPLACE FUNCTION s3vl._pending_keys(index_name text, keys text[])
 RETURNS text[]
 LANGUAGE sql STABLE SECURITY DEFINER
@@ -121,30 +119,28 @@ $$;
 COMMENT ON FUNCTION s3vl._pending_keys(text, text[]) IS
     'Private: the keys among these that still have pending changes for the index';
 
--- s3vl.reconcile: compare a synced table with what its index really holds: keys missing from
--- the index, orphans in the index with no row, and stale keys whose vector or metadata differ.
--- With repair => true the differences are queued (puts of the rows, deletes of the orphans)
--- and flushed; repaired says whether each key's fix was accepted. Reads the table with the
--- caller's rights (SELECT on every synced column).
+-- s3vl.reconcile
+-- Reads the table with the caller's rights.
 CREATE OR REPLACE FUNCTION s3vl.reconcile("table" regclass, index_name text, repair boolean DEFAULT false)
 RETURNS TABLE (key text, problem text, repaired boolean)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    p_table ALIAS FOR "table";
     v_source s3vl.sync_source;
     v_read text;
     v_wanted jsonb;
     v_problems jsonb;
     v_pending text[];
 BEGIN
-    SELECT (t.source).* INTO v_source FROM s3vl._sync_target('reconcile', $1, $2) AS t;
-    PERFORM s3vl._check_flag('reconcile', 'repair', $3);
-    PERFORM s3vl._check_sync_columns('reconcile', $1, v_source.key_column,
+    SELECT (t.source).* INTO v_source FROM s3vl._sync_target('reconcile', p_table, index_name) AS t;
+    PERFORM s3vl._check_flag('reconcile', 'repair', repair);
+    PERFORM s3vl._check_sync_columns('reconcile', p_table, v_source.key_column,
                                      v_source.embedding_column, v_source.metadata_columns);
-    PERFORM s3vl._check_table_privilege('reconcile', $1, NULL,
+    PERFORM s3vl._check_table_privilege('reconcile', p_table, NULL,
         ARRAY[v_source.key_column, v_source.embedding_column]::text[] || v_source.metadata_columns::text[]);
-    v_read := pg_catalog.format('SELECT %s FROM %s AS t', s3vl._read_columns(v_source, 't'), $1);
+    v_read := pg_catalog.format('SELECT %s FROM %s AS t', s3vl._read_columns(v_source, 't'), p_table);
 
     EXECUTE pg_catalog.format(
         'SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(''key'', v.key, ''content_hash'', v.content_hash))
@@ -155,7 +151,7 @@ BEGIN
     IF v_problems IS NULL THEN
         RETURN;
     END IF;
-    IF NOT $3 THEN
+    IF NOT repair THEN
         RETURN QUERY SELECT p ->> 'key', p ->> 'problem', false
                      FROM pg_catalog.jsonb_array_elements(v_problems) AS p;
         RETURN;
@@ -181,9 +177,9 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl.reconcile(regclass, text, boolean) IS
-    'Compares a synced table with its index: missing keys, orphans and stale vectors (content hash differs); repair => true queues and flushes the fixes';
+    'Compares a synced table with what its index really holds: keys missing from the index, orphans in it with no row, and stale keys whose vector or metadata differ (content hash); repair => true queues the fixes (puts of the rows, deletes of the orphans) and flushes them, and repaired says whether each key''s fix was accepted. Needs SELECT on the synced columns';
 
--- s3vl.sync_status: every synced table with its pending, failed, dead and in-doubt changes.
+-- s3vl.sync_status
 CREATE OR REPLACE FUNCTION s3vl.sync_status()
 RETURNS TABLE ("table" regclass, index_name text, key_column name, embedding_column name,
                metadata_columns name[], pending_count bigint, failed_count bigint,

@@ -204,7 +204,7 @@ def measure(paths: Paths, queries: np.ndarray, top_k: int) -> dict[str, list[flo
 def main() -> None:
     import psycopg
 
-    from devstack import up
+    from devstack import stack
     from devstack.postgres import TemporaryCluster
 
     rng = np.random.default_rng(SEED)
@@ -214,7 +214,7 @@ def main() -> None:
         serve("s3vectors", keys=("S3VECTORS_URL",)) as s3vectors,
     ):
         url = s3vectors["S3VECTORS_URL"]
-        client = up.s3vectors_client(url)
+        client = stack.s3vectors_client(url)
         client.create_vector_bucket(vectorBucketName=BUCKET)
         client.create_index(
             vectorBucketName=BUCKET,
@@ -229,12 +229,12 @@ def main() -> None:
         loaded = time.perf_counter() - started
 
         with serve(
-            "lambda", "--s3vectors-url", url, "--index-arn", index_arn, "--region", up.REGION,
+            "lambda", "--s3vectors-url", url, "--index-arn", index_arn, "--region", stack.REGION,
             keys=("LAMBDA_URL", "LAMBDA_ARN"),
         ) as function:  # fmt: skip
             cluster.create_database("bench")
-            up.install_s3vl(cluster, "bench", lambda_url=function["LAMBDA_URL"])
-            up.configure_and_register(
+            stack.install_s3vl(cluster, "bench", lambda_url=function["LAMBDA_URL"])
+            stack.configure_and_register(
                 cluster, "bench", lambda_arn=function["LAMBDA_ARN"], index_arn=index_arn,
                 index_name=INDEX,
             )  # fmt: skip

@@ -69,24 +69,23 @@ def count(client: Any, index_arn: str) -> int:
 def main() -> None:
     import psycopg
 
-    from devstack import up
-    from devstack.lambda_invoke.server import LocalLambda
-    from devstack.postgres import TemporaryCluster
-    from devstack.s3vectors.server import LocalS3Vectors
+    from devstack.stack import IndexSpec, LocalStack
 
     rows = unit_rows(VECTORS)
     results: list[tuple[str, float]] = []
     with (
-        TemporaryCluster() as cluster,
-        LocalS3Vectors() as url,
+        open(os.devnull, "w") as devnull,
+        contextlib.redirect_stdout(devnull),  # the hosted function prints EMF metrics
+        LocalStack(
+            bucket=BUCKET,
+            indexes=[IndexSpec(INDEX, DIMENSION)],
+            database="bench",
+            database_sql=(),
+            bridge_environment={"POWERTOOLS_LOG_LEVEL": "ERROR"},
+        ) as stack,
     ):
-        client = up.s3vectors_client(url)
-        client.create_vector_bucket(vectorBucketName=BUCKET)
-        client.create_index(
-            vectorBucketName=BUCKET, indexName=INDEX, dataType="float32",
-            dimension=DIMENSION, distanceMetric="cosine",
-        )  # fmt: skip
-        index_arn = client.get_index(vectorBucketName=BUCKET, indexName=INDEX)["index"]["indexArn"]
+        client = stack.client
+        index_arn = stack.index_arn()
 
         def by_boto3() -> None:
             for start in range(0, VECTORS, 500):
@@ -99,60 +98,43 @@ def main() -> None:
         results.append(("boto3 PutVectors, 500 per call (floor)", timed(by_boto3)))
         empty(client, index_arn)
 
-        environment = {
-            "S3VECTORS_ENDPOINT_URL": url,
-            "S3VL_INDEX_ARNS": index_arn,
-            "AWS_REGION": up.REGION,
-            "POWERTOOLS_LOG_LEVEL": "ERROR",
-        }
-        with (
-            open(os.devnull, "w") as devnull,
-            contextlib.redirect_stdout(devnull),  # the hosted function prints EMF metrics
-            LocalLambda(environment=environment) as function,
-        ):
-            cluster.create_database("bench")
-            up.install_s3vl(cluster, "bench", lambda_url=function.url)
-            up.configure_and_register(
-                cluster, "bench", lambda_arn=function.function_arn, index_arn=index_arn,
-                index_name=INDEX,
-            )  # fmt: skip
-            with psycopg.connect(cluster.dsn("bench"), autocommit=True) as conn:
-                conn.execute("CREATE TABLE src (key text PRIMARY KEY, emb real[], grp integer)")
-                copy_rows(conn, "src", rows)
+        with psycopg.connect(stack.dsn(), autocommit=True) as conn:
+            conn.execute("CREATE TABLE src (key text PRIMARY KEY, emb real[], grp integer)")
+            copy_rows(conn, "src", rows)
 
-                arrays = """SELECT s3vl.put_vectors(%s, array_agg(key ORDER BY key),
-                                array_agg(emb ORDER BY key),
-                                array_agg(jsonb_build_object('grp', grp) ORDER BY key)) FROM src"""
-                results.append((
-                    "s3vl.put_vectors(index, keys, vectors, metadata)",
-                    timed(lambda: conn.execute(arrays, (INDEX,))),
-                ))  # fmt: skip
-                assert count(client, index_arn) == VECTORS
-                empty(client, index_arn)
+            arrays = """SELECT s3vl.put_vectors(%s, array_agg(key ORDER BY key),
+                            array_agg(emb ORDER BY key),
+                            array_agg(jsonb_build_object('grp', grp) ORDER BY key)) FROM src"""
+            results.append((
+                "s3vl.put_vectors(index, keys, vectors, metadata)",
+                timed(lambda: conn.execute(arrays, (INDEX,))),
+            ))  # fmt: skip
+            assert count(client, index_arn) == VECTORS
+            empty(client, index_arn)
 
-                as_jsonb = """SELECT s3vl.put_vectors(%s, jsonb_agg(jsonb_build_object(
-                                  'key', key, 'data', emb,
-                                  'metadata', jsonb_build_object('grp', grp)))) FROM src"""
-                results.append((
-                    "s3vl.put_vectors(index, jsonb)",
-                    timed(lambda: conn.execute(as_jsonb, (INDEX,))),
-                ))  # fmt: skip
-                assert count(client, index_arn) == VECTORS
-                empty(client, index_arn)
+            as_jsonb = """SELECT s3vl.put_vectors(%s, jsonb_agg(jsonb_build_object(
+                              'key', key, 'data', emb,
+                              'metadata', jsonb_build_object('grp', grp)))) FROM src"""
+            results.append((
+                "s3vl.put_vectors(index, jsonb)",
+                timed(lambda: conn.execute(as_jsonb, (INDEX,))),
+            ))  # fmt: skip
+            assert count(client, index_arn) == VECTORS
+            empty(client, index_arn)
 
-                conn.execute("CREATE TABLE synced (key text PRIMARY KEY, emb real[], grp integer)")
-                conn.execute(
-                    "SELECT s3vl.sync_table('synced', 'key', 'emb', %s, ARRAY['grp'])", (INDEX,)
-                )
-                results.append((
-                    "INSERT into a synced table (trigger -> outbox)",
-                    timed(lambda: conn.execute("INSERT INTO synced SELECT * FROM src")),
-                ))  # fmt: skip
-                results.append((
-                    "s3vl.flush(index, 500)",
-                    timed(lambda: conn.execute("SELECT * FROM s3vl.flush(%s, 500)", (INDEX,))),
-                ))  # fmt: skip
-                assert count(client, index_arn) == VECTORS
+            conn.execute("CREATE TABLE synced (key text PRIMARY KEY, emb real[], grp integer)")
+            conn.execute(
+                "SELECT s3vl.sync_table('synced', 'key', 'emb', %s, ARRAY['grp'])", (INDEX,)
+            )
+            results.append((
+                "INSERT into a synced table (trigger -> outbox)",
+                timed(lambda: conn.execute("INSERT INTO synced SELECT * FROM src")),
+            ))  # fmt: skip
+            results.append((
+                "s3vl.flush(index, 500)",
+                timed(lambda: conn.execute("SELECT * FROM s3vl.flush(%s, 500)", (INDEX,))),
+            ))  # fmt: skip
+            assert count(client, index_arn) == VECTORS
 
     print(f"writes from SQL: {VECTORS:,} x {DIMENSION} float32 vectors with one metadata key")
     header = f"{'path':<50} | {'seconds':>7} | {'rows/s':>7}"

@@ -18,9 +18,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-PUT_MAX_VECTORS = 500
-LAMBDA_PAYLOAD_BYTES = 6_291_456 - 16_384  # room for the operation and the ARN
-PUT_VECTORS_BYTES = 20 * 1024 * 1024 - 64 * 1024
+from .lambda_invoke.server import MAX_SYNC_REQUEST_BYTES
+from .s3vectors.limits import MAX_PUT_REQUEST_BYTES, MAX_PUT_VECTORS
+
+LAMBDA_PAYLOAD_BYTES = MAX_SYNC_REQUEST_BYTES - 16_384  # room for the operation and the ARN
+PUT_VECTORS_BYTES = MAX_PUT_REQUEST_BYTES - 64 * 1024  # room for the index selector
 REGION = "us-east-1"
 
 
@@ -52,12 +54,12 @@ def read_vectors(path: Path) -> list[dict[str, Any]]:
 
 
 def batches(vectors: list[dict[str, Any]], budget: int) -> Iterator[list[dict[str, Any]]]:
-    """In order: at most 500 vectors and `budget` bytes of JSON per batch."""
+    """In order: at most MAX_PUT_VECTORS (500) vectors and `budget` bytes of JSON per batch."""
     batch: list[dict[str, Any]] = []
     size = 0
     for vector in vectors:
         item = len(json.dumps(vector, separators=(",", ":")).encode()) + 1
-        if batch and (len(batch) == PUT_MAX_VECTORS or size + item > budget):
+        if batch and (len(batch) == MAX_PUT_VECTORS or size + item > budget):
             yield batch
             batch, size = [], 0
         batch.append(vector)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .context import ClientContext, LambdaContext
+from .environment import ContainerEnvironment
 
 LAMBDA_SRC = Path(__file__).resolve().parents[2] / "lambda_src"
 MAX_RESPONSE_BYTES = 6_291_556  # what Lambda accepts back from a synchronous invocation
@@ -42,6 +43,7 @@ class Outcome:
     function_error: str | None
     log_tail: str
     duration_ms: float
+    version: str = "$LATEST"  # the version that ran (X-Amz-Executed-Version)
 
 
 def load_handler(dotted: str) -> Handler:
@@ -85,7 +87,8 @@ def error_payload(exc: BaseException, request_id: str, *, skip_frames: int = 0) 
 
 @dataclass
 class LambdaFunction:
-    """A function definition (name, region, account, limits) bound to an imported handler."""
+    """A function definition (name, region, account, limits) bound to an imported handler;
+    with an environment, the handler runs with its variables applied (environment.py)."""
 
     handler: Handler
     function_name: str
@@ -94,6 +97,7 @@ class LambdaFunction:
     timeout_s: float
     memory_mb: int = 512
     version: str = "$LATEST"
+    environment: ContainerEnvironment | None = None
 
     @property
     def arn(self) -> str:
@@ -107,20 +111,28 @@ class LambdaFunction:
         invoked_arn: str,
         client_context: ClientContext | None = None,
     ) -> Outcome:
-        """Run the handler on a worker thread and wait at most timeout_s for it.
+        """Run the handler on a worker thread and wait at most timeout_s for it, the wait for
+        the container's turn at the process environment included.
 
         A timed-out handler cannot be killed inside this process: its thread is abandoned
-        (daemon) while the caller gets Lambda's timeout error, as a real caller would.
+        (daemon) and its turn withdrawn while the caller gets Lambda's timeout error, as a
+        real caller would.
         """
         started = time.monotonic()
         context = self._context(request_id, invoked_arn, client_context, started)
+        turn = self.environment.turn() if self.environment is not None else None
         box: dict[str, Any] = {}
 
         def run() -> None:
+            if turn is not None and not turn.begin():
+                return  # given up on before its turn came
             try:
                 box["result"] = self.handler(event, context)
             except BaseException as exc:
                 box["error"] = exc
+            finally:
+                if turn is not None:
+                    turn.end()
 
         worker = threading.Thread(target=run, name=f"lambda-{request_id[:8]}", daemon=True)
         worker.start()
@@ -129,6 +141,8 @@ class LambdaFunction:
         log = [f"START RequestId: {request_id} Version: {self.version}"]
 
         if worker.is_alive():
+            if turn is not None:
+                turn.withdraw()
             message = f"Task timed out after {self.timeout_s:.2f} seconds"
             log.append(f"{_timestamp()} {request_id} {message}")
             body: dict[str, Any] = {
@@ -159,13 +173,15 @@ class LambdaFunction:
             }
             return self._failed(body, log, request_id, duration_ms)
         log += self._closing_lines(request_id, duration_ms)
-        return Outcome(payload, None, _tail(log), duration_ms)
+        return Outcome(payload, None, _tail(log), duration_ms, self.version)
 
     def _failed(
         self, body: dict[str, Any], log: list[str], request_id: str, duration_ms: float
     ) -> Outcome:
         log += self._closing_lines(request_id, duration_ms)
-        return Outcome(json.dumps(body).encode(), "Unhandled", _tail(log), duration_ms)
+        return Outcome(
+            json.dumps(body).encode(), "Unhandled", _tail(log), duration_ms, self.version
+        )
 
     def _closing_lines(self, request_id: str, duration_ms: float) -> list[str]:
         return [

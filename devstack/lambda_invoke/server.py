@@ -4,6 +4,10 @@ in front of one function hosted in this process.
     with LocalLambda(environment={"S3VECTORS_ENDPOINT_URL": url, ...}) as fn:
         boto3.client("lambda", endpoint_url=fn.url).invoke(FunctionName=fn.function_arn, ...)
 
+The function's environment is its own: applied to os.environ only while its code runs (its
+import, each invocation) and taken back afterwards (environment.py), so several LocalLambdas
+with different settings can live in one process, beside code that reads os.environ itself.
+
 Requests are checked as Lambda's front end checks them, before the function runs: a
 Content-Length (a whole number; missing is 411), the function name and qualifier against
 Lambda's patterns (whole string), the size limits, and a UTF-8 JSON body nested at most
@@ -17,7 +21,6 @@ import binascii
 import contextlib
 import json
 import logging
-import os
 import re
 import socket
 import sys
@@ -31,7 +34,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..json_depth import MAX_JSON_DEPTH, text_depth_over
 from .context import ClientContext
-from .function import LambdaFunction, error_payload, function_arn, load_handler
+from .environment import ContainerEnvironment
+from .function import LambdaFunction, Outcome, error_payload, function_arn, load_handler
 
 DEFAULT_HANDLER = "s3vl_bridge.handler.lambda_handler"
 DEFAULT_FUNCTION_NAME = "s3vl-bridge"
@@ -115,9 +119,8 @@ class LocalLambda:
             **(environment or {}),
         }
         self.function: LambdaFunction | None = None
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _InvokeServer | None = None
         self._thread: threading.Thread | None = None
-        self._saved_environment: dict[str, str | None] = {}
         self._saved_modules: dict[str, Any] = {}
         # Open client connections: stop() closes them, so a caller holding a kept-alive
         # connection (a psql session) sees the endpoint go away instead of a stale server.
@@ -141,29 +144,28 @@ class LocalLambda:
     def start(self) -> LocalLambda:
         if self._server is not None:
             return self
-        # The handler reads its settings from os.environ, so the environment goes in first.
-        self._saved_environment = {key: os.environ.get(key) for key in self.environment}
-        os.environ.update(self.environment)
+        environment = ContainerEnvironment(self.environment)
         # load_handler imports the handler's package afresh (a new container); the modules it
         # replaces come back on stop, so code of this process that imported them before (test
         # fixtures clearing the bridge's caches) still acts on the modules in sys.modules.
         self._saved_modules = self._handler_modules()
         try:
+            with environment.applied():  # module-level code reads the environment too
+                handler = load_handler(self.handler_path)
             self.function = LambdaFunction(
-                handler=load_handler(self.handler_path),
+                handler=handler,
                 function_name=self.function_name,
                 region=self.region,
                 account_id=self.account_id,
                 timeout_s=self.timeout_s,
                 memory_mb=self.memory_mb,
+                environment=environment,
             )
-            server = ThreadingHTTPServer((self.host, self.port), _InvokeRequestHandler)
+            server = _InvokeServer((self.host, self.port), self)
         except BaseException:
-            self._restore_environment()
+            environment.close()
             self._restore_modules()
             raise
-        server.daemon_threads = True
-        server.local_lambda = self  # type: ignore[attr-defined]
         self._server = server
         self.port = int(server.server_address[1])
         self._thread = threading.Thread(
@@ -173,7 +175,9 @@ class LocalLambda:
         return self
 
     def stop(self) -> None:
-        """Stop serving and restore the environment; safe to call more than once."""
+        """Stop serving; invocations still running lose the container's environment (as a
+        deleted function's do), and the handler's modules are given back. Safe to call more
+        than once."""
         server, self._server = self._server, None
         if server is None:
             return
@@ -186,7 +190,8 @@ class LocalLambda:
                 connection.shutdown(socket.SHUT_RDWR)
         if self._thread is not None:
             self._thread.join(timeout=5)
-        self._restore_environment()
+        if self.function is not None and self.function.environment is not None:
+            self.function.environment.close()
         self._restore_modules()
 
     def __enter__(self) -> LocalLambda:
@@ -199,14 +204,6 @@ class LocalLambda:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-
-    def _restore_environment(self) -> None:
-        for key, value in self._saved_environment.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        self._saved_environment = {}
 
     def _handler_modules(self) -> dict[str, Any]:
         top = self.handler_path.split(".")[0]
@@ -264,15 +261,50 @@ class LocalLambda:
             )
         return f"{arn}:{qualifier}" if qualifier else arn
 
-    def run_event(self, event: Any, request_id: str, invoked_arn: str, ctx: Any) -> None:
+    def invoke(
+        self,
+        event: Any,
+        *,
+        request_id: str,
+        invoked_arn: str,
+        client_context: ClientContext | None = None,
+    ) -> Outcome:
+        """A synchronous invocation of the hosted function."""
+        if self.function is None:
+            raise RuntimeError("LocalLambda is not started; call start() first")
+        return self.function.invoke(
+            event, request_id=request_id, invoked_arn=invoked_arn, client_context=client_context
+        )
+
+    def run_event(
+        self, event: Any, request_id: str, invoked_arn: str, ctx: ClientContext | None
+    ) -> None:
         """An asynchronous invocation: run in the background, log what a crash would have
         sent to a dead-letter queue."""
-        assert self.function is not None
-        outcome = self.function.invoke(
+        outcome = self.invoke(
             event, request_id=request_id, invoked_arn=invoked_arn, client_context=ctx
         )
         if outcome.function_error:
             log.warning("Event invocation %s failed: %s", request_id, outcome.payload.decode())
+
+    def connection_opened(self, connection: socket.socket) -> None:
+        """A client connected; stop() closes what is still open then."""
+        with self._connections_lock:
+            self._connections.add(connection)
+
+    def connection_closed(self, connection: socket.socket) -> None:
+        with self._connections_lock:
+            self._connections.discard(connection)
+
+
+class _InvokeServer(ThreadingHTTPServer):
+    """The HTTP server of one LocalLambda; its request handlers reach the function by it."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], local_lambda: LocalLambda) -> None:
+        self.local_lambda = local_lambda
+        super().__init__(address, _InvokeRequestHandler)
 
 
 class _InvokeRequestHandler(BaseHTTPRequestHandler):
@@ -282,18 +314,18 @@ class _InvokeRequestHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server_version = "s3vl-devstack-lambda"
 
+    server: _InvokeServer
+
     @property
     def local_lambda(self) -> LocalLambda:
-        return self.server.local_lambda  # type: ignore[attr-defined,no-any-return]
+        return self.server.local_lambda
 
     def setup(self) -> None:
         super().setup()
-        with self.local_lambda._connections_lock:
-            self.local_lambda._connections.add(self.connection)
+        self.local_lambda.connection_opened(self.connection)
 
     def finish(self) -> None:
-        with self.local_lambda._connections_lock:
-            self.local_lambda._connections.discard(self.connection)
+        self.local_lambda.connection_closed(self.connection)
         super().finish()
 
     def do_POST(self) -> None:
@@ -385,12 +417,10 @@ class _InvokeRequestHandler(BaseHTTPRequestHandler):
             ).start()
             self._send(HTTPStatus.ACCEPTED, b"", request_id)
             return
-        function = self.local_lambda.function
-        assert function is not None
-        outcome = function.invoke(
+        outcome = self.local_lambda.invoke(
             event, request_id=request_id, invoked_arn=invoked_arn, client_context=client_context
         )
-        headers = {"X-Amz-Executed-Version": function.version}
+        headers = {"X-Amz-Executed-Version": outcome.version}
         if outcome.function_error:
             headers["X-Amz-Function-Error"] = outcome.function_error
         if log_type == "Tail":

@@ -251,6 +251,45 @@ def test_the_environment_is_applied_before_import_and_restored_on_stop() -> None
     assert {key: os.environ.get(key) for key in before} == before
 
 
+def test_the_environment_is_the_functions_own_and_applied_only_while_it_runs(
+    local_lambda: LocalLambda,
+) -> None:
+    assert os.environ.get("S3VL_TEST_SETTING") is None  # the function is up, but not running
+    _, payload = invoke(local_lambda, {})
+    assert payload["environment"]["S3VL_TEST_SETTING"] == "from-env"
+    assert os.environ.get("S3VL_TEST_SETTING") is None
+
+
+def test_functions_with_different_environments_each_see_their_own() -> None:
+    settings = ("first", "second")
+    functions = [
+        LocalLambda(handler=TEST_HANDLER, function_name=f"fn-{setting}",
+                    environment={"S3VL_TEST_SETTING": setting})
+        for setting in settings
+    ]  # fmt: skip
+    with functions[0], functions[1], ThreadPoolExecutor(max_workers=8) as pool:
+        seen = list(pool.map(lambda i: invoke(functions[i % 2], {})[1], range(16)))
+    assert [payload["environment"]["S3VL_TEST_SETTING"] for payload in seen] == [
+        settings[i % 2] for i in range(16)
+    ]
+
+
+def test_a_timed_out_invocation_does_not_hold_up_another_function(
+    local_lambda: LocalLambda,
+) -> None:
+    # local_lambda times out after 1 s; its handler sleeps on for 2 s more, in a thread that
+    # cannot be killed. Another function with other settings still answers at once.
+    response, _ = invoke(local_lambda, {"action": "sleep", "seconds": 3})
+    assert response["FunctionError"] == "Unhandled"
+    with LocalLambda(
+        handler=TEST_HANDLER, function_name="other", environment={"S3VL_TEST_SETTING": "other"}
+    ) as other:
+        started = time.monotonic()
+        _, payload = invoke(other, {})
+        assert time.monotonic() - started < 1
+    assert payload["environment"]["S3VL_TEST_SETTING"] == "other"
+
+
 def test_stop_is_idempotent_and_closes_the_port() -> None:
     function = LocalLambda(handler=TEST_HANDLER).start()
     url = function.url

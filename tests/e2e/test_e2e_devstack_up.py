@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from devstack import up
+from devstack.stack import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -21,7 +21,7 @@ def demo() -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     return subprocess.run(
         [sys.executable, "-m", "devstack", "up"],
-        cwd=up.ROOT, env=env, capture_output=True, text=True, timeout=180, check=False,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False,
     )  # fmt: skip
 
 
@@ -66,7 +66,7 @@ def test_devstack_up_keep_stays_up_for_psql_until_interrupted() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     process = subprocess.Popen(
         [sys.executable, "-m", "devstack", "up", "--keep"],
-        cwd=up.ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
         url = None

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from e2esupport import Stack
 
-from devstack import up
+from devstack.stack import LocalStack, s3vectors_client
 
 pytestmark = pytest.mark.slow
 
 V5 = "ARRAY[0.1, 0.2, 0.3, 0.4, 0.5]"
 
 
-def test_validate_config_reports_a_healthy_round_trip(db: psycopg.Connection, stack: Stack) -> None:
+def test_validate_config_reports_a_healthy_round_trip(
+    db: psycopg.Connection, stack: LocalStack
+) -> None:
     row = db.execute("SELECT * FROM s3vl.validate_config()").fetchone()
     assert row is not None
     assert row[:4] == (True, stack.function.function_arn, "us-east-1", None)
@@ -24,9 +25,9 @@ def test_validate_config_reports_a_healthy_round_trip(db: psycopg.Connection, st
 
 
 def test_register_index_asks_s3_vectors_for_dimension_and_metric(
-    db: psycopg.Connection, stack: Stack
+    db: psycopg.Connection, stack: LocalStack
 ) -> None:
-    db.execute("SELECT s3vl.register_index('again', %s)", [stack.demo.index_arn])
+    db.execute("SELECT s3vl.register_index('again', %s)", [stack.index_arn()])
     assert db.execute(
         "SELECT dimension, distance_metric, bucket_name FROM s3vl.get_index_info('again')"
     ).fetchone() == (5, "cosine", "s3vl-demo")
@@ -34,15 +35,15 @@ def test_register_index_asks_s3_vectors_for_dimension_and_metric(
 
 @pytest.mark.parametrize("cast", ["", "::real[]", "::float8[]", "::numeric[]"])
 def test_query_vectors_answers_for_every_array_type(
-    db: psycopg.Connection, stack: Stack, cast: str
+    db: psycopg.Connection, stack: LocalStack, cast: str
 ) -> None:
     rows = db.execute(
         f"SELECT vector_id, distance, similarity_score, metadata"
         f" FROM s3vl.query_vectors({V5}{cast}, index_name => 'demo-index', top_k => 3)"
     ).fetchall()
     # The same query asked of the service directly through boto3.
-    direct = up.s3vectors_client(stack.s3vectors_url).query_vectors(
-        indexArn=stack.demo.index_arn, queryVector={"float32": [0.1, 0.2, 0.3, 0.4, 0.5]},
+    direct = s3vectors_client(stack.s3vectors_url).query_vectors(
+        indexArn=stack.index_arn(), queryVector={"float32": [0.1, 0.2, 0.3, 0.4, 0.5]},
         topK=3, returnDistance=True, returnMetadata=True,
     )["vectors"]  # fmt: skip
     assert [r[0] for r in rows] == [v["key"] for v in direct]
@@ -51,11 +52,11 @@ def test_query_vectors_answers_for_every_array_type(
     assert all(abs(r[1] + r[2] - 1) < 1e-9 for r in rows)
 
 
-def test_query_vectors_by_arn_without_metadata(db: psycopg.Connection, stack: Stack) -> None:
+def test_query_vectors_by_arn_without_metadata(db: psycopg.Connection, stack: LocalStack) -> None:
     rows = db.execute(
         f"SELECT vector_id, metadata FROM s3vl.query_vectors({V5}, index_arn => %s,"
         " top_k => 4, return_metadata => false, query_mode => 'enhanced')",
-        [stack.demo.index_arn],
+        [stack.index_arn()],
     ).fetchall()
     assert len(rows) == 4 and all(r[1] is None for r in rows)
 
@@ -128,9 +129,9 @@ def test_scan_vectors_streams_every_vector_and_segments_split_them(db: psycopg.C
 
 
 def test_import_bucket_registers_every_index_of_the_bucket(
-    db: psycopg.Connection, stack: Stack
+    db: psycopg.Connection, stack: LocalStack
 ) -> None:
-    client = up.s3vectors_client(stack.s3vectors_url)
+    client = s3vectors_client(stack.s3vectors_url)
     client.create_index(
         vectorBucketName="s3vl-demo", indexName="docs.v2", dataType="float32",
         dimension=8, distanceMetric="euclidean",

@@ -9,9 +9,8 @@ import subprocess
 
 import psycopg
 import pytest
-from e2esupport import Stack
 
-from devstack import up
+from devstack.stack import WALKTHROUGH_SQL, LocalStack, s3vectors_client
 
 pytestmark = pytest.mark.slow
 
@@ -20,7 +19,7 @@ def walkthrough_queries() -> list[str]:
     """The SQL statements of walkthrough.sql, in order (psql commands and comments left out)."""
     lines = [
         line
-        for line in up.WALKTHROUGH_SQL.read_text().splitlines()
+        for line in WALKTHROUGH_SQL.read_text().splitlines()
         if not line.startswith(("\\", "--"))
     ]
     return [s.strip() for s in "\n".join(lines).split(";\n") if s.strip()]
@@ -32,11 +31,11 @@ def results(e2e_db: str) -> list[list[tuple]]:
         return [conn.execute(q.rstrip(";")).fetchall() for q in walkthrough_queries()]
 
 
-def test_the_walkthrough_runs_in_psql_without_error(stack: Stack, e2e_db: str) -> None:
+def test_the_walkthrough_runs_in_psql_without_error(stack: LocalStack, e2e_db: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     result = subprocess.run(
         [str(stack.cluster.pg_bin / "psql"), "-X", "-v", "ON_ERROR_STOP=1", "-d", e2e_db,
-         "-f", str(up.WALKTHROUGH_SQL)],
+         "-f", str(WALKTHROUGH_SQL)],
         capture_output=True, text=True, env=env, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -54,16 +53,16 @@ def test_the_bridge_is_reachable_and_the_index_was_described(results: list[list[
     assert results[1] == [("demo-index", "s3vl-demo", 5, "cosine", True)]
 
 
-def nearest_through_boto3(stack: Stack, top_k: int, **extra: object) -> list[str]:
+def nearest_through_boto3(stack: LocalStack, top_k: int, **extra: object) -> list[str]:
     """The keys the service itself returns for the walkthrough's query vector, closest first."""
-    found = up.s3vectors_client(stack.s3vectors_url).query_vectors(
-        indexArn=stack.demo.index_arn, queryVector={"float32": [0.1, 0.2, 0.3, 0.4, 0.5]},
+    found = s3vectors_client(stack.s3vectors_url).query_vectors(
+        indexArn=stack.index_arn(), queryVector={"float32": [0.1, 0.2, 0.3, 0.4, 0.5]},
         topK=top_k, returnDistance=True, **extra,
     )["vectors"]  # fmt: skip
     return [v["key"] for v in sorted(found, key=lambda v: v["distance"])]
 
 
-def test_the_top_five_are_the_closest_first(results: list[list[tuple]], stack: Stack) -> None:
+def test_the_top_five_are_the_closest_first(results: list[list[tuple]], stack: LocalStack) -> None:
     top = results[2]
     assert [row[0] for row in top] == nearest_through_boto3(stack, 5)
     similarities = [row[1] for row in top]
@@ -91,7 +90,7 @@ def test_the_vector_of_vec_048_finds_its_three_identical_copies(results: list[li
 
 
 def test_the_metadata_filter_returns_only_its_category(
-    results: list[list[tuple]], stack: Stack
+    results: list[list[tuple]], stack: LocalStack
 ) -> None:
     rows = results[5]
     assert len(rows) == 5
@@ -100,7 +99,7 @@ def test_the_metadata_filter_returns_only_its_category(
 
 
 def test_the_join_keeps_in_stock_products_under_the_price_by_similarity(
-    results: list[list[tuple]], e2e_db: str, stack: Stack
+    results: list[list[tuple]], e2e_db: str, stack: LocalStack
 ) -> None:
     rows = results[6]
     assert rows, "the join returned nothing"

@@ -11,13 +11,12 @@ from types import TracebackType
 from typing import Any
 
 import psycopg
-from e2esupport import new_bridge_container
 
-from devstack import up
 from devstack.lambda_invoke.server import LocalLambda
 from devstack.postgres import TemporaryCluster
 from devstack.s3vectors import writes
 from devstack.s3vectors.server import LocalS3Vectors
+from devstack.stack import IndexSpec, LocalStack
 
 INDEXES = ("items", "wide", "notes")
 
@@ -102,54 +101,26 @@ def open_local_path(
     Lambda Invoke endpoint with the real bridge serving that bucket, and database
     `ws_<slug>` with compat and s3vl installed, configured and the indexes registered.
     `bridge_environment` adds to (or replaces) the bridge's environment."""
-    bucket = f"ws-{slug}".strip("-")
-    s3vectors = LocalS3Vectors()
-    url = s3vectors.start()
-    client = up.s3vectors_client(url)
-    client.create_vector_bucket(vectorBucketName=bucket)
-    bucket_arn = client.get_vector_bucket(vectorBucketName=bucket)["vectorBucket"][
-        "vectorBucketArn"
-    ]
-    for name, dimension in (("items", 4), ("wide", 4096), ("notes", 4)):
-        client.create_index(
-            vectorBucketName=bucket,
-            indexName=name,
-            dataType="float32",
-            dimension=dimension,
-            distanceMetric="cosine",
+    dbname = "ws_" + slug.replace("-", "_")
+    with LocalStack(
+        cluster=cluster,
+        bucket=f"ws-{slug}".strip("-"),
+        indexes=[
+            IndexSpec("items", 4),
+            IndexSpec("wide", 4096),
             # `notes` keeps a long text in metadata: non-filterable, so over 2 KB is fine.
-            **({"metadataConfiguration": {"nonFilterableMetadataKeys": ["body"]}}
-               if name == "notes" else {}),
-        )  # fmt: skip
-    function = LocalLambda(
-        environment={
-            "S3VECTORS_ENDPOINT_URL": url,
-            "S3VL_BUCKET_ARNS": bucket_arn,
-            "AWS_REGION": up.REGION,
+            IndexSpec("notes", 4, non_filterable_keys=("body",)),
+        ],
+        database=None,
+        bridge_environment={
             "S3VL_MAX_ATTEMPTS": "1",  # a fault surfaces at once, without retries
             **(bridge_environment or {}),
-        }
-    )
-    new_bridge_container()
-    function.start()
-    dbname = "ws_" + slug.replace("-", "_")
-    try:
-        cluster.psql("-q", "-c", f'DROP DATABASE IF EXISTS "{dbname}"')
-        cluster.create_database(dbname)
-        up.install_s3vl(cluster, dbname, lambda_url=function.url)
-        for name in INDEXES:
-            index_arn = client.get_index(vectorBucketName=bucket, indexName=name)["index"][
-                "indexArn"
-            ]
-            up.configure_and_register(
-                cluster, dbname, lambda_arn=function.function_arn, index_arn=index_arn,
-                index_name=name,
-            )  # fmt: skip
-        yield LocalPath(cluster, dbname, cluster.dsn(dbname), client, bucket, function, s3vectors)
-    finally:
-        function.stop()
-        new_bridge_container()
-        s3vectors.stop()
+        },
+    ) as stack:
+        dsn = stack.add_database(dbname)
+        yield LocalPath(
+            cluster, dbname, dsn, stack.client, stack.bucket, stack.function, stack.s3vectors
+        )
 
 
 class SpyOnWrites:

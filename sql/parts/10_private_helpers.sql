@@ -12,7 +12,7 @@ LANGUAGE sql IMMUTABLE
 AS $$
     VALUES ('dimension', 4096),                      -- vector dimension, 1..this
            ('top_k', 10000),                         -- QueryVectors topK, 1..this
-           ('query_batch', 100),                     -- query vectors per query_vectors_batch call
+           ('query_batch', 100),                     -- query vectors per query_vectors_batch (the bridge's)
            ('list_page', 1000),                      -- ListVectors maxResults, 1..this
            ('segments', 16),                         -- ListVectors segmentCount, 1..this
            ('put_vectors', 500),                     -- vectors per PutVectors call
@@ -23,11 +23,11 @@ AS $$
            ('metadata_keys', 50),                    -- keys of one vector's metadata
            ('float32_max', 3.4028234663852886e38),   -- largest finite float32 (vector data)
            ('float64_max', 1.7976931348623157e308),  -- largest finite float64 (metadata numbers)
-           ('lambda_payload_bytes', 6291456),        -- Lambda's synchronous request payload (6 MB)
+           ('lambda_request_bytes', 6291456),        -- Lambda's synchronous request payload (6 MB)
            ('filter_depth', 32)                      -- JSON objects and arrays on a filter's longest path
 $$;
 COMMENT ON FUNCTION s3vl._limits() IS
-    'Private: the limits of S3 Vectors and Lambda that s3vl checks before invoking, by name';
+    'Private: the limits of S3 Vectors, Lambda and the bridge that s3vl checks before invoking, by name';
 
 -- s3vl._limit
 CREATE OR REPLACE FUNCTION s3vl._limit(name text)

@@ -183,7 +183,7 @@ RETURNS TABLE (batch integer, vectors jsonb, keys text[])
 LANGUAGE plpgsql IMMUTABLE
 AS $$
 DECLARE
-    v_budget constant integer := s3vl._limit('lambda_payload_bytes') - 16384;
+    v_budget constant integer := s3vl._limit('lambda_request_bytes') - 16384;
     v_most constant integer := s3vl._limit('put_vectors');
     v_sizes integer[];
     v_batch_of integer[] := '{}';
@@ -214,7 +214,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._put_batches(jsonb) IS
-    'Private: cuts put items, in order, into invocations within PutVectors'' count and Lambda''s request payload (s3vl._limit put_vectors and lambda_payload_bytes)';
+    'Private: cuts put items, in order, into invocations within PutVectors'' count and Lambda''s request payload (s3vl._limit put_vectors and lambda_request_bytes)';
 
 -- s3vl._send_put
 CREATE OR REPLACE FUNCTION s3vl._send_put(fn text, arn text, vectors jsonb)

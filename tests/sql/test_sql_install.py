@@ -3,6 +3,7 @@ uninstall.sql removes everything."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import tomllib
 from pathlib import Path
@@ -198,6 +199,24 @@ def test_every_function_has_a_comment(db: psycopg.Connection) -> None:
              AND obj_description(p.oid, 'pg_proc') IS NULL"""
     ).fetchall()
     assert missing == []
+
+
+def test_function_bodies_read_their_arguments_by_name(db: psycopg.Connection) -> None:
+    # $1, $2 ... only inside string literals (format() patterns, EXECUTE ... USING); comments
+    # and literals are matched first, so a $ in them is skipped.
+    token = re.compile(r"--[^\n]*|'(?:[^']|'')*'|\$[0-9]+")
+    bodies = db.execute(
+        """SELECT p.oid::regprocedure::text, p.prosrc FROM pg_proc AS p
+           JOIN pg_language AS l ON l.oid = p.prolang
+           WHERE p.pronamespace = 's3vl'::regnamespace AND l.lanname IN ('sql', 'plpgsql')"""
+    ).fetchall()
+    positional = [
+        (name, m.group())
+        for name, body in bodies
+        for m in token.finditer(body)
+        if m.group().startswith("$")
+    ]
+    assert len(bodies) > 50 and positional == []
 
 
 def test_uninstall_removes_the_schema_and_the_roles() -> None:

@@ -1,0 +1,54 @@
+"""The limits s3vl checks are spelled in three layers that must agree (shared/DESIGN.md, the
+S3 Vectors facts): SQL (s3vl._limits(), read here from a real database), the bridge
+(s3vl_bridge.limits) and the local stand-ins of AWS (devstack). None: the layer does not
+check that limit."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from s3vl_bridge import limits as bridge
+
+from devstack.lambda_invoke import server as local_lambda
+from devstack.s3vectors import limits as service
+
+pytestmark = pytest.mark.slow
+
+# (name in s3vl._limits(), the bridge's, the local service's)
+LIMITS = [
+    ("dimension", bridge.DIMENSION_MAX, service.MAX_DIMENSION),
+    ("top_k", bridge.TOP_K_MAX, service.MAX_TOP_K),
+    ("query_batch", bridge.BATCH_QUERIES_MAX, None),
+    ("list_page", bridge.LIST_MAX_RESULTS, service.MAX_LIST_RESULTS),
+    ("segments", bridge.SEGMENT_COUNT_MAX, service.MAX_SEGMENTS),
+    ("put_vectors", bridge.PUT_CHUNK, service.MAX_PUT_VECTORS),
+    ("delete_keys", bridge.DELETE_CHUNK, service.MAX_DELETE_KEYS),
+    ("key_length", bridge.KEY_LENGTH_MAX, service.MAX_KEY_LENGTH),
+    ("metadata_bytes", bridge.METADATA_TOTAL_BYTES, service.MAX_METADATA_BYTES),
+    (
+        "filterable_metadata_bytes",
+        bridge.METADATA_FILTERABLE_BYTES,
+        service.MAX_FILTERABLE_METADATA_BYTES,
+    ),
+    ("metadata_keys", bridge.METADATA_KEYS_MAX, service.MAX_METADATA_KEYS),
+    ("float32_max", bridge.FLOAT32_MAX, service.FLOAT32_MAX),
+    ("float64_max", bridge.FLOAT64_MAX, service.FLOAT64_MAX),
+    # Lambda's request payload: the bridge holds the response's (6,291,556 bytes) instead, and
+    # the local Lambda endpoint stands in for Lambda.
+    ("lambda_request_bytes", None, local_lambda.MAX_SYNC_REQUEST_BYTES),
+    ("filter_depth", bridge.FILTER_DEPTH_MAX, service.MAX_FILTER_DEPTH),
+]
+
+
+def test_sql_the_bridge_and_the_local_services_state_the_same_limits(
+    db: psycopg.Connection,
+) -> None:
+    # numeric -> float is exact for every value here (integers, and the float maxima SQL spells
+    # with their shortest decimal digits).
+    sql = {name: float(value) for name, value in db.execute("SELECT * FROM s3vl._limits()")}
+    assert sorted(sql) == sorted(name for name, _, _ in LIMITS), "a SQL limit is not compared"
+    table = [(name, sql[name], in_bridge, in_service) for name, in_bridge, in_service in LIMITS]
+    disagree = [
+        row for row in table if any(other not in (None, row[1]) for other in row[2:])
+    ]
+    assert disagree == []

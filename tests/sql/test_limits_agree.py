@@ -48,7 +48,5 @@ def test_sql_the_bridge_and_the_local_services_state_the_same_limits(
     sql = {name: float(value) for name, value in db.execute("SELECT * FROM s3vl._limits()")}
     assert sorted(sql) == sorted(name for name, _, _ in LIMITS), "a SQL limit is not compared"
     table = [(name, sql[name], in_bridge, in_service) for name, in_bridge, in_service in LIMITS]
-    disagree = [
-        row for row in table if any(other not in (None, row[1]) for other in row[2:])
-    ]
+    disagree = [row for row in table if any(other not in (None, row[1]) for other in row[2:])]
     assert disagree == []

@@ -201,3 +201,33 @@ def test_registry_functions_report_an_unknown_name(db: psycopg.Connection, call:
 def test_resolve_index_arn_returns_an_arn_unchanged_and_checks_it(db: psycopg.Connection) -> None:
     assert db.execute("SELECT s3vl.resolve_index_arn(%s)", [OTHER_ARN]).fetchone() == (OTHER_ARN,)
     assert sql_error(db, "SELECT s3vl.resolve_index_arn('arn:nope')").sqlstate == "22023"
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "SELECT * FROM s3vl.query_vectors(ARRAY[0.1, 0.2], index_name => %s)",
+        "SELECT * FROM s3vl.query_vectors_batch(ARRAY[[0.1, 0.2]], index_name => %s)",
+        "SELECT s3vl.put_vectors(%s, ARRAY['k'], ARRAY[[0.1, 0.2]]::real[])",
+    ],
+)
+def test_index_name_may_be_the_arn_of_a_registered_index(db: psycopg.Connection, call: str) -> None:
+    # The ARN finds the registration, so the wrong size is refused before any invocation.
+    error = sql_error(db, call, [DEMO_ARN])
+    assert error.sqlstate == "22023" and "has dimension 5" in error.diag.message_primary
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "SELECT * FROM s3vl.get_vectors(ARRAY['k'], index_name => 'arn:nope')",
+        "SELECT * FROM s3vl.list_vectors(index_name => 'arn:nope')",
+        "SELECT s3vl.delete_vectors('arn:nope', ARRAY['k'])",
+    ],
+)
+def test_an_index_name_that_is_not_an_index_arn_is_refused_as_such(
+    db: psycopg.Connection, call: str
+) -> None:
+    error = sql_error(db, call)
+    assert error.sqlstate == "22023"
+    assert 'argument "index_name" is not an S3 Vectors index ARN' in error.diag.message_primary

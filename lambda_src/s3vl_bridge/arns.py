@@ -1,26 +1,29 @@
-"""S3 Vectors ARNs: parsing, and the allowlist of what this function serves."""
+"""What S3 Vectors ARNs and names look like: the patterns, and the pydantic checks built on
+them. Which of them this function serves is the allowlist's business (allowlist.py)."""
 
 from __future__ import annotations
 
-import functools
 import re
-from dataclasses import dataclass
 
-from .errors import AccessDenied, ConfigurationError
-from .settings import settings
+from .limits import NAME_LENGTH_MAX, NAME_LENGTH_MIN
 
+# A name: lowercase letters and digits at both ends, NAME_LENGTH_MIN..NAME_LENGTH_MAX in all.
+_MIDDLE = f"{{{NAME_LENGTH_MIN - 2},{NAME_LENGTH_MAX - 2}}}"
+_BUCKET_NAME = f"[a-z0-9][a-z0-9-]{_MIDDLE}[a-z0-9]"
+_INDEX_NAME = f"[a-z0-9][a-z0-9.-]{_MIDDLE}[a-z0-9]"
 _PREFIX = r"arn:(?P<partition>aws[a-z-]*):s3vectors:(?P<region>[a-z0-9-]+):(?P<account>\d{12})"
-_BUCKET = r"bucket/(?P<bucket>[a-z0-9][a-z0-9-]{1,61}[a-z0-9])"
-_INDEX = r"index/(?P<index>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])"
+_BUCKET = f"bucket/(?P<bucket>{_BUCKET_NAME})"
+_INDEX = f"index/(?P<index>{_INDEX_NAME})"
 # Used with fullmatch only: `$` (and match) would also accept a value ending in "\n", and an
 # allowlisted ARN plus "\n" would pass the allowlist (tests/security/test_full_match_patterns).
 BUCKET_ARN = re.compile(f"{_PREFIX}:{_BUCKET}")
 INDEX_ARN = re.compile(f"{_PREFIX}:{_BUCKET}/{_INDEX}")
-BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
-INDEX_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+BUCKET_NAME = re.compile(_BUCKET_NAME)
+INDEX_NAME = re.compile(_INDEX_NAME)
 
 INDEX_ARN_SHAPE = "arn:aws:s3vectors:<region>:<account>:bucket/<bucket>/index/<index>"
 BUCKET_ARN_SHAPE = "arn:aws:s3vectors:<region>:<account>:bucket/<bucket>"
+_LENGTHS = f"{NAME_LENGTH_MIN}-{NAME_LENGTH_MAX}"
 
 
 def check_index_arn(value: str) -> str:
@@ -38,71 +41,20 @@ def check_bucket_arn(value: str) -> str:
 
 def check_bucket_name(value: str) -> str:
     if not BUCKET_NAME.fullmatch(value):
-        raise ValueError("not a vector bucket name: 3-63 lowercase letters, digits and hyphens")
+        raise ValueError(
+            f"not a vector bucket name: {_LENGTHS} lowercase letters, digits and hyphens"
+        )
     return value
 
 
 def check_index_name(value: str) -> str:
     if not INDEX_NAME.fullmatch(value):
-        raise ValueError("not an index name: 3-63 lowercase letters, digits, hyphens and dots")
+        raise ValueError(
+            f"not an index name: {_LENGTHS} lowercase letters, digits, hyphens and dots"
+        )
     return value
 
 
-@dataclass(frozen=True)
-class Allowlist:
-    """Index ARNs served directly, and buckets whose every index is served."""
-
-    index_arns: frozenset[str]
-    bucket_arns: frozenset[str]
-
-    def allows_index(self, index_arn: str) -> bool:
-        return index_arn in self.index_arns or bucket_of(index_arn) in self.bucket_arns
-
-    def index_arn_for(self, bucket_name: str, index_name: str) -> str | None:
-        """The ARN of a name-selected index, if this function serves it (names are per region)."""
-        region = settings().region
-        for arn in self.index_arns:
-            m = INDEX_ARN.fullmatch(arn)
-            if m and (m["bucket"], m["index"], m["region"]) == (bucket_name, index_name, region):
-                return arn
-        for arn in self.bucket_arns:
-            m = BUCKET_ARN.fullmatch(arn)
-            if m and m["bucket"] == bucket_name and m["region"] == region:
-                return f"{arn}/index/{index_name}"
-        return None
-
-    def bucket_arn_for(self, bucket_name: str) -> str | None:
-        for arn in sorted(self.bucket_arns | {bucket_of(a) for a in self.index_arns}):
-            m = BUCKET_ARN.fullmatch(arn)
-            if m and m["bucket"] == bucket_name and m["region"] == settings().region:
-                return arn
-        return None
-
-    def allows_bucket(self, bucket_arn: str) -> bool:
-        return bucket_arn in self.bucket_arns or any(
-            bucket_of(a) == bucket_arn for a in self.index_arns
-        )
-
-
 def bucket_of(index_arn: str) -> str:
+    """The vector bucket ARN of an index ARN."""
     return index_arn.rsplit("/index/", 1)[0]
-
-
-@functools.cache
-def allowlist() -> Allowlist:
-    conf = settings()
-    for arn in conf.index_arns:
-        if not INDEX_ARN.fullmatch(arn):
-            raise ConfigurationError(f"S3VL_INDEX_ARNS holds {arn!r}: expected {INDEX_ARN_SHAPE}")
-    for arn in conf.bucket_arns:
-        if not BUCKET_ARN.fullmatch(arn):
-            raise ConfigurationError(f"S3VL_BUCKET_ARNS holds {arn!r}: expected {BUCKET_ARN_SHAPE}")
-    return Allowlist(frozenset(conf.index_arns), frozenset(conf.bucket_arns))
-
-
-def denied(what: str, field: str) -> AccessDenied:
-    return AccessDenied(
-        f"{what} is not served by this function; add it to S3VL_INDEX_ARNS or "
-        "S3VL_BUCKET_ARNS of the bridge Lambda",
-        field=field,
-    )

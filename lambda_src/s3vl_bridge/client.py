@@ -1,9 +1,11 @@
 """The only module that touches boto3: a client made once per container, and one call wrapper
-that turns S3 Vectors errors into domain errors with a retryable flag."""
+that turns S3 Vectors errors into domain errors with a retryable flag and hands back, with
+each answer, the bytes it took on the wire (for the response budget, budget.py)."""
 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 from .errors import (
@@ -73,12 +75,21 @@ def reset() -> None:
         _client = None
 
 
-def call(operation: str, **params: Any) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Answer:
+    """One S3 Vectors answer: its body as boto3 parsed it, and its size as it came over the
+    wire (Content-Length), None when the transport did not say (a stubbed client)."""
+
+    body: dict[str, Any]
+    wire_bytes: int | None
+
+
+def call(operation: str, **params: Any) -> Answer:
     """Call one S3 Vectors API (snake_case boto3 name); AWS errors become domain errors."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        return getattr(s3vectors(), operation)(**params)
+        body: dict[str, Any] = getattr(s3vectors(), operation)(**params)
     except ClientError as exc:
         raise _from_client_error(exc, operation) from None
     except BotoCoreError as exc:
@@ -87,6 +98,13 @@ def call(operation: str, **params: Any) -> dict[str, Any]:
             f"S3 Vectors {operation} could not be reached: {exc}; retry later",
             details={"aws_error_code": type(exc).__name__},
         ) from None
+    return Answer(body, _wire_bytes(body))
+
+
+def _wire_bytes(body: dict[str, Any]) -> int | None:
+    headers = body.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    length = headers.get("content-length")
+    return int(length) if length is not None and str(length).isdigit() else None
 
 
 def _from_client_error(exc: Any, operation: str) -> BridgeError:

@@ -1,8 +1,8 @@
 """The Lambda entry point: observability around parse -> run -> envelope, nothing else.
 
-Correlation id: the caller may send `correlation_id` (a string up to 128 characters) in the
-request; it is logged with every line of the invocation and echoed in the envelope.
-Without it the Lambda request id is used.
+Correlation id: the caller may send `correlation_id` (a string up to CORRELATION_ID_LENGTH_MAX
+characters) in the request; it is logged with every line of the invocation and echoed in the
+envelope. Without it the Lambda request id is used.
 """
 
 from __future__ import annotations
@@ -12,14 +12,18 @@ import gc
 import os
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 
 from . import envelope
-from .models import OPERATIONS, parse_request
-from .operations import result_count, run
+from .limits import CORRELATION_ID_LENGTH_MAX
+from .registry import OPERATIONS, Result, parse_request, run
+
+# What Lambda calls: the event (any JSON value) and its context (Powertools reads
+# function_name, memory_limit_in_mb, invoked_function_arn, aws_request_id from it).
+Handler: TypeAlias = Callable[[object, Any], dict[str, Any]]
 
 logger = Logger(service=os.environ.get("POWERTOOLS_SERVICE_NAME", "s3vl-bridge"))
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "s3vl"))
@@ -37,11 +41,11 @@ def _tracing_on() -> bool:
 tracer = Tracer(patch_modules=["botocore"]) if _tracing_on() else None
 
 
-def _traced(handler: Any) -> Any:
+def _traced(handler: Handler) -> Handler:
     return tracer.capture_lambda_handler(handler, capture_response=False) if tracer else handler
 
 
-def _first_invocation_without_gc(handler: Callable[..., Any]) -> Callable[..., Any]:
+def _first_invocation_without_gc(handler: Handler) -> Handler:
     """The first invocation loads most of the container: pydantic, the operation's model and
     modules, boto3 and its client, tens of thousands of long-lived objects and no garbage.
     Python's cyclic GC would stop part way through for a full collection over that whole
@@ -52,7 +56,7 @@ def _first_invocation_without_gc(handler: Callable[..., Any]) -> Callable[..., A
     first = True
 
     @functools.wraps(handler)
-    def wrapper(event: Any, context: Any) -> Any:
+    def wrapper(event: object, context: Any) -> dict[str, Any]:
         nonlocal first
         if not first:
             return handler(event, context)
@@ -73,7 +77,7 @@ def _first_invocation_without_gc(handler: Callable[..., Any]) -> Callable[..., A
 @metrics.log_metrics
 @_traced
 @logger.inject_lambda_context(clear_state=True)
-def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
+def lambda_handler(event: object, context: Any) -> dict[str, Any]:
     started = time.perf_counter()
     request_id = getattr(context, "aws_request_id", None) or "local"
     correlation_id = _correlation_id(event) or request_id
@@ -102,7 +106,7 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     else:
         response = envelope.success(result, request_id, _elapsed_ms(started))
         metrics.add_metric(name="errors", unit=MetricUnit.Count, value=0)
-        metrics.add_metric(name="result_count", unit=MetricUnit.Count, value=result_count(result))
+        metrics.add_metric(name="result_count", unit=MetricUnit.Count, value=_result_count(result))
     metrics.add_metric(
         name="latency", unit=MetricUnit.Milliseconds, value=(time.perf_counter() - started) * 1e3
     )
@@ -111,14 +115,25 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
     return response
 
 
-def _operation_name(event: Any) -> str:
+def _operation_name(event: object) -> str:
     operation = event.get("operation") if isinstance(event, dict) else None
     return operation if isinstance(operation, str) and operation in OPERATIONS else "invalid"
 
 
-def _correlation_id(event: Any) -> str | None:
+def _correlation_id(event: object) -> str | None:
     value = event.get("correlation_id") if isinstance(event, dict) else None
-    return value[:128] if isinstance(value, str) and value else None
+    return value[:CORRELATION_ID_LENGTH_MAX] if isinstance(value, str) and value else None
+
+
+def _result_count(result: Result) -> int:
+    """Rows answered, for the result_count metric."""
+    if isinstance(result, list):
+        return len(result)
+    for key in ("total_count", "written_count", "deleted_count"):
+        count = result.get(key)
+        if isinstance(count, int):
+            return count
+    return 1
 
 
 def _elapsed_ms(started: float) -> int:

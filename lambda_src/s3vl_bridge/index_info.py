@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from . import client
@@ -42,8 +43,7 @@ class IndexInfo:
 def index_info(index_arn: str, *, refresh: bool = False) -> IndexInfo:
     if not refresh and (hit := _cache.get(index_arn)) is not None:
         return hit
-    raw = client.call("get_index", indexArn=index_arn)["index"]
-    created = raw.get("creationTime")
+    raw = client.call("get_index", indexArn=index_arn).body["index"]
     info = IndexInfo(
         index_arn=raw.get("indexArn", index_arn),
         index_name=raw["indexName"],
@@ -55,11 +55,18 @@ def index_info(index_arn: str, *, refresh: bool = False) -> IndexInfo:
             (raw.get("metadataConfiguration") or {}).get("nonFilterableMetadataKeys") or ()
         ),
         index_mode=raw.get("indexMode"),
-        creation_time=created.isoformat() if hasattr(created, "isoformat") else created,
+        creation_time=iso_time(raw.get("creationTime")),
     )
     with _lock:
         _cache[index_arn] = info
     return info
+
+
+def iso_time(value: object) -> str | None:
+    """A creation time as the envelope gives it: ISO 8601 (boto3 parses it to a datetime)."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return None if value is None else str(value)
 
 
 def metric_of(index_arn: str) -> str:

@@ -1,22 +1,27 @@
 """Checks on JSON values that pydantic does not make, done without recursion so that no input
 can exhaust Python's stack: how deeply a metadata filter nests, and numbers S3 Vectors cannot
-keep (it stores and compares metadata numbers as float64)."""
+keep (it stores and compares metadata numbers as float64); and the size of metadata as
+S3 Vectors counts it."""
 
 from __future__ import annotations
 
+import json
 import math
-from typing import Any
+from typing import TypeAlias
 
 from .errors import InvalidRequest
-from .limits import FLOAT64_MAX, MAX_FILTER_DEPTH
+from .limits import FILTER_DEPTH_MAX, FLOAT64_MAX
 
 FLOAT64_HINT = (
     "S3 Vectors keeps metadata numbers as float64 (finite, at most ±1.7976931348623157e308); "
     "store a larger number as a string"
 )
 
+# A place in a JSON document as a linked list from the leaf: (parent path, step) or None.
+_Path: TypeAlias = "tuple[_Path, str] | None"
 
-def not_float64(value: Any) -> str | None:
+
+def not_float64(value: object) -> str | None:
     """Why a JSON number (int or float) is not a finite float64, or None when it is one."""
     if isinstance(value, bool):
         return None
@@ -29,13 +34,13 @@ def not_float64(value: Any) -> str | None:
     return None
 
 
-def check_filter(document: Any, field: str = "metadata_filter") -> None:
-    """Refuse a metadata filter nested deeper than MAX_FILTER_DEPTH, or holding a number that is
+def check_filter(document: object, field: str = "metadata_filter") -> None:
+    """Refuse a metadata filter nested deeper than FILTER_DEPTH_MAX, or holding a number that is
     not a finite float64. Runs before the request model sees the filter."""
     deepest = 0
-    bad: tuple[str, Any] | None = None
-    # (value, its depth if it is an object or array, its path as a linked (parent, step) pair)
-    stack: list[tuple[Any, int, Any]] = [(document, 1, None)]
+    bad: tuple[str, _Path] | None = None
+    # (value, its depth if it is an object or array, its path)
+    stack: list[tuple[object, int, _Path]] = [(document, 1, None)]
     while stack:
         value, depth, path = stack.pop()
         if isinstance(value, dict):
@@ -48,9 +53,9 @@ def check_filter(document: Any, field: str = "metadata_filter") -> None:
             problem = not_float64(value)
             if problem is not None:
                 bad = (problem, path)
-    if deepest > MAX_FILTER_DEPTH:
+    if deepest > FILTER_DEPTH_MAX:
         raise InvalidRequest(
-            f"is nested {deepest} levels deep; at most {MAX_FILTER_DEPTH} are allowed (each "
+            f"is nested {deepest} levels deep; at most {FILTER_DEPTH_MAX} are allowed (each "
             "JSON object or array on the longest path counts one level, the filter itself the "
             "first); flatten it: several keys in one object are an AND, and one $and or $or "
             "takes many conditions",
@@ -61,7 +66,12 @@ def check_filter(document: Any, field: str = "metadata_filter") -> None:
         raise InvalidRequest(f"{problem} at {field}{_render(path)}; {FLOAT64_HINT}", field=field)
 
 
-def _render(path: Any) -> str:
+def metadata_bytes(metadata: dict[str, object]) -> int:
+    """The size of metadata as S3 Vectors counts it: compact JSON in UTF-8."""
+    return len(json.dumps(metadata, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def _render(path: _Path) -> str:
     steps: list[str] = []
     while path is not None:
         path, step = path

@@ -1,16 +1,24 @@
-"""S3 Vectors and Lambda limits the bridge enforces before calling AWS (shared/DESIGN.md)."""
+"""Every limit the bridge enforces before calling AWS, stated once (shared/DESIGN.md: the
+S3 Vectors facts, Lambda's response limit, and the bridge's own). Other modules import these
+names; no module of the bridge spells one of these numbers itself."""
 
+# QueryVectors
 TOP_K_MAX = 10_000
+QUERY_TEXTS_MAX = 10
+
+# Indexes, keys and names
 DIMENSION_MAX = 4096
 KEY_LENGTH_MAX = 1024
-QUERY_TEXTS_MAX = 10
-BATCH_QUERIES_MAX = 100
+NAME_LENGTH_MIN = 3  # vector bucket and index names: 3..63 characters
+NAME_LENGTH_MAX = 63
 
+# Chunks and pages
 GET_CHUNK = 100  # GetVectors takes 1..100 keys
 PUT_CHUNK = 500  # PutVectors takes 1..500 vectors
 PUT_CHUNK_BYTES = 20 * 1024 * 1024  # and a 20 MiB request body
-DELETE_CHUNK = 500
+DELETE_CHUNK = 500  # DeleteVectors takes 1..500 keys
 LIST_MAX_RESULTS = 1000
+LIST_NEXT_TOKEN_LENGTH_MAX = 2048
 SEGMENT_COUNT_MAX = 16
 
 # float32: the largest finite value, and the magnitude below which a value rounds to 0
@@ -22,14 +30,19 @@ FLOAT32_ROUNDS_TO_ZERO = 7.006492321624085e-46
 # keeps 1e400 as a 401-digit integer), infinity or NaN cannot be stored or compared.
 FLOAT64_MAX = 1.7976931348623157e308
 
-# How deeply a metadata filter may nest: JSON objects and arrays on its longest path, the
-# filter object itself being level 1 ({"a": 1} is 1, {"a": {"$in": [1, 2]}} is 3,
-# {"$and": [{"a": 1}]} is 3). The SQL side checks the same limit.
-MAX_FILTER_DEPTH = 32
-
+# Metadata per vector, as S3 Vectors counts it (compact UTF-8 JSON).
 METADATA_TOTAL_BYTES = 40 * 1024
 METADATA_FILTERABLE_BYTES = 2 * 1024
 METADATA_KEYS_MAX = 50
 
-# Lambda's synchronous response limit is 6 MB; keep room for the envelope and JSON escaping.
-RESPONSE_BYTES_MAX = 6_000_000
+# How deeply a metadata filter may nest: JSON objects and arrays on its longest path, the
+# filter object itself being level 1 ({"a": 1} is 1, {"a": {"$in": [1, 2]}} is 3,
+# {"$and": [{"a": 1}]} is 3). The SQL side checks the same limit.
+FILTER_DEPTH_MAX = 32
+
+# Lambda: what a synchronous invocation may answer (6 MB), in bytes.
+LAMBDA_RESPONSE_BYTES = 6_291_556
+
+# The bridge's own
+BATCH_QUERIES_MAX = 100  # query vectors in one query_vectors_batch
+CORRELATION_ID_LENGTH_MAX = 128

@@ -1,4 +1,5 @@
-"""The function's settings, read once per container from the environment."""
+"""The bridge function's settings (BridgeSettings), read once per container from its
+environment. Infra's deploy-time settings (infra/config.py) are another thing."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from .errors import ConfigurationError
 Seconds = Annotated[float, Field(gt=0, le=60)]
 
 
-class Settings(BaseModel):
+class BridgeSettings(BaseModel):
     # Built on first use, like the request models: a refused request never pays for it.
     model_config = ConfigDict(frozen=True, defer_build=True)
 
@@ -51,11 +52,11 @@ ENVIRONMENT = {
 
 
 @functools.cache
-def settings() -> Settings:
-    """Settings of this container; tests call `settings.cache_clear()` after changing env."""
+def settings() -> BridgeSettings:
+    """Settings of this container (after changing the environment, `reset_container()`)."""
     raw = {field: os.environ[var] for field, var in ENVIRONMENT.items() if os.environ.get(var)}
     try:
-        return Settings.model_validate(raw)
+        return BridgeSettings.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         var = ENVIRONMENT.get(str(first["loc"][0]), str(first["loc"][0])) if first["loc"] else "?"

@@ -32,7 +32,7 @@ except ImportError as exc:  # a missing real component is a failure, not a skip
 else:
     _IMPORT_ERROR = None
 
-from s3vl_bridge import arns, client, index_info, settings  # noqa: E402
+from s3vl_bridge import client, reset_container  # noqa: E402
 from s3vl_bridge.handler import lambda_handler, metrics  # noqa: E402
 
 ACCOUNT = "123456789012"
@@ -95,19 +95,12 @@ def fresh_container(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.setenv(name, value)
     for name in ("S3VECTORS_ENDPOINT_URL", "S3VL_INDEX_ARNS", "S3VL_BUCKET_ARNS", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
-    _forget_container_state()
+    reset_container()
     metrics.clear_metrics()
     metrics.clear_default_dimensions()
     yield
     metrics.clear_metrics()
-    _forget_container_state()
-
-
-def _forget_container_state() -> None:
-    settings.settings.cache_clear()
-    arns.allowlist.cache_clear()
-    client.reset()
-    index_info.reset()
+    reset_container()
 
 
 @dataclass
@@ -181,7 +174,7 @@ def s3v(monkeypatch: pytest.MonkeyPatch) -> Iterator[S3Vectors]:
         put(aws, PLACES_ARN, PLACES)
         monkeypatch.setenv("S3VL_BUCKET_ARNS", BUCKET_ARN)
         monkeypatch.setenv("S3VL_INDEX_ARNS", LISTED_ARN)
-        _forget_container_state()
+        reset_container()
 
         sent: list[str] = []
         body_bytes: list[int] = []

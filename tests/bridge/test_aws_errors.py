@@ -68,15 +68,13 @@ def test_client_side_errors_are_typed_not_retried_and_not_retryable(
 
 
 def test_an_unreachable_service_is_a_retryable_service_unavailable(invoke, monkeypatch):
-    from s3vl_bridge import arns, client, settings
+    from s3vl_bridge import reset_container
 
     monkeypatch.setenv("S3VECTORS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
     monkeypatch.setenv("S3VL_BUCKET_ARNS", DOCS_ARN.rsplit("/index/", 1)[0])
     monkeypatch.setenv("S3VL_MAX_ATTEMPTS", "1")
     monkeypatch.setenv("S3VL_CONNECT_TIMEOUT_S", "0.5")
-    settings.settings.cache_clear()
-    arns.allowlist.cache_clear()
-    client.reset()
+    reset_container()
     error = refused(invoke(Q))
     assert error["type"] == "ServiceUnavailable"
     assert error["retryable"] is True

@@ -208,12 +208,11 @@ def test_integral_floats_and_ints_are_both_accepted_in_vectors(invoke, s3v):
 
 
 def test_an_empty_allowlist_serves_nothing(invoke, s3v, monkeypatch):
-    from s3vl_bridge import arns, settings
+    from s3vl_bridge import settings
 
     monkeypatch.delenv("S3VL_BUCKET_ARNS")
     monkeypatch.delenv("S3VL_INDEX_ARNS")
-    settings.settings.cache_clear()
-    arns.allowlist.cache_clear()
+    settings.settings.cache_clear()  # the allowlist follows; the client keeps counting calls
     error = refused(invoke(Q))
     assert error["type"] == "AccessDenied"
     assert error["field"] == "index_arn"
@@ -223,11 +222,10 @@ def test_an_empty_allowlist_serves_nothing(invoke, s3v, monkeypatch):
 def test_a_malformed_allowlist_entry_is_a_configuration_error_naming_the_variable(
     invoke, s3v, monkeypatch
 ):
-    from s3vl_bridge import arns, settings
+    from s3vl_bridge import settings
 
     monkeypatch.setenv("S3VL_INDEX_ARNS", "arn:aws:s3vectors:us-east-1:oops")
-    settings.settings.cache_clear()
-    arns.allowlist.cache_clear()
+    settings.settings.cache_clear()  # the allowlist follows
     error = refused(invoke({"operation": "availability_check"}))
     assert error["type"] == "ConfigurationError"
     assert "S3VL_INDEX_ARNS" in error["message"]

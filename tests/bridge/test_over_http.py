@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def endpoint(monkeypatch):
-    from s3vl_bridge import arns, client, settings
+    from s3vl_bridge import reset_container
 
     from devstack.s3vectors.server import LocalS3Vectors
 
@@ -34,9 +34,7 @@ def endpoint(monkeypatch):
         put(aws, DOCS_ARN, DOCS)
         monkeypatch.setenv("S3VECTORS_ENDPOINT_URL", url)
         monkeypatch.setenv("S3VL_BUCKET_ARNS", BUCKET_ARN)
-        settings.settings.cache_clear()
-        arns.allowlist.cache_clear()
-        client.reset()
+        reset_container()
         yield url
     finally:
         server.reset()
@@ -112,7 +110,7 @@ def test_results_bounded_by_their_wire_size_are_still_measured_when_they_may_be_
 
 
 def test_a_small_answer_is_not_serialised_twice_to_check_its_size(invoke, endpoint, monkeypatch):
-    from s3vl_bridge import envelope
+    from s3vl_bridge import budget
 
     # 100 rows with metadata: the worst case of each row would call for measuring; the ~10 KB
     # S3 Vectors actually sent cannot grow past 6 MB, so no row is serialised to measure it.
@@ -123,14 +121,14 @@ def test_a_small_answer_is_not_serialised_twice_to_check_its_size(invoke, endpoi
     ]
     put(aws, DOCS_ARN, records)
     measured: list[int] = []
-    real_dumps = envelope.json.dumps
+    real_dumps = budget.json.dumps
 
     def spying_dumps(value, **kwargs):
         if isinstance(value, list) and value and "vector_id" in value[0]:
             measured.append(len(value))  # a slice of result rows: check_size measuring
         return real_dumps(value, **kwargs)
 
-    monkeypatch.setattr(envelope.json, "dumps", spying_dumps)
+    monkeypatch.setattr(budget.json, "dumps", spying_dumps)
     query = {"operation": "query_vectors", "index_arn": DOCS_ARN, "query_vector": [1, 1, 0, 0]}
     assert len(ok(invoke({**query, "top_k": 100}))) == 100
     assert measured == []

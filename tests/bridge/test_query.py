@@ -241,12 +241,10 @@ def stubbed_s3vectors(monkeypatch):
     """The bridge's own client with S3 Vectors' answers scripted (botocore's Stubber): for
     page shapes the local service never produces, such as CLASSIC's short pages."""
     from botocore.stub import Stubber
-    from s3vl_bridge import arns, client, settings
+    from s3vl_bridge import client, reset_container
 
     monkeypatch.setenv("S3VL_INDEX_ARNS", DOCS_ARN)
-    settings.settings.cache_clear()
-    arns.allowlist.cache_clear()
-    client.reset()
+    reset_container()
     with Stubber(client.s3vectors()) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()

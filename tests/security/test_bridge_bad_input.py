@@ -158,7 +158,7 @@ def query(filter_text: str, *, batch: bool = False) -> str:
 
 def test_the_depth_of_a_filter_counts_objects_and_arrays() -> None:
     # The builders above make what they say (the definition the SQL side shares).
-    from s3vl_bridge.limits import MAX_FILTER_DEPTH as BRIDGE_LIMIT
+    from s3vl_bridge.limits import FILTER_DEPTH_MAX as BRIDGE_LIMIT
 
     from devstack.json_depth import value_depth
 

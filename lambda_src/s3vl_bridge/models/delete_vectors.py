@@ -1,4 +1,4 @@
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field
 
@@ -8,5 +8,4 @@ from .common import IndexSelector, Key
 class DeleteVectors(IndexSelector):
     """Keys named vector_ids as in get_vectors; unknown keys are not an error (as in AWS)."""
 
-    operation: Literal["delete_vectors"]
     vector_ids: Annotated[list[Key], Field(min_length=1)]

@@ -1,7 +1,5 @@
-from typing import Literal
-
 from .common import IndexSelector
 
 
 class DescribeIndex(IndexSelector):
-    operation: Literal["describe_index"]
+    """GetIndex of one served index."""

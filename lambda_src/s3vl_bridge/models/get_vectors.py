@@ -1,4 +1,4 @@
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field
 
@@ -7,9 +7,8 @@ from .common import IndexSelector, Key
 
 class GetVectors(IndexSelector):
     """Reference fields and defaults: vector_ids, include_vector_data=true,
-    include_metadata=true. Any number of keys; the operation fetches them 100 at a time."""
+    include_metadata=true. Any number of keys; the operation fetches them in chunks."""
 
-    operation: Literal["get_vectors"]
     vector_ids: Annotated[list[Key], Field(min_length=1)]
     include_vector_data: bool = True
     include_metadata: bool = True

@@ -1,14 +1,14 @@
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import StringConstraints
 
-from .common import BucketArn, BucketName, Request
+from ..limits import NAME_LENGTH_MAX
+from .common import BucketSelector
 
 
-class ListIndexes(Request):
+class ListIndexes(BucketSelector):
     """All indexes of one vector bucket: vector_bucket_arn or vector_bucket_name."""
 
-    operation: Literal["list_indexes"]
-    vector_bucket_arn: BucketArn | None = None
-    vector_bucket_name: BucketName | None = None
-    prefix: Annotated[str, StringConstraints(min_length=1, max_length=63)] | None = None
+    prefix: Annotated[str, StringConstraints(min_length=1, max_length=NAME_LENGTH_MAX)] | None = (
+        None
+    )

@@ -1,8 +1,17 @@
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
-from ..json_checks import FLOAT64_HINT, not_float64
+from ..errors import InvalidRequest
+from ..json_checks import FLOAT64_HINT, metadata_bytes, not_float64
+from ..limits import METADATA_KEYS_MAX, METADATA_TOTAL_BYTES
 from .common import IndexSelector, Key, Vector
 
 
@@ -40,7 +49,42 @@ class VectorRecord(BaseModel):
 
 
 class PutVectors(IndexSelector):
-    """Any number of vectors; all validated before the first write, then written in chunks."""
+    """Any number of vectors; all validated before the first write, then written in chunks.
+    What needs the index (its dimension, metric, non-filterable keys) is checked by the
+    operation, still before the first write."""
 
-    operation: Literal["put_vectors"]
     vectors: Annotated[list[VectorRecord], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _vectors_fit_together(self) -> Self:
+        """One dimension across the request, each key once, metadata key count and size
+        (finite float32 values and key lengths are the field types')."""
+        seen: dict[str, int] = {}
+        dimension = len(self.vectors[0].data)
+        for i, record in enumerate(self.vectors):
+            if len(record.data) != dimension:
+                raise InvalidRequest(
+                    f"has {len(record.data)} values but vectors[0] has {dimension}; every vector "
+                    "of one request must have the index's dimension",
+                    field=f"vectors[{i}].data",
+                )
+            if record.key in seen:
+                raise InvalidRequest(
+                    f"duplicate key {record.key!r} (also vectors[{seen[record.key]}]); "
+                    "send each key once",
+                    field=f"vectors[{i}].key",
+                )
+            seen[record.key] = i
+            if record.metadata:
+                if len(record.metadata) > METADATA_KEYS_MAX:
+                    raise InvalidRequest(
+                        f"has {len(record.metadata)} keys; S3 Vectors allows {METADATA_KEYS_MAX}",
+                        field=f"vectors[{i}].metadata",
+                    )
+                size = metadata_bytes(record.metadata)
+                if size > METADATA_TOTAL_BYTES:
+                    raise InvalidRequest(
+                        f"is {size} bytes; S3 Vectors allows {METADATA_TOTAL_BYTES} per vector",
+                        field=f"vectors[{i}].metadata",
+                    )
+        return self

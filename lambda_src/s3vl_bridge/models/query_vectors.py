@@ -1,25 +1,30 @@
-from typing import Annotated, Literal
+from typing import Annotated, Self
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
+from ..errors import InvalidRequest
 from ..limits import QUERY_TEXTS_MAX
-from .common import IndexSelector, MetadataFilter, TopK, Vector
+from .common import Search, Vector
 
 QueryText = Annotated[str, StringConstraints(min_length=1)]
 
 
-class QueryVectors(IndexSelector):
-    """Reference fields and defaults: query_vector, top_k=10, return_metadata=true,
-    metadata_filter; the rest are additions of the contract."""
+class QueryVectors(Search):
+    """One search: query_vector (the reference's), query_texts (full-text; both for hybrid)."""
 
-    operation: Literal["query_vectors"]
     query_vector: Vector | None = None
-    top_k: TopK = 10
-    return_metadata: bool = True
-    metadata_filter: MetadataFilter | None = None
-    return_distance: bool = True
-    query_mode: Literal["CLASSIC", "ENHANCED"] | None = None
     query_texts: (
         Annotated[list[QueryText], Field(min_length=1, max_length=QUERY_TEXTS_MAX)] | None
     ) = None
     return_scores: bool = False
+
+    @model_validator(mode="after")
+    def _something_to_search_for(self) -> Self:
+        if self.query_vector is None and self.query_texts is None:
+            raise InvalidRequest(
+                "query_vector is required (or query_texts for a full-text query)",
+                field="query_vector",
+            )
+        if self.return_scores and self.query_texts is None:
+            raise InvalidRequest("return_scores needs query_texts", field="return_scores")
+        return self

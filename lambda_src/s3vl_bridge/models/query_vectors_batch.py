@@ -1,18 +1,27 @@
-from typing import Annotated, Literal
+from typing import Annotated, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from ..errors import InvalidRequest
 from ..limits import BATCH_QUERIES_MAX
-from .common import IndexSelector, MetadataFilter, TopK, Vector
+from .common import Search, Vector
 
 
-class QueryVectorsBatch(IndexSelector):
+class QueryVectorsBatch(Search):
     """Many query vectors against one index in one invocation; rows carry query_position."""
 
-    operation: Literal["query_vectors_batch"]
     query_vectors: Annotated[list[Vector], Field(min_length=1, max_length=BATCH_QUERIES_MAX)]
-    top_k: TopK = 10
-    return_metadata: bool = True
-    metadata_filter: MetadataFilter | None = None
-    return_distance: bool = True
-    query_mode: Literal["CLASSIC", "ENHANCED"] | None = None
+
+    @model_validator(mode="after")
+    def _one_dimension(self) -> Self:
+        """All rows checked before the first search: the searches run concurrently, so a bad
+        row found by S3 Vectors would come after others had already been sent."""
+        dimension = len(self.query_vectors[0])
+        for i, vector in enumerate(self.query_vectors):
+            if len(vector) != dimension:
+                raise InvalidRequest(
+                    f"has {len(vector)} values but query_vectors[0] has {dimension}; every "
+                    "query vector of one batch must have the index's dimension",
+                    field=f"query_vectors[{i}]",
+                )
+        return self

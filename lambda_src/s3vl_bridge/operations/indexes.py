@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__, client
-from ..access import bucket_arn_of, index_arn_of
-from ..arns import allowlist
-from ..index_info import index_info
-from ..models import OPERATIONS
-from ..settings import settings
+from ..allowlist import allowlist, served_bucket_arn, served_index_arn
+from ..index_info import index_info, iso_time
+from ..registry import OPERATIONS
 
 if TYPE_CHECKING:
     from ..models.availability_check import AvailabilityCheck
@@ -23,7 +21,7 @@ def availability_check(_request: AvailabilityCheck) -> dict[str, Any]:
     return {
         "status": "available",
         "version": __version__,
-        "region": settings().region,
+        "region": served.region,
         "allowed_indexes": sorted(served.index_arns),
         "allowed_buckets": sorted(served.bucket_arns),
         "operations": list(OPERATIONS),
@@ -31,30 +29,27 @@ def availability_check(_request: AvailabilityCheck) -> dict[str, Any]:
 
 
 def describe_index(request: DescribeIndex) -> dict[str, Any]:
-    return index_info(index_arn_of(request), refresh=True).as_result()
+    return index_info(served_index_arn(request), refresh=True).as_result()
 
 
 def list_indexes(request: ListIndexes) -> dict[str, Any]:
-    bucket_arn = bucket_arn_of(request)
+    bucket_arn = served_bucket_arn(request)
     served = allowlist()
     params: dict[str, Any] = {"vectorBucketArn": bucket_arn}
     if request.prefix is not None:
         params["prefix"] = request.prefix
     indexes = []
     while True:
-        page = client.call("list_indexes", **params)
+        page = client.call("list_indexes", **params).body
         for item in page.get("indexes", ()):
             arn = item["indexArn"]
             if served.allows_index(arn):
-                created = item.get("creationTime")
                 indexes.append(
                     {
                         "index_name": item["indexName"],
                         "index_arn": arn,
                         "vector_bucket_name": item["vectorBucketName"],
-                        "creation_time": created.isoformat()
-                        if hasattr(created, "isoformat")
-                        else created,
+                        "creation_time": iso_time(item.get("creationTime")),
                     }
                 )
         token = page.get("nextToken")

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ..settings import settings
 
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
 T = TypeVar("T")
-_pool: Any = None
+_pool: ThreadPoolExecutor | None = None
 _lock = threading.Lock()
 
 
-def _executor() -> Any:
+def _executor() -> ThreadPoolExecutor:
     """Made on the first request that fans out (concurrent.futures is not imported before)."""
     global _pool
     if _pool is None:

@@ -6,9 +6,8 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .. import client
-from ..access import index_arn_of
-from ..envelope import answer_bytes, check_size, row_bound
-from ..errors import InvalidRequest
+from ..allowlist import served_index_arn
+from ..budget import check_size, row_bound, wire_total
 from ..limits import GET_CHUNK
 from .pool import run_all
 
@@ -18,12 +17,12 @@ if TYPE_CHECKING:
 
 
 def get_vectors(request: GetVectors) -> list[dict[str, Any]]:
-    """Any number of keys, fetched 100 at a time; rows in request order, each key once,
+    """Any number of keys, fetched GET_CHUNK at a time; rows in request order, each key once,
     found=false for keys the index does not hold."""
-    index_arn = index_arn_of(request)
+    index_arn = served_index_arn(request)
     keys = list(dict.fromkeys(request.vector_ids))
     chunks = [keys[i : i + GET_CHUNK] for i in range(0, len(keys), GET_CHUNK)]
-    pages = run_all(
+    answers = run_all(
         [
             partial(
                 client.call,
@@ -36,7 +35,7 @@ def get_vectors(request: GetVectors) -> list[dict[str, Any]]:
             for chunk in chunks
         ]
     )
-    found = {item["key"]: item for page in pages for item in page.get("vectors", ())}
+    found = {item["key"]: item for answer in answers for item in answer.body.get("vectors", ())}
     rows: list[dict[str, Any]] = []
     dimension = 0
     for key in keys:
@@ -55,11 +54,9 @@ def get_vectors(request: GetVectors) -> list[dict[str, Any]]:
             }
         )
     # Rows of missing keys carry the requested key: count its bytes as if it came over the wire.
-    sizes = [answer_bytes(page) for page in pages]
-    wire_bytes = None
-    if None not in sizes:
-        missing = sum(len(row["vector_id"].encode()) for row in rows if not row["found"])
-        wire_bytes = sum(size for size in sizes if size is not None) + missing
+    wire_bytes = wire_total(answer.wire_bytes for answer in answers)
+    if wire_bytes is not None:
+        wire_bytes += sum(len(row["vector_id"].encode()) for row in rows if not row["found"])
     bound = row_bound(with_metadata=request.include_metadata, dimension=dimension)
     hint = "ask for fewer vector_ids or set include_vector_data to false"
     check_size(rows, row_bound=bound, hint=hint, wire_bytes=wire_bytes)
@@ -68,17 +65,7 @@ def get_vectors(request: GetVectors) -> list[dict[str, Any]]:
 
 def list_vectors(request: ListVectors) -> dict[str, Any]:
     """One page of ListVectors in the reference's shape: {vectors, total_count, next_token?}."""
-    if (request.segment_count is None) != (request.segment_index is None):
-        missing = "segment_index" if request.segment_index is None else "segment_count"
-        raise InvalidRequest(
-            "segment_count and segment_index go together; give both or neither", field=missing
-        )
-    if request.segment_count is not None and request.segment_index >= request.segment_count:  # type: ignore[operator]
-        raise InvalidRequest(
-            f"segment_index must be below segment_count ({request.segment_count})",
-            field="segment_index",
-        )
-    index_arn = index_arn_of(request)
+    index_arn = served_index_arn(request)
     params: dict[str, Any] = {
         "indexArn": index_arn,
         "maxResults": request.max_results,
@@ -90,7 +77,8 @@ def list_vectors(request: ListVectors) -> dict[str, Any]:
     if request.segment_count is not None:
         params["segmentCount"] = request.segment_count
         params["segmentIndex"] = request.segment_index
-    page = client.call("list_vectors", **params)
+    answer = client.call("list_vectors", **params)
+    page = answer.body
 
     vectors = []
     dimension = 0
@@ -107,5 +95,5 @@ def list_vectors(request: ListVectors) -> dict[str, Any]:
         result["next_token"] = page["nextToken"]
     hint = "lower max_results or set return_data to false"
     bound = row_bound(with_metadata=request.return_metadata, dimension=dimension)
-    check_size(vectors, row_bound=bound, hint=hint, wire_bytes=answer_bytes(page))
+    check_size(vectors, row_bound=bound, hint=hint, wire_bytes=answer.wire_bytes)
     return result

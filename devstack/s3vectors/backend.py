@@ -26,7 +26,7 @@ from moto.core.base_backend import BackendDict
 from moto.s3vectors.models import Index, S3VectorsBackend, Vector, VectorBucket
 from moto.utilities.utils import PARTITION_NAMES
 
-from . import checks, limits, tokens, writes
+from . import checks, hooks, limits, tokens
 from .errors import ConflictException, ValidationException
 from .filters import compile_filter
 from .store import IndexStore, segment_of
@@ -278,7 +278,7 @@ class LocalS3VectorsBackend(S3VectorsBackend):
             )
         with index.store.lock.writing():
             index.store.put(keys, np.vstack(rows), metas)
-        writes.applied("PutVectors", index.index_arn, keys)
+        hooks.writes_applied("PutVectors", index.index_arn, keys)
 
     def get_vectors(
         self, vector_bucket_name: str, index_name: str, index_arn: str, keys: list[str]
@@ -307,7 +307,7 @@ class LocalS3VectorsBackend(S3VectorsBackend):
         doomed = checks.keys(keys, "keys", limits.MAX_DELETE_KEYS)
         with index.store.lock.writing():
             index.store.delete(doomed)
-        writes.applied("DeleteVectors", index.index_arn, doomed)
+        hooks.writes_applied("DeleteVectors", index.index_arn, doomed)
 
     # -- vectors: what moto lacks -----------------------------------------------------------
 

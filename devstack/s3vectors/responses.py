@@ -2,20 +2,21 @@
 
 moto parses each request with botocore's model and calls the method named after the
 operation; the methods here read the parameters, call the local backend and shape the
-answer. Injected faults (faults.py) answer in call_action, before any work.
+answer. Injected faults (faults.py) answer in call_action, before any work; test hooks
+(hooks.py) step around the rest.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from moto.core.common_types import TYPE_RESPONSE
 from moto.core.responses import ActionResult, EmptyResult
 from moto.s3vectors.responses import S3VectorsResponse
 from moto.utilities.utils import get_partition
 
-from . import checks, faults
+from . import checks, faults, hooks
 from .backend import LocalS3VectorsBackend, local_backends
 from .errors import ValidationException
 
@@ -29,10 +30,11 @@ class LocalS3VectorsResponse(S3VectorsResponse):
         return local_backends[self.current_account][get_partition(self.region)]
 
     def call_action(self) -> TYPE_RESPONSE:
-        fault = faults.take(self._get_action() or "")
+        action = self._get_action() or ""
+        fault = faults.take(action)
         if fault is not None:
             return fault.response()
-        return super().call_action()
+        return cast(TYPE_RESPONSE, hooks.serve(action, super().call_action))
 
     def _index_params(self) -> dict[str, str]:
         """The index selector as the backend's keyword arguments, checked: ARN xor

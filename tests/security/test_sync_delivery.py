@@ -21,10 +21,9 @@ from typing import Any
 
 import psycopg
 import pytest
-from moto.s3vectors.responses import S3VectorsResponse
 from write_sync_support import LocalPath, SpyOnWrites
 
-from devstack.s3vectors import faults
+from devstack.s3vectors import faults, hooks
 
 pytestmark = pytest.mark.slow
 
@@ -142,27 +141,27 @@ class HeldPut:
         self._release.set()
 
     def __enter__(self) -> HeldPut:
-        self._saved = original = S3VectorsResponse.put_vectors
         held = self
 
-        def put_vectors(response: Any) -> Any:
+        def put_vectors(proceed: Callable[[], Any]) -> Any:
             with held._lock:
                 first, held._taken = not held._taken, True
             if not first:
-                return original(response)
+                return proceed()
             held.arrived.set()
             held._release.wait(held.hold_s)
             try:
-                return original(response)
+                return proceed()
             finally:
                 held.landed.set()
 
-        S3VectorsResponse.put_vectors = put_vectors  # type: ignore[method-assign]
+        self._hook = hooks.around("PutVectors", put_vectors)
+        self._hook.__enter__()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self._release.set()
-        S3VectorsResponse.put_vectors = self._saved  # type: ignore[method-assign]
+        self._hook.__exit__(None, None, None)
 
 
 def _envelope(result: Any) -> dict[str, Any]:
@@ -538,24 +537,21 @@ def test_flush_under_steady_writes_takes_only_what_was_pending_when_it_started(
         except BaseException as exc:  # surfaced below
             errors.append(exc)
 
-    original = S3VectorsResponse.put_vectors
-
-    def put_vectors(response: Any) -> Any:
+    def put_vectors(proceed: Callable[[], Any]) -> Any:
         first_put.set()
         fifty_written.wait(30)
-        return original(response)
+        return proceed()
 
     thread = threading.Thread(target=writer)
     thread.start()
-    S3VectorsResponse.put_vectors = put_vectors  # type: ignore[method-assign]
     try:
-        started = time.monotonic()
-        result = flush(db, batch_size=10)
-        took = time.monotonic() - started
-        still_writing = thread.is_alive()
-        written_then = written[0]
+        with hooks.around("PutVectors", put_vectors):
+            started = time.monotonic()
+            result = flush(db, batch_size=10)
+            took = time.monotonic() - started
+            still_writing = thread.is_alive()
+            written_then = written[0]
     finally:
-        S3VectorsResponse.put_vectors = original  # type: ignore[method-assign]
         flush_returned.set()
         thread.join(40)
     assert not errors and not thread.is_alive()

@@ -75,26 +75,20 @@ def test_a_key_lookup_is_answered_by_get_vectors_without_a_scan(
         {"key": f"l{i}", "data": {"float32": [float(i), 0.0, 0.0, 1.0]}} for i in range(1, 6)
     ])  # fmt: skip
     operations: list[str] = []
-    from moto.s3vectors.responses import S3VectorsResponse
+    from devstack.s3vectors import hooks
 
-    original_list, original_get = S3VectorsResponse.list_vectors, S3VectorsResponse.get_vectors
-
-    def list_vectors(response):  # type: ignore[no-untyped-def]
+    def list_vectors(proceed):  # type: ignore[no-untyped-def]
         operations.append("ListVectors")
-        return original_list(response)
+        return proceed()
 
-    def get_vectors(response):  # type: ignore[no-untyped-def]
+    def get_vectors(proceed):  # type: ignore[no-untyped-def]
         operations.append("GetVectors")
-        return original_get(response)
+        return proceed()
 
-    S3VectorsResponse.list_vectors, S3VectorsResponse.get_vectors = list_vectors, get_vectors
-    try:
+    with hooks.around("ListVectors", list_vectors), hooks.around("GetVectors", get_vectors):
         rows = db.execute(
             "SELECT key, data FROM s3_vectors.embeddings('l2', 'l4', 'missing')"
         ).fetchall()
-    finally:
-        S3VectorsResponse.list_vectors = original_list
-        S3VectorsResponse.get_vectors = original_get
     assert rows == [("l2", [2.0, 0.0, 0.0, 1.0]), ("l4", [4.0, 0.0, 0.0, 1.0])]
     assert operations == ["GetVectors"]
 

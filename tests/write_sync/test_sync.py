@@ -228,12 +228,11 @@ class OverlapProbe:
         self._second_arrived = threading.Event()
 
     def __enter__(self) -> OverlapProbe:
-        from moto.s3vectors.responses import S3VectorsResponse
+        from devstack.s3vectors import hooks
 
-        self._saved = recorded_put = S3VectorsResponse.put_vectors
         probe = self
 
-        def put_vectors(response):  # type: ignore[no-untyped-def]
+        def put_vectors(proceed):  # type: ignore[no-untyped-def]
             with probe._lock:
                 probe.in_flight += 1
                 probe.most_in_flight = max(probe.most_in_flight, probe.in_flight)
@@ -243,18 +242,17 @@ class OverlapProbe:
             try:
                 if first:
                     probe._second_arrived.wait(timeout=30)
-                return recorded_put(response)
+                return proceed()
             finally:
                 with probe._lock:
                     probe.in_flight -= 1
 
-        S3VectorsResponse.put_vectors = put_vectors
+        self._hook = hooks.around("PutVectors", put_vectors)
+        self._hook.__enter__()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        from moto.s3vectors.responses import S3VectorsResponse
-
-        S3VectorsResponse.put_vectors = self._saved
+        self._hook.__exit__(None, None, None)
 
 
 def test_two_concurrent_flushes_never_send_a_change_twice(
@@ -502,26 +500,23 @@ def test_a_table_can_be_unsynced_after_its_index_was_unregistered_or_a_column_dr
 def test_a_batch_whose_answer_is_lost_stays_pending_and_the_next_flush_sends_it_again(
     db: psycopg.Connection, path: LocalPath, docs: str, spy: SpyOnWrites
 ) -> None:
-    from moto.s3vectors.responses import S3VectorsResponse
+    from devstack.s3vectors import hooks
 
     db.execute(
         f"INSERT INTO {docs} SELECT 'a' || i, ARRAY[i, 1, 1, 1] FROM generate_series(1, 10) i"
     )
-    recorded_put = S3VectorsResponse.put_vectors
 
-    def put_then_stop_the_endpoint(response):  # type: ignore[no-untyped-def]
-        result = recorded_put(response)  # S3 Vectors took the batch ...
+    def put_then_stop_the_endpoint(proceed):  # type: ignore[no-untyped-def]
+        result = proceed()  # S3 Vectors took the batch ...
         stopper = threading.Thread(target=path.function.stop)  # ... its answer never arrives
         stopper.start()
         stopper.join()
         return result
 
-    S3VectorsResponse.put_vectors = put_then_stop_the_endpoint
     try:
-        with doubt_window(db, 1):
+        with hooks.around("PutVectors", put_then_stop_the_endpoint), doubt_window(db, 1):
             result = flush(db, batch_size=5)
     finally:
-        S3VectorsResponse.put_vectors = recorded_put
         path.function.start()
     assert (result["put_count"], result["failed_count"], result["pending_count"]) == (0, 5, 10)
     assert db.execute("SELECT count(*) FROM s3vl.outbox WHERE done_at IS NOT NULL").fetchone() == (

@@ -14,7 +14,7 @@ import psycopg
 
 from devstack.lambda_invoke.server import LocalLambda
 from devstack.postgres import TemporaryCluster
-from devstack.s3vectors import writes
+from devstack.s3vectors import hooks
 from devstack.s3vectors.server import LocalS3Vectors
 from devstack.stack import IndexSpec, LocalStack
 
@@ -125,7 +125,7 @@ def open_local_path(
 
 class SpyOnWrites:
     """Records the keys of every PutVectors and DeleteVectors call the local service applies
-    (the service runs in this process), through devstack.s3vectors.writes.watch."""
+    (the service runs in this process), through devstack.s3vectors.hooks.watch_writes."""
 
     def __init__(self) -> None:
         self.puts: list[list[str]] = []
@@ -138,7 +138,7 @@ class SpyOnWrites:
             (self.puts if operation == "PutVectors" else self.deletes).append(keys)
 
     def __enter__(self) -> SpyOnWrites:
-        self._watching.enter_context(writes.watch(self._record))
+        self._watching.enter_context(hooks.watch_writes(self._record))
         return self
 
     def __exit__(

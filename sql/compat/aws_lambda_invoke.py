@@ -21,7 +21,7 @@ import re
 import time
 from typing import TYPE_CHECKING, Any, Optional
 
-if TYPE_CHECKING:  # for the type checker only: PL/Python gives no such module
+if TYPE_CHECKING:  # for the type checker only: never runs inside PostgreSQL
     import http.client
     from collections.abc import Mapping, Sequence
     from typing import Protocol
@@ -57,7 +57,7 @@ LOG_TYPES = ("None", "Tail")
 MAX_CLIENT_CONTEXT = 3583  # bytes of X-Amz-Client-Context, base64-encoded
 MAX_TIMEOUT_MS = 900000
 REQUEST_HINT = (
-    "raise the limit with SET aws_lambda.request_timeout_ms = <ms> (1..900000), "
+    f"raise the limit with SET aws_lambda.request_timeout_ms = <ms> (1..{MAX_TIMEOUT_MS}), "
     "or make the function answer sooner"
 )
 

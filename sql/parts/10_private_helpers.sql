@@ -107,6 +107,8 @@ COMMENT ON FUNCTION s3vl._check_index_arn(text, text, text) IS
 -- The one index-argument convention: every function that addresses an index takes index_name,
 -- a registered name or an index ARN; the reads also keep the aws-samples integration's
 -- index_arn (an ARN only), and a call passes one of the two. Writes pass index_arn NULL.
+-- A registered ARN is labelled with its registered name, the name sync state is kept under
+-- (so sync_table, flush and stale_keys agree whichever of the two they are given).
 CREATE OR REPLACE FUNCTION s3vl._resolve_index(fn text, index_name text, index_arn text)
 RETURNS TABLE (label text, arn text, dimension integer, distance_metric text)
 LANGUAGE plpgsql STABLE
@@ -130,7 +132,7 @@ BEGIN
         SELECT r.* INTO v_entry FROM s3vl.index_registry AS r
         WHERE r.index_arn = v_arn AND r.dimension IS NOT NULL
         ORDER BY r.is_active DESC LIMIT 1;
-        RETURN QUERY SELECT v_arn, v_arn, v_entry.dimension, v_entry.distance_metric;
+        RETURN QUERY SELECT coalesce(v_entry.index_name, v_arn), v_arn, v_entry.dimension, v_entry.distance_metric;
         RETURN;
     END IF;
 
@@ -151,7 +153,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._resolve_index(text, text, text) IS
-    'Private: the index a call addresses (label, arn, dimension, distance_metric), from index_name (a registered, active name, or an index ARN) or index_arn (an ARN), exactly one; an unregistered ARN has no dimension to check; SQLSTATE 22023, 42704 or 55000 otherwise';
+    'Private: the index a call addresses (label, arn, dimension, distance_metric), from index_name (a registered, active name, or an index ARN) or index_arn (an ARN), exactly one; a registered ARN is labelled with its name, an unregistered one has no dimension to check; SQLSTATE 22023, 42704 or 55000 otherwise';
 
 -- s3vl._check_vector
 CREATE OR REPLACE FUNCTION s3vl._check_vector(

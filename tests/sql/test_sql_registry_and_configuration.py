@@ -231,3 +231,17 @@ def test_an_index_name_that_is_not_an_index_arn_is_refused_as_such(
     error = sql_error(db, call)
     assert error.sqlstate == "22023"
     assert 'argument "index_name" is not an S3 Vectors index ARN' in error.diag.message_primary
+
+
+def test_a_table_synced_by_index_arn_is_kept_under_the_registered_name(
+    db: psycopg.Connection,
+) -> None:
+    db.execute("CREATE TABLE arn_synced (id text PRIMARY KEY, emb real[])")
+    db.execute("SELECT s3vl.sync_table('arn_synced', 'id', 'emb', %s)", [DEMO_ARN])
+    db.execute("INSERT INTO arn_synced VALUES ('a', '{1,2,3,4,5}')")
+    assert db.execute("SELECT index_name, pending_count FROM s3vl.sync_status()").fetchall() == [
+        ("demo-index", 1)
+    ]
+    for index in ("demo-index", DEMO_ARN):
+        keys = db.execute("SELECT key FROM s3vl.stale_keys('arn_synced', %s)", [index]).fetchall()
+        assert keys == [("a",)]

@@ -104,9 +104,11 @@ COMMENT ON FUNCTION s3vl._check_index_arn(text, text, text) IS
     'Private: raises SQLSTATE 22023 unless the text is an S3 Vectors index ARN';
 
 -- s3vl._resolve_index
--- The one index-argument convention: every function that addresses an index takes index_name,
--- a registered name or an index ARN; the reads also keep the aws-samples integration's
--- index_arn (an ARN only), and a call passes one of the two. Writes pass index_arn NULL.
+-- The one index-argument convention: the functions that query, read, write or sync an index
+-- take index_name, a registered name or an index ARN; the reads also keep the aws-samples
+-- integration's index_arn (an ARN only), and a call passes one of the two. Writes pass
+-- index_arn NULL. (The registry's own functions and create_index_view take a registered name;
+-- retry_dead and discard_dead the name s3vl.sync_status() shows.)
 -- A registered ARN is labelled with its registered name, the name sync state is kept under
 -- (so sync_table, flush and stale_keys agree whichever of the two they are given).
 CREATE OR REPLACE FUNCTION s3vl._resolve_index(fn text, index_name text, index_arn text)

@@ -407,6 +407,8 @@ def test_without_an_override_a_signed_boto3_invoke_reaches_the_function(
             "AWS_ACCESS_KEY_ID": "test",
             "AWS_SECRET_ACCESS_KEY": "test",
             "AWS_REGION": "us-east-1",
+            # boto3 takes its region from AWS_DEFAULT_REGION only (it reads no AWS_REGION).
+            "AWS_DEFAULT_REGION": "us-east-1",
         }
     )
     try:

@@ -8,9 +8,10 @@ bucket and its indexes (each optionally loaded from a put-vectors file), the Lam
 endpoint running the real bridge handler serving that bucket, and a database with s3vl
 installed with psql as a user would (sql/compat/aws_lambda.sql, then sql/install.sql),
 configured for the bridge and the indexes registered through it. Everything started is
-stopped on exit, in reverse order. The defaults are the demo's: bucket s3vl-demo, the
-5-dimension cosine index demo-index holding sample-data/sample-vectors.json, database
-s3vl_demo with the products table.
+stopped on exit, in reverse order, and the bucket deleted (the local service's state is the
+process's, so a later stack may make the same bucket again). The defaults are the demo's:
+bucket s3vl-demo, the 5-dimension cosine index demo-index holding
+sample-data/sample-vectors.json, database s3vl_demo with the products table.
 
 The steps are functions too, for callers that run the services their own way (bench).
 """
@@ -23,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from .s3vectors.limits import MAX_PUT_VECTORS
 
@@ -64,7 +65,7 @@ class IndexSpec:
 DEMO_INDEX = IndexSpec(INDEX, DIMENSION, vectors=SAMPLE_VECTORS)
 
 # What LocalStack is about to do (or, for "indexes", has done), for a caller that narrates.
-Step = str  # "postgres", "s3vectors", "indexes", "lambda", "install", "register"
+Step = Literal["postgres", "s3vectors", "indexes", "lambda", "install", "register"]
 
 
 class LocalStack:
@@ -85,7 +86,8 @@ class LocalStack:
         throwaway one. `database`: the database made on entry (None: none; add_database
         makes more), with `database_sql` run after s3vl is installed and before the indexes
         are registered. `bridge_environment` adds to (or replaces) the bridge's environment.
-        `on_step(step, stack)` is called as each step begins."""
+        `on_step(step, stack)` is called as each step begins ("indexes": once the indexes
+        are made and loaded)."""
         self._given_cluster = cluster
         self.bucket = bucket
         self.indexes = tuple(indexes)
@@ -188,6 +190,8 @@ class LocalStack:
     def _create_indexes(self) -> None:
         self.client = s3vectors_client(self.s3vectors_url)
         self.client.create_vector_bucket(vectorBucketName=self.bucket)
+        # The service's state is the process's: the bucket goes, so a later stack may reuse it.
+        self._cleanup.callback(delete_bucket, self.client, self.bucket)
         self.bucket_arn = self.client.get_vector_bucket(vectorBucketName=self.bucket)[
             "vectorBucket"
         ]["vectorBucketArn"]
@@ -249,6 +253,25 @@ def s3vectors_client(url: str) -> Any:
         aws_access_key_id="test",
         aws_secret_access_key="test",
     )
+
+
+def delete_bucket(client: Any, bucket: str) -> None:
+    """Delete `bucket` and every index in it; a bucket already gone is no error."""
+    from botocore.exceptions import ClientError
+
+    with contextlib.suppress(ClientError):
+        names, token = [], None
+        while True:
+            page = client.list_indexes(
+                vectorBucketName=bucket, **({"nextToken": token} if token else {})
+            )
+            names += [index["indexName"] for index in page["indexes"]]
+            token = page.get("nextToken")
+            if not token:
+                break
+        for name in names:
+            client.delete_index(vectorBucketName=bucket, indexName=name)
+        client.delete_vector_bucket(vectorBucketName=bucket)
 
 
 def create_index(client: Any, bucket: str, spec: IndexSpec) -> str:

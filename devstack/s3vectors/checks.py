@@ -26,6 +26,7 @@ from .limits import (
     MAX_NON_FILTERABLE_KEYS,
     MAX_PUT_REQUEST_BYTES,
     MAX_TOP_K,
+    QUERY_PAGE_SIZE,
 )
 
 FLOAT64_HINT = "S3 Vectors keeps metadata numbers as float64; store larger numbers as strings."
@@ -204,7 +205,7 @@ def top_k(value: Any) -> int:
         raise ValidationException(
             "topK",
             f"must be between 1 and {MAX_TOP_K}, got {value}",
-            "Results come back in pages of 100 that follow nextToken.",
+            f"Results come back in pages of {QUERY_PAGE_SIZE} that follow nextToken.",
         )
     return value
 

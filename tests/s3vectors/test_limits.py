@@ -257,3 +257,29 @@ def test_creating_an_index_twice_is_a_conflict(client, make_index):
         make_index("twice", dimension=3)
     assert caught.value.response["Error"]["Code"] == "ConflictException"
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+
+
+def test_the_float_limits_are_those_of_float32_and_float64() -> None:
+    import numpy as np
+
+    from devstack.s3vectors import limits
+
+    assert float(np.finfo(np.float32).max) == limits.FLOAT32_MAX
+    assert float(np.finfo(np.float64).max) == limits.FLOAT64_MAX
+
+
+def test_reading_a_limit_imports_neither_moto_nor_numpy() -> None:
+    """The loader and the local stack read limits without paying for the service."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, devstack.s3vectors.limits as limits; "
+        "print(sorted(m for m in ('moto', 'numpy') if m in sys.modules))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    found = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert found == "[]"

@@ -50,3 +50,40 @@ def test_sql_the_bridge_and_the_local_services_state_the_same_limits(
     table = [(name, sql[name], in_bridge, in_service) for name, in_bridge, in_service in LIMITS]
     disagree = [row for row in table if any(other not in (None, row[1]) for other in row[2:])]
     assert disagree == []
+
+
+# Names on both sides of each rule: length 3..63, first and last a letter or digit, lowercase,
+# dots in index names only.
+NAMES = ["abc", "a-b", "a.b", "my-bucket-1", "a" * 63, "a" * 64, "ab", "-ab", "ab-", "Abc",
+         "a_b", "a b", "ab.", ".ab", "ab\n"]  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["bucket", "index"])
+def test_sql_the_bridge_the_local_service_and_infra_accept_the_same_names(
+    db: psycopg.Connection, kind: str
+) -> None:
+    from s3vl_bridge import arns
+
+    from devstack.s3vectors import backend
+    from infra import config
+
+    def sql_accepts(name: str) -> bool:
+        bucket, index = (name, "idx") if kind == "bucket" else ("bkt", name)
+        arn = f"arn:aws:s3vectors:us-east-1:123456789012:bucket/{bucket}/index/{index}"
+        try:
+            with db.transaction():
+                db.execute("SELECT s3vl._check_index_arn('test', 'index_arn', %s)", [arn])
+        except psycopg.errors.InvalidParameterValue:
+            return False
+        return True
+
+    layers = {
+        "bucket": (arns.BUCKET_NAME, backend._BUCKET_NAME, config._BUCKET_NAME),
+        "index": (arns.INDEX_NAME, backend._INDEX_NAME, config._INDEX_NAME),
+    }[kind]
+    table = [
+        (name, sql_accepts(name), *(bool(p.fullmatch(name)) for p in layers)) for name in NAMES
+    ]
+    disagree = [row for row in table if len(set(row[1:])) > 1]
+    assert disagree == []
+    assert {row[1] for row in table} == {True, False}  # the samples reach both sides

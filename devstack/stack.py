@@ -343,7 +343,10 @@ def configure_and_register(
         "-v",
         f"index_arn={index_arn}",
         input=(
-            "SELECT s3vl.configure(:'arn', :'region', 30) \\g /dev/null\n"
+            # The local function times out after 30 s (LocalLambda's default), so a send of
+            # unknown outcome is in doubt for that long, not Lambda's 900 s maximum.
+            "SELECT s3vl.configure(:'arn', :'region', 30, function_timeout_seconds => 30)"
+            " \\g /dev/null\n"
             "SELECT s3vl.register_index(:'index_name', :'index_arn', "
             "'sample vectors of the walkthrough') \\g /dev/null\n"
         ),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from s3vl_bridge import reset_container
 
-from .conftest import DOCS_ARN, ok, refused, s3vectors_faults
+from devstack.s3vectors import faults as s3vectors_faults
+from tests.support.bridge import DOCS_ARN, ok, refused
 
 Q = {
     "operation": "query_vectors",
@@ -68,8 +70,6 @@ def test_client_side_errors_are_typed_not_retried_and_not_retryable(
 
 
 def test_an_unreachable_service_is_a_retryable_service_unavailable(invoke, monkeypatch):
-    from s3vl_bridge import reset_container
-
     monkeypatch.setenv("S3VECTORS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
     monkeypatch.setenv("S3VL_BUCKET_ARNS", DOCS_ARN.rsplit("/index/", 1)[0])
     monkeypatch.setenv("S3VL_MAX_ATTEMPTS", "1")

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from .conftest import BUCKET, DOCS_ARN, HIDDEN_ARN, ok, refused
+from tests.support.bridge import BUCKET, DOCS_ARN, HIDDEN_ARN, ok, refused
 
 Q = {"operation": "query_vectors", "index_arn": DOCS_ARN, "query_vector": [1.0, 0.0, 0.0, 0.0]}
 

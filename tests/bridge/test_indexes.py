@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from s3vl_bridge import __version__
 
-from .conftest import (
+from tests.support.bridge import (
     BUCKET,
     BUCKET_ARN,
     DOCS_ARN,

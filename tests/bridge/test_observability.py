@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from s3vl_bridge.handler import logger
 
-from .conftest import DOCS_ARN, ok, refused
+from tests.support.bridge import DOCS_ARN, ok, refused
 
 Q = {
     "operation": "query_vectors",

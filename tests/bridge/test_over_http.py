@@ -5,40 +5,23 @@ from __future__ import annotations
 
 import boto3
 import pytest
+from s3vl_bridge import reset_container
 
-from .conftest import BUCKET, BUCKET_ARN, DOCS, DOCS_ARN, REGION, ok, put, refused
-from .expected import cosine_ranking
+from tests.support.bridge import BUCKET, BUCKET_ARN, DOCS, DOCS_ARN, REGION, ok, put, refused
+from tests.support.rankings import cosine_ranking
+from tests.support.s3vectors import local_service_with_index
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 def endpoint(monkeypatch):
-    from s3vl_bridge import reset_container
-
-    from devstack.s3vectors.server import LocalS3Vectors
-
-    server = LocalS3Vectors("127.0.0.1", port=0)
-    url = server.start()
-    try:
-        server.reset()
-        aws = boto3.client("s3vectors", region_name=REGION, endpoint_url=url)
-        aws.create_vector_bucket(vectorBucketName=BUCKET)
-        aws.create_index(
-            vectorBucketName=BUCKET,
-            indexName="docs",
-            dataType="float32",
-            dimension=4,
-            distanceMetric="cosine",
-        )
+    with local_service_with_index(BUCKET, DOCS_ARN, 4, seed=[]) as aws:
         put(aws, DOCS_ARN, DOCS)
-        monkeypatch.setenv("S3VECTORS_ENDPOINT_URL", url)
+        monkeypatch.setenv("S3VECTORS_ENDPOINT_URL", aws.meta.endpoint_url)
         monkeypatch.setenv("S3VL_BUCKET_ARNS", BUCKET_ARN)
         reset_container()
-        yield url
-    finally:
-        server.reset()
-        server.stop()
+        yield aws.meta.endpoint_url
 
 
 def test_a_reference_query_over_http_returns_the_exact_neighbours(invoke, endpoint):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from botocore.stub import Stubber
+from s3vl_bridge import client, reset_container
 
-from .conftest import BUCKET, DOCS, DOCS_ARN, PLACES, PLACES_ARN, ok, put, refused
-from .expected import cosine_ranking, euclidean_ranking
+from tests.support.bridge import BUCKET, DOCS, DOCS_ARN, PLACES, PLACES_ARN, ok, put, refused
+from tests.support.rankings import cosine_ranking, euclidean_ranking
 
 QUERY = [0.3, 1.0, 0.2, 0.1]
 
@@ -240,9 +242,6 @@ def test_a_result_over_six_megabytes_is_refused_with_what_to_change(invoke, s3v)
 def stubbed_s3vectors(monkeypatch):
     """The bridge's own client with S3 Vectors' answers scripted (botocore's Stubber): for
     page shapes the local service never produces, such as CLASSIC's short pages."""
-    from botocore.stub import Stubber
-    from s3vl_bridge import client, reset_container
-
     monkeypatch.setenv("S3VL_INDEX_ARNS", DOCS_ARN)
     reset_container()
     with Stubber(client.s3vectors()) as stubber:

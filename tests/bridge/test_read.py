@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import DOCS, DOCS_ARN, ok, put
+from tests.support.bridge import DOCS, DOCS_ARN, ok, put
 
 
 def _numbered(n: int) -> list[dict]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import DOCS, DOCS_ARN, ok, put
-from .expected import cosine_ranking
+from tests.support.bridge import DOCS, DOCS_ARN, ok, put
+from tests.support.rankings import cosine_ranking
 
 QUERY = [1.0, 0.2, 0.1, 0.0]
 

@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from .conftest import BUCKET, BUCKET_ARN, DOCS, DOCS_ARN, PLACES_ARN, ok, refused, s3vectors_faults
+from devstack.s3vectors import faults as s3vectors_faults
+from tests.support.bridge import BUCKET, BUCKET_ARN, DOCS, DOCS_ARN, PLACES_ARN, ok, refused
 
 PUT_REQUEST_BYTES_MAX = 20 * 1024 * 1024  # AWS's PutVectors limit, not the bridge's constant
 

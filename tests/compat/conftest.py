@@ -1,39 +1,27 @@
 """Fixtures for sql/compat/aws_lambda.sql: a throwaway cluster with the compat layer installed
-and a local Lambda endpoint hosting the scaffolding handler (lambda_test_handlers.py)."""
+and a local Lambda endpoint hosting the scaffolding handler (tests.support.lambda_test_handlers)."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
 
-HERE = str(Path(__file__).resolve().parent)
-if HERE not in sys.path:  # compat_support and lambda_test_handlers live here
-    sys.path.insert(0, HERE)
+from devstack.lambda_invoke.server import LocalLambda
+from devstack.postgres import TemporaryCluster
+from tests.support.lambda_test_handlers import FUNCTION_TIMEOUT_S, TEST_HANDLER
+from tests.support.postgres import cluster, install_compat
 
-from compat_support import (  # noqa: E402 (needs the path above)
-    FUNCTION_TIMEOUT_S,
-    TEST_HANDLER,
-    install_compat,
-    start_cluster,
-)
-
-from devstack.lambda_invoke.server import LocalLambda  # noqa: E402
-from devstack.postgres import TemporaryCluster  # noqa: E402
+__all__ = ["cluster", "compat_cluster", "db", "test_lambda"]
 
 
 @pytest.fixture(scope="session")
-def compat_cluster() -> Iterator[TemporaryCluster]:
-    cluster = start_cluster()
-    try:
-        cluster.create_database("compat")
-        install_compat(cluster, "compat")
-        yield cluster
-    finally:
-        cluster.stop()
+def compat_cluster(cluster: TemporaryCluster) -> TemporaryCluster:
+    """The session's cluster with database `compat` holding the compat layer."""
+    cluster.create_database("compat")
+    install_compat(cluster, "compat")
+    return cluster
 
 
 @pytest.fixture(scope="session")

@@ -12,10 +12,11 @@ from typing import Any
 
 import psycopg
 import pytest
-from compat_support import COMPAT_SQL, install_compat, start_cluster
 
 from devstack.lambda_invoke.server import LocalLambda
 from devstack.postgres import TemporaryCluster
+from tests.support.lambda_test_handlers import wait_for
+from tests.support.postgres import COMPAT_SQL, install_compat, start_cluster
 
 pytestmark = pytest.mark.slow
 
@@ -68,13 +69,6 @@ def sql_error(conn: psycopg.Connection, sql: str, *params: Any) -> psycopg.Error
     with pytest.raises(psycopg.Error) as excinfo:
         conn.execute(sql, params)  # type: ignore[arg-type]
     return excinfo.value
-
-
-def wait_for(path: Path, seconds: float = 5) -> bool:
-    deadline = time.monotonic() + seconds
-    while not path.exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return path.exists()
 
 
 # -- installation ------------------------------------------------------------------------------

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from compat_support import FUNCTION_TIMEOUT_S, TEST_HANDLER
 
 from devstack.lambda_invoke.server import LocalLambda
 from devstack.postgres import TemporaryCluster
+from tests.support.lambda_test_handlers import FUNCTION_TIMEOUT_S, TEST_HANDLER
 
 pytestmark = pytest.mark.slow
 

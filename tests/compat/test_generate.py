@@ -11,7 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from plpy_stand_in import (
+
+from sql.compat import aws_lambda_invoke as module
+from sql.compat import generate
+from tests.compat.plpy_stand_in import (
     COMPAT_SQL,
     ROOT,
     PlpythonFunction,
@@ -21,9 +24,6 @@ from plpy_stand_in import (
     function_columns,
     plpython_source,
 )
-
-from sql.compat import aws_lambda_invoke as module
-from sql.compat import generate
 
 MODULE_SOURCE = generate.MODULE.read_text()
 COMMITTED = COMPAT_SQL.read_text()
@@ -192,9 +192,11 @@ def _annotations(tree: ast.Module) -> list[tuple[str, ast.expr]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef):
             arguments = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
-            for argument in arguments:
-                if argument.annotation is not None:
-                    found.append((f"{node.name}({argument.arg})", argument.annotation))
+            found.extend(
+                (f"{node.name}({argument.arg})", argument.annotation)
+                for argument in arguments
+                if argument.annotation is not None
+            )
             if node.returns is not None:
                 found.append((f"{node.name} ->", node.returns))
     return found

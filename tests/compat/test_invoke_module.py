@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from plpy_stand_in import Reply, Request, StandInEndpoint, StandInPlpy
 
 from sql.compat import aws_lambda_invoke as module
+from tests.compat.plpy_stand_in import Reply, Request, StandInEndpoint, StandInPlpy
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:s3vl-bridge"
 DEFAULTS: dict[str, Any] = {

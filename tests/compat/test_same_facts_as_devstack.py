@@ -9,10 +9,10 @@ from __future__ import annotations
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from plpy_stand_in import StandInEndpoint, StandInPlpy
 
 from devstack.lambda_invoke import server
 from sql.compat import aws_lambda_invoke as module
+from tests.compat.plpy_stand_in import StandInEndpoint, StandInPlpy
 
 ACCOUNT = "123456789012"
 ARN = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:s3vl-bridge"

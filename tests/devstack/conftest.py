@@ -1,32 +1,17 @@
-"""Fixtures for the devstack tests: a throwaway PostgreSQL cluster and a local Lambda endpoint
-hosting the scaffolding handler of tests/compat, one of each per module."""
+"""Fixtures for the devstack tests: a throwaway PostgreSQL cluster for the folder and, per
+module, a local Lambda endpoint hosting the scaffolding handler (tests.support)."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-# The scaffolding handler (lambda_test_handlers) and its helpers live beside the compat tests.
-COMPAT_TESTS = str(Path(__file__).resolve().parent.parent / "compat")
-if COMPAT_TESTS not in sys.path:
-    sys.path.insert(0, COMPAT_TESTS)
+from devstack.lambda_invoke.server import LocalLambda
+from tests.support.lambda_test_handlers import TEST_HANDLER
+from tests.support.postgres import cluster
 
-from compat_support import TEST_HANDLER, start_cluster  # noqa: E402 (needs the path above)
-
-from devstack.lambda_invoke.server import LocalLambda  # noqa: E402
-from devstack.postgres import TemporaryCluster  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[TemporaryCluster]:
-    pg = start_cluster()
-    try:
-        yield pg
-    finally:
-        pg.stop()
+__all__ = ["cluster", "local_lambda"]
 
 
 @pytest.fixture(scope="module")

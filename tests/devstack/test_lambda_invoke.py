@@ -19,11 +19,10 @@ from urllib.parse import quote
 import boto3
 import botocore.exceptions
 import pytest
-from compat_support import HERE as COMPAT_TESTS  # tests/compat, on sys.path (conftest.py)
-from compat_support import TEST_HANDLER
 
 from devstack.lambda_invoke.function import HandlerImportError
 from devstack.lambda_invoke.server import LocalLambda
+from tests.support.lambda_test_handlers import TEST_HANDLER, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -170,9 +169,7 @@ def test_an_event_invocation_answers_202_and_runs_the_handler_in_the_background(
     )
     assert response["StatusCode"] == 202
     assert payload is None
-    deadline = time.monotonic() + 5
-    while not evidence.exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_for(evidence)
     assert json.loads(evidence.read_text())["action"] == "record"
 
 
@@ -303,7 +300,7 @@ def test_stop_is_idempotent_and_closes_the_port() -> None:
     ("handler", "message"),
     [
         ("no_such_module.handler", "cannot import handler module 'no_such_module'"),
-        ("lambda_test_handlers.missing", "has no callable 'missing'"),
+        ("tests.support.lambda_test_handlers.missing", "has no callable 'missing'"),
         ("handler", "must be a dotted path"),
     ],
 )
@@ -313,7 +310,7 @@ def test_a_handler_that_cannot_be_imported_fails_at_start(handler: str, message:
 
 
 def run_cli(*args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(COMPAT_TESTS)])}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # the CLI imports tests.support's handler
     return subprocess.Popen(
         [sys.executable, "-m", "devstack", "lambda", *args],
         cwd=ROOT,

@@ -93,10 +93,16 @@ def test_a_requested_port_is_used() -> None:
 
 
 def test_the_context_manager_stops_the_cluster_on_error() -> None:
-    with pytest.raises(RuntimeError, match="boom"), TemporaryCluster() as pg:
-        workdir = pg.data_dir.parent
-        raise RuntimeError("boom")
-    assert not workdir.exists()
+    workdirs: list[Path] = []
+
+    def fail_inside() -> None:
+        with TemporaryCluster() as pg:
+            workdirs.append(pg.data_dir.parent)
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        fail_inside()
+    assert not workdirs[0].exists()
 
 
 def test_missing_binaries_name_the_script_that_installs_them(tmp_path: Path) -> None:

@@ -5,33 +5,27 @@ bridge handler. Each test module gets a fresh database; each test a rolled-back 
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
 
-# The cluster helpers live beside the SQL tests.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sql"))
-from sqlsupport import start_cluster
-
+from devstack.postgres import TemporaryCluster
 from devstack.stack import PRODUCTS_SQL, LocalStack
+from tests.support.postgres import cluster
+
+__all__ = ["cluster", "db", "e2e_db", "stack"]
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[LocalStack]:
-    cluster = start_cluster()
-    try:
-        with LocalStack(
-            cluster=cluster,
-            database=None,  # one per test module: e2e_db
-            # injected faults surface at once, without retries
-            bridge_environment={"S3VL_MAX_ATTEMPTS": "1"},
-        ) as local:
-            yield local
-    finally:
-        cluster.stop()
+def stack(cluster: TemporaryCluster) -> Iterator[LocalStack]:
+    with LocalStack(
+        cluster=cluster,
+        database=None,  # one per test module: e2e_db
+        # injected faults surface at once, without retries
+        bridge_environment={"S3VL_MAX_ATTEMPTS": "1"},
+    ) as local:
+        yield local
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from sqlsupport import sql_error
 
 from devstack.lambda_invoke.server import LocalLambda
 from devstack.s3vectors import faults
+from tests.support.postgres import sql_error
 
 pytestmark = pytest.mark.slow
 
@@ -79,7 +79,7 @@ def use_function(db: psycopg.Connection, function: LocalLambda, timeout_seconds:
 
 
 def test_a_crashing_function_surfaces_as_lambda_invocation_failed(db: psycopg.Connection) -> None:
-    with LocalLambda(handler="e2e_handlers.crash", function_name="crasher") as function:
+    with LocalLambda(handler="tests.e2e.e2e_handlers.crash", function_name="crasher") as function:
         use_function(db, function, 30)
         error = sql_error(db, f"SELECT * FROM s3vl.query_vectors({V5}, 'demo-index')")
     assert error.sqlstate == "38000"
@@ -93,7 +93,7 @@ def test_a_crashing_function_surfaces_as_lambda_invocation_failed(db: psycopg.Co
 def test_a_function_slower_than_the_configured_timeout_fails_in_time(
     db: psycopg.Connection,
 ) -> None:
-    with LocalLambda(handler="e2e_handlers.slow", function_name="sleeper") as function:
+    with LocalLambda(handler="tests.e2e.e2e_handlers.slow", function_name="sleeper") as function:
         use_function(db, function, 1)
         started = time.monotonic()
         error = sql_error(db, f"SELECT * FROM s3vl.query_vectors({V5}, 'demo-index')")

@@ -63,7 +63,7 @@ def _expected_bridge_statements(synth) -> list[dict[str, Any]]:
     queue_id, _ = synth.only("AWS::SQS::Queue")
     bucket_id, _ = synth.only("AWS::S3Vectors::VectorBucket")
     index_ids = sorted(synth.resources("AWS::S3Vectors::Index"))
-    statements = [
+    return [
         _allow(["logs:CreateLogStream", "logs:PutLogEvents"], {"Fn::GetAtt": [log_group, "Arn"]}),
         _allow(VPC_ACTIONS, "*"),
         _allow("sqs:SendMessage", {"Fn::GetAtt": [queue_id, "Arn"]}),
@@ -71,7 +71,6 @@ def _expected_bridge_statements(synth) -> list[dict[str, Any]]:
         _allow(INDEX_ACTIONS, [{"Fn::GetAtt": [index, "IndexArn"]} for index in index_ids]),
         _allow("s3vectors:ListIndexes", {"Fn::GetAtt": [bucket_id, "VectorBucketArn"]}),
     ]
-    return statements
 
 
 def test_the_bridge_role_holds_exactly_the_statements_it_needs(synth_default):

@@ -10,8 +10,7 @@ from moto import mock_aws
 
 import devstack.s3vectors as s3v
 from devstack.s3vectors import faults
-
-from .support import BUCKET, make_client
+from tests.support.s3vectors import BUCKET, create_index, make_client
 
 
 @pytest.fixture(autouse=True)
@@ -55,14 +54,7 @@ def make_index(client: Any) -> Callable[..., dict[str, str]]:
         extra_index: dict[str, Any] = {}
         if non_filterable is not None:
             extra_index["metadataConfiguration"] = {"nonFilterableMetadataKeys": non_filterable}
-        client.create_index(
-            vectorBucketName=bucket,
-            indexName=name,
-            dataType="float32",
-            dimension=dimension,
-            distanceMetric=metric,
-            **extra_index,
-        )
+        create_index(client, bucket, name, dimension, metric, **extra_index)
         return {"vectorBucketName": bucket, "indexName": name}
 
     return create

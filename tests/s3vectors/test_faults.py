@@ -6,8 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from devstack.s3vectors import faults
-
-from .support import make_client
+from tests.support.s3vectors import make_client
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from .support import expect_validation
+from tests.support.s3vectors import expect_validation
 
 # One vector per kind of value under key "v"; "w" is a second key for implicit AND.
 METADATA: dict[str, dict[str, Any]] = {

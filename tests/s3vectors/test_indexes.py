@@ -6,8 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from devstack.s3vectors.backend import LEGACY_BUCKET_TAG
-
-from .support import expect_validation
+from tests.support.s3vectors import expect_validation, pages
 
 
 def test_get_index_returns_the_non_filterable_keys_given_at_creation(client, make_index):
@@ -163,15 +162,10 @@ def test_list_indexes_pages_by_name_and_honours_the_prefix(client, make_index):
     names = [f"docs-{i:02d}" for i in range(7)] + ["other"]
     for name in names:
         make_index(name, dimension=2)
-    seen, token = [], None
-    while True:
-        extra = {"nextToken": token} if token else {}
-        page = client.list_indexes(vectorBucketName="test-bucket", maxResults=3, **extra)
+    seen = []
+    for page in pages(client.list_indexes, vectorBucketName="test-bucket", maxResults=3):
         assert len(page["indexes"]) <= 3
         seen += [i["indexName"] for i in page["indexes"]]
-        token = page.get("nextToken")
-        if not token:
-            break
     assert seen == sorted(names)
     docs = client.list_indexes(vectorBucketName="test-bucket", prefix="docs-")["indexes"]
     assert [i["indexName"] for i in docs] == names[:7]

@@ -9,8 +9,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 import devstack.s3vectors as s3v
-
-from .support import make_client
+from tests.support.s3vectors import make_client
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import math
 import pytest
 from botocore.exceptions import ClientError
 
-from .support import all_keys, expect_validation
+from tests.support.s3vectors import all_keys, expect_validation
 
 
 def vec(key, values, metadata=None):

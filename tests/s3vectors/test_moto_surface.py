@@ -21,8 +21,7 @@ import pytest
 from packaging.requirements import Requirement
 
 import devstack.s3vectors as s3v
-
-from .support import make_client
+from tests.support.s3vectors import make_client
 
 ROOT = Path(__file__).resolve().parents[2]
 MOTO = version("moto")

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from .support import all_keys, expect_validation, put_all, query_all
+from tests.support.s3vectors import all_keys, expect_validation, pages, put_all, query_all
 
 
 @pytest.fixture
@@ -26,21 +26,20 @@ def many(client, make_index):
 
 def test_query_pages_hold_100_results_and_cover_topk_exactly_once(client, many):
     selector, _ = many
-    pages = []
-    token = None
-    while True:
-        extra = {"nextToken": token} if token else {}
-        page = client.query_vectors(
-            **selector, topK=1000, queryVector={"float32": [3, 4]}, returnDistance=True, **extra
+    results = [
+        page["vectors"]
+        for page in pages(
+            client.query_vectors,
+            **selector,
+            topK=1000,
+            queryVector={"float32": [3, 4]},
+            returnDistance=True,
         )
-        pages.append(page["vectors"])
-        token = page.get("nextToken")
-        if not token:
-            break
-    assert [len(p) for p in pages] == [100] * 10
-    seen = [v["key"] for p in pages for v in p]
+    ]
+    assert [len(p) for p in results] == [100] * 10
+    seen = [v["key"] for p in results for v in p]
     assert len(set(seen)) == 1000
-    distances = [v["distance"] for p in pages for v in p]
+    distances = [v["distance"] for p in results for v in p]
     assert distances == sorted(distances)
 
 
@@ -83,19 +82,13 @@ def test_a_made_up_query_token_is_refused(client, many):
 def test_list_pages_return_every_key_exactly_once(client, many, page_size):
     selector, keys = many
     seen = []
-    token = None
-    pages = 0
-    while True:
-        extra = {"nextToken": token} if token else {}
-        page = client.list_vectors(**selector, maxResults=page_size, **extra)
+    count = 0
+    for page in pages(client.list_vectors, **selector, maxResults=page_size):
         assert len(page["vectors"]) <= page_size
         seen += [v["key"] for v in page["vectors"]]
-        pages += 1
-        token = page.get("nextToken")
-        if not token:
-            break
+        count += 1
     assert Counter(seen) == Counter(keys)
-    assert pages == -(-len(keys) // page_size)
+    assert count == -(-len(keys) // page_size)
 
 
 def test_list_pages_continue_after_the_longest_non_ascii_key(client, make_index):
@@ -104,15 +97,10 @@ def test_list_pages_continue_after_the_longest_non_ascii_key(client, make_index)
     selector = make_index(dimension=2)
     keys = ["\u20ac" * 1024, "\u20ac" * 1023 + "z", "plain"]
     client.put_vectors(**selector, vectors=[{"key": k, "data": {"float32": [1, 0]}} for k in keys])
-    seen, token = [], None
-    while True:
-        extra = {"nextToken": token} if token else {}
-        page = client.list_vectors(**selector, maxResults=1, **extra)
+    seen = []
+    for page in pages(client.list_vectors, **selector, maxResults=1):
         seen += [v["key"] for v in page["vectors"]]
-        token = page.get("nextToken")
-        if not token:
-            break
-        assert len(token) <= 4096
+        assert len(page.get("nextToken", "")) <= 4096
     assert seen == sorted(keys)
 
 
@@ -126,18 +114,14 @@ def test_segments_are_disjoint_and_complete(client, many, segment_count):
     selector, keys = many
     by_segment = []
     for segment in range(segment_count):
-        found = []
-        token = None
-        while True:
-            extra = {"nextToken": token} if token else {}
-            page = client.list_vectors(
-                **selector, maxResults=50, segmentCount=segment_count, segmentIndex=segment, **extra
-            )
-            found += [v["key"] for v in page["vectors"]]
-            token = page.get("nextToken")
-            if not token:
-                break
-        by_segment.append(found)
+        listing = pages(
+            client.list_vectors,
+            **selector,
+            maxResults=50,
+            segmentCount=segment_count,
+            segmentIndex=segment,
+        )
+        by_segment.append([v["key"] for page in listing for v in page["vectors"]])
     everything = [k for found in by_segment for k in found]
     assert Counter(everything) == Counter(keys)
     if segment_count > 1:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from .support import put_all, query_all
+from tests.support.s3vectors import put_all, query_all
 
 
 def reference(data, keys, query, metric, top_k, allowed=None):

@@ -19,8 +19,7 @@ from botocore.exceptions import ClientError
 
 from devstack.s3vectors import faults
 from devstack.s3vectors.server import LocalS3Vectors
-
-from .support import make_client, query_all
+from tests.support.s3vectors import create_index, make_client, query_all
 
 pytestmark = pytest.mark.slow
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -53,13 +52,7 @@ def control(url, method, route, body=None):
 
 def make_index(client, dimension=4):
     client.create_vector_bucket(vectorBucketName="srv-bucket")
-    client.create_index(
-        vectorBucketName="srv-bucket",
-        indexName="srv-index",
-        dataType="float32",
-        dimension=dimension,
-        distanceMetric="euclidean",
-    )
+    create_index(client, "srv-bucket", "srv-index", dimension, "euclidean")
     return {"vectorBucketName": "srv-bucket", "indexName": "srv-index"}
 
 

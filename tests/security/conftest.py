@@ -1,27 +1,21 @@
 """The attack tests: real roles against the real local path (PostgreSQL with compat and s3vl,
 the Lambda Invoke endpoint with the real bridge, the local S3 Vectors service).
 
-The fixtures are the write and sync tests' (tests/write_sync/local_path_fixtures.py): one
+The fixtures are the write and sync tests' (tests.support.local_path): one
 cluster for the session, one local path and database per module, indexes emptied and sync
 state forgotten before each test. `attacker` makes a fresh login role for one test.
 """
 
 from __future__ import annotations
 
-import sys
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
 
-TESTS = Path(__file__).resolve().parents[1]
-for folder in ("sql", "e2e", "write_sync"):
-    if str(TESTS / folder) not in sys.path:
-        sys.path.insert(0, str(TESTS / folder))
-from local_path_fixtures import clean, cluster, db, path, spy  # noqa: E402
-from write_sync_support import LocalPath  # noqa: E402
+from tests.support.local_path import LocalPath, clean, db, path, spy
+from tests.support.postgres import cluster
 
 __all__ = ["clean", "cluster", "db", "path", "spy"]
 

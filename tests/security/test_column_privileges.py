@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
-from write_sync_support import LocalPath
+
+from tests.support.local_path import LocalPath
 
 pytestmark = pytest.mark.slow
 

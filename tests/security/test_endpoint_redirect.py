@@ -17,7 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import psycopg
 import pytest
-from write_sync_support import LocalPath
+
+from tests.support.local_path import LocalPath
 
 pytestmark = pytest.mark.slow
 

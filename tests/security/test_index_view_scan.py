@@ -15,7 +15,8 @@ from typing import Any
 import psycopg
 import pytest
 from moto.s3vectors.responses import S3VectorsResponse
-from write_sync_support import LocalPath, SpyOnWrites
+
+from tests.support.local_path import LocalPath, SpyOnWrites
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +38,7 @@ class Operations:
 
 
 @pytest.fixture
-def operations(monkeypatch: pytest.MonkeyPatch) -> Iterator[Operations]:
+def operations(monkeypatch: pytest.MonkeyPatch) -> Operations:
     recorded = Operations()
     original = S3VectorsResponse.call_action
 
@@ -46,7 +47,7 @@ def operations(monkeypatch: pytest.MonkeyPatch) -> Iterator[Operations]:
         return original(self)
 
     monkeypatch.setattr(S3VectorsResponse, "call_action", call_action)
-    yield recorded
+    return recorded
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ import pytest
 
 from devstack.json_depth import MAX_JSON_DEPTH
 from devstack.lambda_invoke.server import LocalLambda
-from devstack.s3vectors.server import LocalS3Vectors
+from tests.support.s3vectors import local_service_with_index
 
 pytestmark = pytest.mark.slow
 
@@ -44,30 +44,8 @@ SEED_KEYS = [v["key"] for v in SEED]
 
 @pytest.fixture(scope="module")
 def aws() -> Iterator[Any]:
-    service = LocalS3Vectors()
-    url = service.start()
-    try:
-        service.reset()
-        client = boto3.client(
-            "s3vectors",
-            region_name=REGION,
-            endpoint_url=url,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
-        client.create_vector_bucket(vectorBucketName=BUCKET)
-        client.create_index(
-            vectorBucketName=BUCKET,
-            indexName="docs",
-            dataType="float32",
-            dimension=3,
-            distanceMetric="cosine",
-        )
-        client.put_vectors(indexArn=INDEX_ARN, vectors=SEED)
+    with local_service_with_index(BUCKET, INDEX_ARN, 3, SEED) as client:
         yield client
-    finally:
-        service.reset()
-        service.stop()
 
 
 @pytest.fixture(scope="module")

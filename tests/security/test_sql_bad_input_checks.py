@@ -11,15 +11,15 @@ real roles on the real local path, before anything is invoked or written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
 import pytest
 from psycopg.types.json import Jsonb
-from write_sync_support import LocalPath, SpyOnWrites
 
 from devstack.lambda_invoke.function import LambdaFunction
+from tests.support.local_path import LocalPath, SpyOnWrites
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +35,7 @@ class Invocations:
 
 
 @pytest.fixture
-def invoked(monkeypatch: pytest.MonkeyPatch) -> Iterator[Invocations]:
+def invoked(monkeypatch: pytest.MonkeyPatch) -> Invocations:
     seen = Invocations()
     original = LambdaFunction.invoke
 
@@ -45,7 +45,7 @@ def invoked(monkeypatch: pytest.MonkeyPatch) -> Iterator[Invocations]:
         return original(self, event, **kwargs)
 
     monkeypatch.setattr(LambdaFunction, "invoke", invoke)
-    yield seen
+    return seen
 
 
 @pytest.fixture
@@ -151,15 +151,14 @@ def test_a_metadata_filter_exactly_32_deep_still_goes_out(
 
     # Plain objects 32 deep are not the filter language, but SQL's depth check lets them by:
     # whatever refuses them is the bridge's answer, after the invocation.
-    try:
+    with pytest.raises(psycopg.Error) as answered:
         reader.execute(
             "SELECT * FROM s3vl.query_vectors(ARRAY[1, 0, 0, 0]::float8[], 'items',"
             " metadata_filter => %s::jsonb)",
             (objects(MAX_DEPTH),),
         ).fetchall()
-    except psycopg.Error as answered:
-        assert "32 levels" not in str(answered)
-        assert "bridge" in (answered.diag.message_detail or ""), answered
+    assert "32 levels" not in str(answered.value)
+    assert "bridge" in (answered.value.diag.message_detail or ""), answered.value
     assert invoked.operations == ["query_vectors", "query_vectors"]
 
 

@@ -21,9 +21,9 @@ from typing import Any
 
 import psycopg
 import pytest
-from write_sync_support import LocalPath, SpyOnWrites
 
 from devstack.s3vectors import faults, hooks
+from tests.support.local_path import LocalPath, SpyOnWrites
 
 pytestmark = pytest.mark.slow
 

@@ -7,34 +7,27 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from sqlsupport import (
+
+from devstack.postgres import TemporaryCluster
+from tests.support.postgres import (
     CLOSED_ENDPOINT,
     DEMO_ARN,
     LAMBDA_ARN,
+    cluster,
     install,
     new_database,
-    start_cluster,
 )
 
-from devstack.postgres import TemporaryCluster
-
-
-@pytest.fixture(scope="session")
-def pg() -> Iterator[TemporaryCluster]:
-    cluster = start_cluster()
-    try:
-        yield cluster
-    finally:
-        cluster.stop()
+__all__ = ["cluster", "db", "s3vl_db"]
 
 
 @pytest.fixture(scope="module")
-def s3vl_db(pg: TemporaryCluster, request: pytest.FixtureRequest) -> str:
+def s3vl_db(cluster: TemporaryCluster, request: pytest.FixtureRequest) -> str:
     """A database with compat and s3vl installed, configured (without a round trip) for a
     Lambda endpoint nobody listens on, and `demo-index` registered with dimension 5 cosine."""
-    dbname = new_database(pg, request.module.__name__.rsplit(".", 1)[-1])
-    install(pg, dbname)
-    pg.psql(
+    dbname = new_database(cluster, request.module.__name__.rsplit(".", 1)[-1])
+    install(cluster, dbname)
+    cluster.psql(
         "-q",
         "-c",
         f"ALTER DATABASE \"{dbname}\" SET aws_lambda.endpoint_override = '{CLOSED_ENDPOINT}'",
@@ -42,7 +35,7 @@ def s3vl_db(pg: TemporaryCluster, request: pytest.FixtureRequest) -> str:
         f"ALTER DATABASE \"{dbname}\" SET aws_lambda.connect_timeout_ms = '500'",
         dbname=dbname,
     )
-    pg.psql(
+    cluster.psql(
         "-q",
         "-c",
         f"SELECT s3vl.configure('{LAMBDA_ARN}', 'us-east-1', validate => false)",
@@ -50,7 +43,7 @@ def s3vl_db(pg: TemporaryCluster, request: pytest.FixtureRequest) -> str:
         f"SELECT s3vl.register_index('demo-index', '{DEMO_ARN}', 'demo', 5, 'cosine')",
         dbname=dbname,
     )
-    return pg.dsn(dbname)
+    return cluster.dsn(dbname)
 
 
 @pytest.fixture

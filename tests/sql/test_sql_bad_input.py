@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from sqlsupport import DEMO_ARN, sql_error
+
+from tests.support.postgres import DEMO_ARN, sql_error
 
 pytestmark = pytest.mark.slow
 
@@ -140,7 +141,7 @@ BAD_CALLS = [
     # scan_vectors
     ("SELECT * FROM s3vl.scan_vectors('demo-index', page_size => 0)", "22023", "page_size"),
     ("SELECT * FROM s3vl.scan_vectors('no-such-index')", "42704", "index_name"),
-    # import_bucket
+    # the import_bucket function
     ("SELECT * FROM s3vl.import_bucket(NULL)", "22023", "bucket"),
     ("SELECT * FROM s3vl.import_bucket('Not_A_Bucket')", "22023", "bucket"),
 ]

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from sqlsupport import (
+
+from devstack.postgres import TemporaryCluster
+from tests.support.postgres import (
     COMPAT_SQL,
     DEMO_ARN,
     INSTALL_SQL,
@@ -22,8 +24,6 @@ from sqlsupport import (
     schema_dump,
     start_cluster,
 )
-
-from devstack.postgres import TemporaryCluster
 
 pytestmark = pytest.mark.slow
 
@@ -68,42 +68,44 @@ def add_synced_table_and_view(cluster: TemporaryCluster, dbname: str) -> None:
     )  # fmt: skip
 
 
-def test_install_twice_changes_nothing_and_keeps_the_data(pg: TemporaryCluster) -> None:
-    dbname = new_database(pg, "install_twice")
-    install(pg, dbname)
-    add_synced_table_and_view(pg, dbname)
-    first = schema_dump(pg, dbname)
-    outside, sync_state = fetch(pg, dbname, OUTSIDE_S3VL), fetch(pg, dbname, SYNC_STATE)
+def test_install_twice_changes_nothing_and_keeps_the_data(cluster: TemporaryCluster) -> None:
+    dbname = new_database(cluster, "install_twice")
+    install(cluster, dbname)
+    add_synced_table_and_view(cluster, dbname)
+    first = schema_dump(cluster, dbname)
+    outside, sync_state = fetch(cluster, dbname, OUTSIDE_S3VL), fetch(cluster, dbname, SYNC_STATE)
     # Two triggers on docs, the view, its two triggers and its lookup function.
     assert len(outside) == 6 and len(sync_state) == 3
-    result = pg.psql("-f", str(INSTALL_SQL), dbname=dbname)
+    result = cluster.psql("-f", str(INSTALL_SQL), dbname=dbname)
     assert "s3vl 0.2.0 installed (found: 0.2.0)" in result.stdout
-    assert schema_dump(pg, dbname) == first
-    assert fetch(pg, dbname, "SELECT lambda_arn, timeout_seconds FROM s3vl.get_config()") == [
+    assert schema_dump(cluster, dbname) == first
+    assert fetch(cluster, dbname, "SELECT lambda_arn, timeout_seconds FROM s3vl.get_config()") == [
         (LAMBDA_ARN, 45)
     ]
-    assert fetch(pg, dbname, "SELECT index_name, dimension FROM s3vl.list_indexes()") == [
+    assert fetch(cluster, dbname, "SELECT index_name, dimension FROM s3vl.list_indexes()") == [
         ("demo-index", 5)
     ]
-    assert fetch(pg, dbname, OUTSIDE_S3VL) == outside
-    assert fetch(pg, dbname, SYNC_STATE) == sync_state
+    assert fetch(cluster, dbname, OUTSIDE_S3VL) == outside
+    assert fetch(cluster, dbname, SYNC_STATE) == sync_state
     # The capture trigger still records changes after the rerun.
-    pg.psql("-c", "INSERT INTO docs VALUES ('c', '{1,1,1,1,1}', 'C')", dbname=dbname)
-    assert fetch(pg, dbname, "SELECT key FROM s3vl.outbox ORDER BY id DESC LIMIT 1") == [("c",)]
+    cluster.psql("-c", "INSERT INTO docs VALUES ('c', '{1,1,1,1,1}', 'C')", dbname=dbname)
+    assert fetch(cluster, dbname, "SELECT key FROM s3vl.outbox ORDER BY id DESC LIMIT 1") == [
+        ("c",)
+    ]
 
 
-def test_install_runs_from_any_directory(pg: TemporaryCluster) -> None:
-    dbname = new_database(pg, "install_elsewhere")
-    pg.psql("-q", "-f", str(COMPAT_SQL), dbname=dbname)
+def test_install_runs_from_any_directory(cluster: TemporaryCluster) -> None:
+    dbname = new_database(cluster, "install_elsewhere")
+    cluster.psql("-q", "-f", str(COMPAT_SQL), dbname=dbname)
     result = subprocess.run(
-        ["psql", "-X", "-v", "ON_ERROR_STOP=1", "-d", pg.dsn(dbname), "-f", str(INSTALL_SQL)],
+        ["psql", "-X", "-v", "ON_ERROR_STOP=1", "-d", cluster.dsn(dbname), "-f", str(INSTALL_SQL)],
         cwd="/", capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert fetch(pg, dbname, "SELECT s3vl.version()") == [("0.2.0",)]
+    assert fetch(cluster, dbname, "SELECT s3vl.version()") == [("0.2.0",)]
 
 
-def test_version_matches_the_project_version(pg: TemporaryCluster, s3vl_db: str) -> None:
+def test_version_matches_the_project_version(cluster: TemporaryCluster, s3vl_db: str) -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     with psycopg.connect(s3vl_db) as conn:
         assert conn.execute("SELECT s3vl.version()").fetchone() == (project,)
@@ -113,26 +115,28 @@ def test_version_matches_the_project_version(pg: TemporaryCluster, s3vl_db: str)
     )
 
 
-def test_upgrade_from_the_aws_sample_schema_equals_a_fresh_install(pg: TemporaryCluster) -> None:
-    fresh = new_database(pg, "upgrade_fresh")
-    install(pg, fresh)
-    upgraded = new_database(pg, "upgrade_from_aws_sample")
-    pg.psql("-q", "-f", str(COMPAT_SQL), dbname=upgraded)
-    pg.psql("-q", "-f", str(AWS_SAMPLE_SCHEMA), dbname=upgraded)
-    before = schema_dump(pg, upgraded)
-    assert before != schema_dump(pg, fresh)  # the test starts from a different schema
+def test_upgrade_from_the_aws_sample_schema_equals_a_fresh_install(
+    cluster: TemporaryCluster,
+) -> None:
+    fresh = new_database(cluster, "upgrade_fresh")
+    install(cluster, fresh)
+    upgraded = new_database(cluster, "upgrade_from_aws_sample")
+    cluster.psql("-q", "-f", str(COMPAT_SQL), dbname=upgraded)
+    cluster.psql("-q", "-f", str(AWS_SAMPLE_SCHEMA), dbname=upgraded)
+    before = schema_dump(cluster, upgraded)
+    assert before != schema_dump(cluster, fresh)  # the test starts from a different schema
 
-    result = pg.psql("-f", str(INSTALL_SQL), dbname=upgraded)
+    result = cluster.psql("-f", str(INSTALL_SQL), dbname=upgraded)
 
     assert "(found: aws-sample)" in result.stdout
-    assert schema_dump(pg, upgraded) == schema_dump(pg, fresh)
+    assert schema_dump(cluster, upgraded) == schema_dump(cluster, fresh)
     # The newest configuration and every registration survive; dimensions are unknown until
     # the indexes are registered again.
     assert fetch(
-        pg, upgraded, "SELECT lambda_arn, aws_region, timeout_seconds FROM s3vl.config"
+        cluster, upgraded, "SELECT lambda_arn, aws_region, timeout_seconds FROM s3vl.config"
     ) == [("arn:aws:lambda:us-west-2:123456789012:function:s3vl-vector-query", "us-west-2", 20)]
     assert fetch(
-        pg, upgraded,
+        cluster, upgraded,
         "SELECT index_name, is_active, description, dimension FROM s3vl.list_indexes()",
     ) == [
         ("demo-index", True, "the sample index", None),
@@ -141,55 +145,55 @@ def test_upgrade_from_the_aws_sample_schema_equals_a_fresh_install(pg: Temporary
 
 
 def test_upgrade_from_0_1_0_equals_a_fresh_install_and_keeps_syncing(
-    pg: TemporaryCluster,
+    cluster: TemporaryCluster,
 ) -> None:
-    fresh = new_database(pg, "upgrade_fresh_010")
-    install(pg, fresh)
-    upgraded = new_database(pg, "upgrade_from_0_1_0")
-    pg.psql("-q", "-f", str(COMPAT_SQL), dbname=upgraded)
-    pg.psql("-q", "-f", str(S3VL_0_1_0_SCHEMA), dbname=upgraded)
-    assert fetch(pg, upgraded, "SELECT s3vl.version()") == [("0.1.0",)]
+    fresh = new_database(cluster, "upgrade_fresh_010")
+    install(cluster, fresh)
+    upgraded = new_database(cluster, "upgrade_from_0_1_0")
+    cluster.psql("-q", "-f", str(COMPAT_SQL), dbname=upgraded)
+    cluster.psql("-q", "-f", str(S3VL_0_1_0_SCHEMA), dbname=upgraded)
+    assert fetch(cluster, upgraded, "SELECT s3vl.version()") == [("0.1.0",)]
 
-    result = pg.psql("-f", str(INSTALL_SQL), dbname=upgraded)
+    result = cluster.psql("-f", str(INSTALL_SQL), dbname=upgraded)
 
     assert "(found: 0.1.0)" in result.stdout
-    assert schema_dump(pg, upgraded) == schema_dump(pg, fresh)
-    assert fetch(pg, upgraded, "SELECT lambda_arn, timeout_seconds FROM s3vl.config") == [
+    assert schema_dump(cluster, upgraded) == schema_dump(cluster, fresh)
+    assert fetch(cluster, upgraded, "SELECT lambda_arn, timeout_seconds FROM s3vl.config") == [
         (LAMBDA_ARN, 45)
     ]
     # The keys 0.1.0's sync had put are known (b was deleted, c has no embedding), so a
     # TRUNCATE after the upgrade deletes them; the old trigger now runs 0.2.0's capture.
-    assert fetch(pg, upgraded, "SELECT key FROM s3vl.sync_key") == [("a",)]
-    pg.psql(
+    assert fetch(cluster, upgraded, "SELECT key FROM s3vl.sync_key") == [("a",)]
+    cluster.psql(
         "-c", "INSERT INTO docs VALUES ('d', '{1,1,1,1,2}', 'D')", "-c", "TRUNCATE docs",
         dbname=upgraded,
     )  # fmt: skip
     assert fetch(
-        pg, upgraded, "SELECT key, operation FROM s3vl.outbox WHERE id > 4 ORDER BY id"
+        cluster, upgraded, "SELECT key, operation FROM s3vl.outbox WHERE id > 4 ORDER BY id"
     ) == [("d", "put"), ("a", "delete"), ("d", "delete")]
 
 
-def test_install_refuses_a_version_it_does_not_know(pg: TemporaryCluster) -> None:
-    dbname = new_database(pg, "install_newer")
-    install(pg, dbname)
-    pg.psql(
+def test_install_refuses_a_version_it_does_not_know(cluster: TemporaryCluster) -> None:
+    dbname = new_database(cluster, "install_newer")
+    install(cluster, dbname)
+    cluster.psql(
         "-c", "CREATE OR REPLACE FUNCTION s3vl.version() RETURNS text LANGUAGE sql"
               " AS $$ SELECT '9.9.9' $$",
         dbname=dbname,
     )  # fmt: skip
-    result = pg.psql("-f", str(INSTALL_SQL), dbname=dbname, check=False)
+    result = cluster.psql("-f", str(INSTALL_SQL), dbname=dbname, check=False)
     assert result.returncode != 0
     assert "s3vl 9.9.9 is installed here" in result.stderr
     assert "HINT:" in result.stderr
-    assert fetch(pg, dbname, "SELECT s3vl.version()") == [("9.9.9",)]
+    assert fetch(cluster, dbname, "SELECT s3vl.version()") == [("9.9.9",)]
 
 
-def test_install_without_aws_lambda_stops_naming_the_compat_file(pg: TemporaryCluster) -> None:
-    dbname = new_database(pg, "install_no_lambda")
-    result = pg.psql("-f", str(INSTALL_SQL), dbname=dbname, check=False)
+def test_install_without_aws_lambda_stops_naming_the_compat_file(cluster: TemporaryCluster) -> None:
+    dbname = new_database(cluster, "install_no_lambda")
+    result = cluster.psql("-f", str(INSTALL_SQL), dbname=dbname, check=False)
     assert result.returncode != 0
     assert "sql/compat/aws_lambda.sql" in result.stderr
-    assert fetch(pg, dbname, "SELECT to_regnamespace('s3vl')") == [(None,)]
+    assert fetch(cluster, dbname, "SELECT to_regnamespace('s3vl')") == [(None,)]
 
 
 def test_every_function_has_a_comment(db: psycopg.Connection) -> None:

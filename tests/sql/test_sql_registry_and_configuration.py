@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from sqlsupport import DEMO_ARN, LAMBDA_ARN, sql_error
+
+from tests.support.postgres import DEMO_ARN, LAMBDA_ARN, sql_error
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,8 @@ import re
 
 import psycopg
 import pytest
-from sqlsupport import DEMO_ARN, LAMBDA_ARN, sql_error
+
+from tests.support.postgres import DEMO_ARN, LAMBDA_ARN, sql_error
 
 pytestmark = pytest.mark.slow
 

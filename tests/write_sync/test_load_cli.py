@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from write_sync_support import LocalPath
+
+from tests.support.local_path import LocalPath
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from write_sync_support import LocalPath
+
+from tests.support.local_path import LocalPath
 
 pytestmark = pytest.mark.slow
 
@@ -94,8 +95,8 @@ def test_a_role_that_may_only_insert_into_a_synced_table_still_records_its_chang
         db.execute("INSERT INTO priv_docs VALUES ('from-app', ARRAY[1, 1, 1, 2])")
         db.execute("RESET ROLE")
         assert db.execute("SELECT key FROM s3vl.outbox").fetchall() == [("from-app",)]
+        db.execute("SET ROLE ws_app")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            db.execute("SET ROLE ws_app")
             db.execute("SELECT count(*) FROM s3vl.outbox")
     finally:
         db.execute("RESET ROLE")

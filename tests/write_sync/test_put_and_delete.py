@@ -9,7 +9,8 @@ import random
 import psycopg
 import pytest
 from psycopg.types.json import Jsonb
-from write_sync_support import LocalPath, SpyOnWrites
+
+from tests.support.local_path import LocalPath, SpyOnWrites
 
 pytestmark = pytest.mark.slow
 

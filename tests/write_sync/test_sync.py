@@ -13,7 +13,8 @@ from collections.abc import Iterator
 import psycopg
 import psycopg.sql
 import pytest
-from write_sync_support import LocalPath, SpyOnWrites
+
+from tests.support.local_path import LocalPath, SpyOnWrites
 
 pytestmark = pytest.mark.slow
 
@@ -137,8 +138,8 @@ def test_a_row_the_index_would_refuse_is_refused_before_anything_is_recorded(
     message = str(refused.value)
     assert docs in message and "'short'" in message and "emb" in message
     assert "dimension 4" in message
+    db.execute(f"ALTER TABLE {docs} DROP CONSTRAINT {docs}_pkey")
     with pytest.raises(psycopg.errors.NotNullViolation):
-        db.execute(f"ALTER TABLE {docs} DROP CONSTRAINT {docs}_pkey")
         db.execute(f"INSERT INTO {docs} VALUES (NULL, ARRAY[1, 2, 3, 4], 't', 'en')")
     assert db.execute(f"SELECT count(*) FROM {docs}").fetchone()[0] == 0
     assert pending(db) == 0

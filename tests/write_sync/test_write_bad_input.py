@@ -6,7 +6,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 from psycopg.types.json import Jsonb
-from write_sync_support import LocalPath, SpyOnWrites
+
+from tests.support.local_path import LocalPath, SpyOnWrites
 
 pytestmark = pytest.mark.slow
 

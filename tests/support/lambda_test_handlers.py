@@ -10,6 +10,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+# The dotted path LocalLambda imports, and the timeout the compat tests give the function.
+TEST_HANDLER = "tests.support.lambda_test_handlers.handle"
+FUNCTION_TIMEOUT_S = 2
+
 # Two invocations meet here only if the endpoint runs them at the same time.
 _rendezvous = threading.Barrier(2)
 
@@ -51,3 +55,12 @@ def handle(event: Any, context: Any) -> Any:
         else {"custom": client_context.custom, "env": client_context.env},
         "environment": {k: os.environ.get(k) for k in ("AWS_REGION", "S3VL_TEST_SETTING")},
     }
+
+
+def wait_for(evidence: Path, seconds: float = 5) -> bool:
+    """Whether the `record` action's evidence file appears within `seconds` (an Event
+    invocation runs the handler after it answered)."""
+    deadline = time.monotonic() + seconds
+    while not evidence.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return evidence.exists()

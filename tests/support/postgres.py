@@ -1,11 +1,16 @@
-"""Helpers for tests on a real PostgreSQL: start a cluster, make databases, install s3vl the
-way a user does (psql -f), dump a schema, catch SQL errors."""
+"""Helpers for tests on a real PostgreSQL: start a cluster, make databases, install s3vl (and
+the compat layer) the way a user does (psql -f), dump a schema, catch SQL errors.
+
+`cluster` is the session's throwaway cluster: a conftest imports it by name, which registers it
+for its folder (one cluster per folder that imports it, stopped at the end of the session)."""
 
 from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -24,11 +29,28 @@ DEMO_ARN = "arn:aws:s3vectors:us-east-1:123456789012:bucket/demo-bucket/index/de
 LAMBDA_ARN = "arn:aws:lambda:us-east-1:123456789012:function:s3vl-bridge"
 
 
-def start_cluster() -> TemporaryCluster:
+def start_cluster(**kwargs: Any) -> TemporaryCluster:
+    """A started TemporaryCluster(**kwargs); a missing PostgreSQL fails the test (in CI a
+    missing PostgreSQL is a failure, not a skip)."""
     try:
-        return TemporaryCluster().start()
-    except PostgresUnavailableError as exc:  # in CI a missing PostgreSQL is a failure
-        pytest.fail(f"PostgreSQL is needed for the SQL tests: {exc}")
+        return TemporaryCluster(**kwargs).start()
+    except PostgresUnavailableError as exc:
+        pytest.fail(f"PostgreSQL with plpython3u is needed for these tests: {exc}")
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[TemporaryCluster]:
+    """One throwaway cluster for the session (per folder whose conftest imports it)."""
+    pg = start_cluster()
+    try:
+        yield pg
+    finally:
+        pg.stop()
+
+
+def install_compat(cluster: TemporaryCluster, dbname: str) -> None:
+    """The compat layer (plain PostgreSQL's aws_lambda) alone, with psql."""
+    cluster.psql("-q", "-f", str(COMPAT_SQL), dbname=dbname)
 
 
 def install(cluster: TemporaryCluster, dbname: str, *, compat: bool = True) -> None:

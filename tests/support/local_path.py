@@ -1,9 +1,17 @@
-"""What the write and sync tests share: the module's local path, reading an index back
-through boto3, and a spy that records every PutVectors / DeleteVectors the service receives."""
+"""The whole local path of the write, sync and security tests: a module's local path (S3 Vectors
+service, Lambda endpoint with the real bridge, a database with s3vl configured), reading an
+index back through boto3, and a spy that records every PutVectors / DeleteVectors the service
+receives.
+
+The fixtures `path`, `db`, `clean` and `spy` are registered by a conftest that imports them by
+name (tests/write_sync, tests/security), together with `cluster` from tests.support.postgres:
+one cluster for the session; one local path per module; indexes emptied and sync state
+forgotten before every test that uses the path."""
 
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,12 +19,14 @@ from types import TracebackType
 from typing import Any
 
 import psycopg
+import pytest
 
 from devstack.lambda_invoke.server import LocalLambda
 from devstack.postgres import TemporaryCluster
 from devstack.s3vectors import hooks
 from devstack.s3vectors.server import LocalS3Vectors
 from devstack.stack import IndexSpec, LocalStack
+from tests.support.s3vectors import all_keys, chunks, pages, put_in_chunks
 
 INDEXES = ("items", "wide", "notes")
 
@@ -33,34 +43,22 @@ class LocalPath:
 
     def vectors(self, index: str = "items") -> dict[str, tuple[list[float], dict[str, Any]]]:
         """Everything the index holds, read through boto3: key -> (data, metadata)."""
-        found: dict[str, tuple[list[float], dict[str, Any]]] = {}
-        kwargs: dict[str, Any] = {
-            "vectorBucketName": self.bucket,
-            "indexName": index,
-            "returnData": True,
-            "returnMetadata": True,
-            "maxResults": 1000,
+        listing = pages(
+            self.client.list_vectors,
+            vectorBucketName=self.bucket,
+            indexName=index,
+            returnData=True,
+            returnMetadata=True,
+            maxResults=1000,
+        )
+        return {
+            vector["key"]: (vector["data"]["float32"], vector.get("metadata") or {})
+            for page in listing
+            for vector in page.get("vectors", [])
         }
-        while True:
-            page = self.client.list_vectors(**kwargs)
-            for vector in page.get("vectors", []):
-                found[vector["key"]] = (
-                    vector["data"]["float32"],
-                    vector.get("metadata") or {},
-                )
-            if not page.get("nextToken"):
-                return found
-            kwargs["nextToken"] = page["nextToken"]
 
     def key_set(self, index: str = "items") -> set[str]:
-        found: set[str] = set()
-        kwargs: dict[str, Any] = {"vectorBucketName": self.bucket, "indexName": index}
-        while True:
-            page = self.client.list_vectors(**kwargs, maxResults=1000)
-            found.update(vector["key"] for vector in page.get("vectors", []))
-            if not page.get("nextToken"):
-                return found
-            kwargs["nextToken"] = page["nextToken"]
+        return set(all_keys(self.client, {"vectorBucketName": self.bucket, "indexName": index}))
 
     def get(self, index: str, keys: list[str]) -> dict[str, tuple[list[float], dict[str, Any]]]:
         page = self.client.get_vectors(
@@ -71,17 +69,13 @@ class LocalPath:
 
     def put(self, index: str, vectors: list[dict[str, Any]]) -> None:
         """Write behind s3vl's back (to plant orphans and stale vectors)."""
-        for start in range(0, len(vectors), 500):
-            self.client.put_vectors(
-                vectorBucketName=self.bucket, indexName=index, vectors=vectors[start : start + 500]
-            )
+        put_in_chunks(self.client, {"vectorBucketName": self.bucket, "indexName": index}, vectors)
 
     def empty_indexes(self) -> None:
         for index in INDEXES:
-            keys = sorted(self.key_set(index))
-            for start in range(0, len(keys), 500):
+            for keys in chunks(sorted(self.key_set(index))):
                 self.client.delete_vectors(
-                    vectorBucketName=self.bucket, indexName=index, keys=keys[start : start + 500]
+                    vectorBucketName=self.bucket, indexName=index, keys=list(keys)
                 )
 
     def forget_sync_state(self) -> None:
@@ -156,3 +150,40 @@ class SpyOnWrites:
     @property
     def deleted_keys(self) -> list[str]:
         return [key for call in self.deletes for key in call]
+
+
+@pytest.fixture(scope="module")
+def path(cluster: TemporaryCluster, request: pytest.FixtureRequest) -> Iterator[LocalPath]:
+    """S3 Vectors + bridge + a database with s3vl configured and `items` (dimension 4,
+    cosine), `wide` and `notes` registered through the bridge. Named after the folder and the
+    module, so two folders never share a bucket or a database."""
+    name = f"{request.path.parent.name[:3]}-{request.module.__name__.rsplit('.', 1)[-1]}"
+    slug = re.sub(r"[^a-z0-9]", "-", name.lower())[:40]
+    with open_local_path(cluster, slug) as local:
+        yield local
+
+
+@pytest.fixture
+def db(path: LocalPath) -> Iterator[psycopg.Connection]:
+    """An autocommit connection as the superuser that installed s3vl: writes to S3 Vectors
+    are not transactional anyway, and the sync tests need committed outbox rows."""
+    with psycopg.connect(path.dsn, autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture(autouse=True)
+def clean(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test that uses the path starts with empty indexes and no sync state."""
+    if "path" not in request.fixturenames:
+        yield
+        return
+    p: LocalPath = request.getfixturevalue("path")
+    p.empty_indexes()
+    p.forget_sync_state()
+    yield
+
+
+@pytest.fixture
+def spy() -> Iterator[SpyOnWrites]:
+    with SpyOnWrites() as recorder:
+        yield recorder

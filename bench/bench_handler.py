@@ -116,7 +116,7 @@ def _measure(top_k: int) -> dict[str, tuple[float, float, float]]:
     botocore_ns: list[int] = []
     handler_wall: list[int] = []
     botocore_wall: list[int] = []
-    with Stubber(s3v) as stub, open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+    with Stubber(s3v) as stub, Path(os.devnull).open("w") as sink, contextlib.redirect_stdout(sink):
         for _ in range(2 * total):
             stub.add_response("query_vectors", response)
         # Interleaved, so load on the machine hits both timings of a pair alike.

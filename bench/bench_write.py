@@ -16,6 +16,7 @@ import io
 import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -74,7 +75,7 @@ def main() -> None:
     rows = unit_rows(VECTORS)
     results: list[tuple[str, float]] = []
     with (
-        open(os.devnull, "w") as devnull,
+        Path(os.devnull).open("w") as devnull,
         contextlib.redirect_stdout(devnull),  # the hosted function prints EMF metrics
         LocalStack(
             bucket=BUCKET,

@@ -15,7 +15,6 @@ timestamp-based .pyc is checked against.
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import subprocess
@@ -88,9 +87,9 @@ def runtime_python(python_version: str = "3.13") -> str | None:
     """An interpreter of the runtime's Python version: pyenv's install first (its shim may
     point elsewhere), then python3.X on PATH; None when there is none."""
     pyenv_root = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
-    pattern = f"{pyenv_root}/versions/{python_version}*/bin/python{python_version}"
-    for candidate in sorted(glob.glob(pattern)):
-        return candidate
+    pattern = f"versions/{python_version}*/bin/python{python_version}"
+    for candidate in sorted(Path(pyenv_root).glob(pattern)):
+        return str(candidate)
     return shutil.which(f"python{python_version}")
 
 

@@ -88,7 +88,7 @@ class Settings:
     @classmethod
     def from_context(cls, lookup: ContextLookup) -> Settings:
         """Read and check every context key; raise ConfigError on the first bad one."""
-        settings = cls(
+        return cls(
             stack_name=_text(lookup, "stackName", "S3vl"),
             vector_bucket_name=_bucket_name(lookup),
             kms_key_arn=_kms_key_arn(lookup),
@@ -98,7 +98,6 @@ class Settings:
             function=_function(lookup),
             aurora_cluster_id=_text(lookup, "auroraClusterId", ""),
         )
-        return settings
 
 
 def _text(lookup: ContextLookup, key: str, default: str) -> str:

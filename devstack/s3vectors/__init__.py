@@ -32,7 +32,7 @@ def install() -> None:
 
         from .responses import NEW_OPERATIONS, LocalS3VectorsResponse
 
-        routes = {path: LocalS3VectorsResponse.dispatch for path in urls.url_paths}
+        routes = dict.fromkeys(urls.url_paths, LocalS3VectorsResponse.dispatch)
         for operation in NEW_OPERATIONS:
             routes.setdefault(f"{{0}}/{operation}$", LocalS3VectorsResponse.dispatch)
         _moto_routes, urls.url_paths = urls.url_paths, routes

@@ -132,9 +132,11 @@ class LocalS3Vectors:
             create_backend_app,
         )
 
+        service = self
+
         class RequestHandler(MotoRequestHandler):
-            def log_request(handler, *args: Any, **kwargs: Any) -> None:
-                if self.log_requests:
+            def log_request(self, *args: Any, **kwargs: Any) -> None:
+                if service.log_requests:
                     super().log_request(*args, **kwargs)
 
         app = ControlApp(DomainDispatcherApplication(create_backend_app))

@@ -12,7 +12,7 @@ import pytest
 
 from devstack.postgres import TemporaryCluster
 from devstack.stack import PRODUCTS_SQL, LocalStack
-from tests.support.postgres import cluster
+from tests.support.postgres import cluster, rolled_back
 
 __all__ = ["cluster", "db", "e2e_db", "stack"]
 
@@ -38,8 +38,5 @@ def e2e_db(stack: LocalStack, request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def db(e2e_db: str) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(e2e_db) as conn:
-        try:
-            yield conn
-        finally:
-            conn.rollback()
+    with rolled_back(e2e_db) as conn:
+        yield conn

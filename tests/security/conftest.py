@@ -3,7 +3,8 @@ the Lambda Invoke endpoint with the real bridge, the local S3 Vectors service).
 
 The fixtures are the write and sync tests' (tests.support.local_path): one
 cluster for the session, one local path and database per module, indexes emptied and sync
-state forgotten before each test. `attacker` makes a fresh login role for one test.
+state forgotten before each test. `attacker` makes a fresh login role for one test;
+`reader` and `writer` are such roles holding s3vl_reader and s3vl_writer.
 """
 
 from __future__ import annotations
@@ -42,3 +43,13 @@ def attacker(path: LocalPath) -> Iterator[Callable[..., psycopg.Connection]]:
             conn.close()
             admin.execute(f'DROP OWNED BY "{name}" CASCADE')
             admin.execute(f'DROP ROLE "{name}"')
+
+
+@pytest.fixture
+def reader(attacker: Callable[..., psycopg.Connection]) -> psycopg.Connection:
+    return attacker("s3vl_reader")
+
+
+@pytest.fixture
+def writer(attacker: Callable[..., psycopg.Connection]) -> psycopg.Connection:
+    return attacker("s3vl_writer")

@@ -9,7 +9,7 @@ local path; ListVectors calls are counted at the local S3 Vectors service.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -57,16 +57,6 @@ def view(db: psycopg.Connection) -> Iterator[str]:
     assert created.fetchone() == (VIEW,)
     yield VIEW
     db.execute("DROP SCHEMA s3_vectors CASCADE")
-
-
-@pytest.fixture
-def reader(attacker: Callable[..., psycopg.Connection]) -> psycopg.Connection:
-    return attacker("s3vl_reader")
-
-
-@pytest.fixture
-def writer(attacker: Callable[..., psycopg.Connection]) -> psycopg.Connection:
-    return attacker("s3vl_writer")
 
 
 def plant(path: LocalPath, count: int, index: str = "items") -> set[str]:

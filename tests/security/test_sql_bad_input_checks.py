@@ -11,7 +11,6 @@ real roles on the real local path, before anything is invoked or written.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -46,16 +45,6 @@ def invoked(monkeypatch: pytest.MonkeyPatch) -> Invocations:
 
     monkeypatch.setattr(LambdaFunction, "invoke", invoke)
     return seen
-
-
-@pytest.fixture
-def reader(attacker: Callable[..., psycopg.Connection]) -> psycopg.Connection:
-    return attacker("s3vl_reader")
-
-
-@pytest.fixture
-def writer(attacker: Callable[..., psycopg.Connection]) -> psycopg.Connection:
-    return attacker("s3vl_writer")
 
 
 def objects(levels: int) -> str:

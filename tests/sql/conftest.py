@@ -16,6 +16,7 @@ from tests.support.postgres import (
     cluster,
     install,
     new_database,
+    rolled_back,
 )
 
 __all__ = ["cluster", "db", "s3vl_db"]
@@ -49,8 +50,5 @@ def s3vl_db(cluster: TemporaryCluster, request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def db(s3vl_db: str) -> Iterator[psycopg.Connection]:
     """A connection inside a transaction that is rolled back after the test."""
-    with psycopg.connect(s3vl_db) as conn:
-        try:
-            yield conn
-        finally:
-            conn.rollback()
+    with rolled_back(s3vl_db) as conn:
+        yield conn

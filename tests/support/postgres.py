@@ -6,6 +6,7 @@ for its folder (one cluster per folder that imports it, stopped at the end of th
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 from collections.abc import Iterator
@@ -80,6 +81,16 @@ def schema_dump(cluster: TemporaryCluster, dbname: str) -> str:
     # Versions and the random \restrict key differ between runs; only the definitions matter.
     noise = ("-- Dumped", "\\restrict", "\\unrestrict")
     return "\n".join(line for line in result.stdout.splitlines() if not line.startswith(noise))
+
+
+@contextlib.contextmanager
+def rolled_back(dsn: str) -> Iterator[psycopg.Connection]:
+    """A connection whose transaction is rolled back when the block ends."""
+    with psycopg.connect(dsn) as conn:
+        try:
+            yield conn
+        finally:
+            conn.rollback()
 
 
 def sql_error(conn: psycopg.Connection, sql: str, params: object = None) -> psycopg.Error:

@@ -165,23 +165,36 @@ def test_a_writer_cannot_make_flush_report_changes_sent_that_were_not(
         db.execute("DROP TABLE redirected")
 
 
-def test_compat_refuses_a_session_endpoint_for_a_role_granted_aws_lambda(
-    db: psycopg.Connection, attacker: Callable[..., psycopg.Connection], fake: FakeEndpoint
-) -> None:
+@pytest.fixture
+def lambda_caller(
+    db: psycopg.Connection, attacker: Callable[..., psycopg.Connection]
+) -> Iterator[tuple[psycopg.Connection, str]]:
+    """A login granted aws_lambda as Aurora's documentation grants it (USAGE on the schemas,
+    EXECUTE on every function), and a schema of its own: (connection, role)."""
     caller = attacker()
     role = caller.execute("SELECT current_user").fetchone()[0]
+    db.execute(f'CREATE SCHEMA "{role}" AUTHORIZATION "{role}"')
     db.execute(f'GRANT USAGE ON SCHEMA aws_lambda, aws_commons TO "{role}"')
     db.execute(f'GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA aws_lambda TO "{role}"')
-    try:
-        caller.execute(f"SET aws_lambda.endpoint_override = '{fake.url}'")
-        with pytest.raises(psycopg.Error) as caught:
-            caller.execute("SELECT * FROM aws_lambda.invoke('s3vl-bridge', '{}'::jsonb)")
-        assert caught.value.sqlstate == "42501"
-        assert "was not set by an administrator" in caught.value.diag.message_primary
-        assert fake.requests == []
-    finally:
-        db.execute(f'REVOKE ALL ON SCHEMA aws_lambda, aws_commons FROM "{role}"')
-        db.execute(f'REVOKE ALL ON ALL FUNCTIONS IN SCHEMA aws_lambda FROM "{role}"')
+    yield caller, role
+    db.execute(f'DROP SCHEMA "{role}" CASCADE')
+    db.execute(f'REVOKE ALL ON SCHEMA aws_lambda, aws_commons FROM "{role}"')
+    db.execute(f'REVOKE ALL ON ALL FUNCTIONS IN SCHEMA aws_lambda FROM "{role}"')
+
+
+def assert_compat_refuses(caller: psycopg.Connection, fake: FakeEndpoint) -> None:
+    caller.execute(f"SET aws_lambda.endpoint_override = '{fake.url}'")
+    with pytest.raises(psycopg.Error) as caught:
+        caller.execute("SELECT * FROM aws_lambda.invoke('s3vl-bridge', '{}'::jsonb)")
+    assert caught.value.sqlstate == "42501"
+    assert "was not set by an administrator" in caught.value.diag.message_primary
+    assert fake.requests == []
+
+
+def test_compat_refuses_a_session_endpoint_for_a_role_granted_aws_lambda(
+    lambda_caller: tuple[psycopg.Connection, str], fake: FakeEndpoint
+) -> None:
+    assert_compat_refuses(lambda_caller[0], fake)
 
 
 def test_the_database_setting_of_a_superuser_and_a_superuser_session_are_honoured(
@@ -203,29 +216,15 @@ def test_the_database_setting_of_a_superuser_and_a_superuser_session_are_honoure
 
 
 def test_compat_trust_check_ignores_a_callers_own_operators(
-    db: psycopg.Connection, attacker: Callable[..., psycopg.Connection], fake: FakeEndpoint
+    lambda_caller: tuple[psycopg.Connection, str], fake: FakeEndpoint
 ) -> None:
-    caller = attacker()
-    role = caller.execute("SELECT current_user").fetchone()[0]
-    db.execute(f'CREATE SCHEMA "{role}" AUTHORIZATION "{role}"')
-    db.execute(f'GRANT USAGE ON SCHEMA aws_lambda, aws_commons TO "{role}"')
-    db.execute(f'GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA aws_lambda TO "{role}"')
-    try:
-        # An `=` on text that is always true, found before pg_catalog's.
-        caller.execute(
-            f'CREATE FUNCTION "{role}".yes(text, text) RETURNS boolean'
-            " LANGUAGE sql AS 'SELECT true'"
-        )
-        caller.execute(
-            f'CREATE OPERATOR "{role}".= (LEFTARG = text, RIGHTARG = text, FUNCTION = "{role}".yes)'
-        )
-        caller.execute(f'SET search_path = "{role}", pg_catalog')
-        caller.execute(f"SET aws_lambda.endpoint_override = '{fake.url}'")
-        with pytest.raises(psycopg.Error) as caught:
-            caller.execute("SELECT * FROM aws_lambda.invoke('s3vl-bridge', '{}'::jsonb)")
-        assert caught.value.sqlstate == "42501"
-        assert fake.requests == []
-    finally:
-        db.execute(f'DROP SCHEMA "{role}" CASCADE')
-        db.execute(f'REVOKE ALL ON SCHEMA aws_lambda, aws_commons FROM "{role}"')
-        db.execute(f'REVOKE ALL ON ALL FUNCTIONS IN SCHEMA aws_lambda FROM "{role}"')
+    caller, role = lambda_caller
+    # An `=` on text that is always true, found before pg_catalog's.
+    caller.execute(
+        f"CREATE FUNCTION \"{role}\".yes(text, text) RETURNS boolean LANGUAGE sql AS 'SELECT true'"
+    )
+    caller.execute(
+        f'CREATE OPERATOR "{role}".= (LEFTARG = text, RIGHTARG = text, FUNCTION = "{role}".yes)'
+    )
+    caller.execute(f'SET search_path = "{role}", pg_catalog')
+    assert_compat_refuses(caller, fake)

@@ -1,0 +1,194 @@
+"""The 6 MB response budget (budget.py, issue 14): where a bound may skip measuring and where it
+must not, checked against sizes measured here the way the Lambda runtime serialises (json's
+default separators, ASCII escapes) and S3 Vectors' answers as they come over the wire (compact
+UTF-8 JSON, their Content-Length).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from s3vl_bridge import budget
+from s3vl_bridge.errors import InvalidRequest, ResponseTooLarge
+
+LIMIT = 6_000_000  # result rows: what the bridge hands to the runtime at most
+KEY_LENGTH_MAX = 1024
+METADATA_TOTAL_BYTES = 40 * 1024
+
+
+def runtime_bytes(value: Any) -> int:
+    return len(json.dumps(value))
+
+
+def wire_bytes(value: Any) -> int:
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+class CountingJson:
+    """Stands in for budget.py's json module: counts the serialisations (measuring)."""
+
+    def __init__(self) -> None:
+        self.dumps_calls = 0
+
+    def dumps(self, value: Any, **kwargs: Any) -> str:
+        self.dumps_calls += 1
+        return json.dumps(value, **kwargs)
+
+
+@pytest.fixture
+def measured(monkeypatch: pytest.MonkeyPatch) -> CountingJson:
+    counting = CountingJson()
+    monkeypatch.setattr(budget, "json", counting)
+    return counting
+
+
+def _query_row(key: str, metadata: dict[str, Any] | None) -> dict[str, Any]:
+    """A query row as operations/query.py makes it, with the longest float json prints."""
+    return {
+        "vector_id": key,
+        "distance": -1.2345678901234567e-308,
+        "similarity_score": -1.2345678901234567e-308,
+        "metadata": metadata or {},
+    }
+
+
+def _worst_metadata() -> dict[str, Any]:
+    """METADATA_TOTAL_BYTES as S3 Vectors counts them (compact UTF-8 JSON), of the characters
+    that grow most once ASCII-escaped: two UTF-8 bytes each, six escaped ("\\u0436")."""
+    overhead = wire_bytes({"t": ""})
+    metadata = {"t": "\u0436" * ((METADATA_TOTAL_BYTES - overhead) // 2)}
+    assert wire_bytes(metadata) == METADATA_TOTAL_BYTES
+    return metadata
+
+
+WORST_KEY = "\U0001f600" * KEY_LENGTH_MAX  # outside the BMP: 12 bytes escaped each
+
+
+@pytest.mark.parametrize("with_metadata", [False, True])
+@pytest.mark.parametrize("dimension", [0, 1, 4096])
+def test_the_row_bound_holds_the_largest_row_the_bridge_can_return(with_metadata, dimension):
+    row = _query_row(WORST_KEY, _worst_metadata() if with_metadata else None)
+    row["embedding"] = [-1.2345678901234567e-308] * dimension
+    bound = budget.row_bound(with_metadata=with_metadata, dimension=dimension)
+    assert runtime_bytes(row) <= bound
+    if not with_metadata:
+        # A bound on that row, not on a much larger one: the key and the floats are exact.
+        assert bound - runtime_bytes(row) < 1024
+
+
+def test_rows_without_metadata_whose_worst_case_fits_are_not_measured(measured):
+    rows = [_query_row(f"k{i}", None) for i in range(400)]
+    worst = runtime_bytes(_query_row(WORST_KEY, None))
+    assert 400 * worst < LIMIT
+    budget.check_size(rows, row_bound=budget.row_bound(with_metadata=False), hint="h")
+    assert measured.dumps_calls == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("Пример текста " * 7, id="Cyrillic, about 2.3 times its UTF-8 once escaped"),
+        pytest.param("\U0001f600" * 50, id="emoji, 3 times their UTF-8 once escaped"),
+    ],
+)
+def test_a_result_over_the_limit_is_refused_although_its_wire_size_is_far_under(text):
+    rows = [_query_row(f"k{i:05d}", {"t": text}) for i in range(10_000)]
+    answer = {
+        "vectors": [
+            {"key": r["vector_id"], "distance": 0.5, "metadata": r["metadata"]} for r in rows
+        ],
+        "distanceMetric": "cosine",
+    }
+    assert runtime_bytes(rows) > LIMIT
+    assert wire_bytes(answer) < LIMIT / 2
+    with pytest.raises(ResponseTooLarge, match=r"10,000 rows.*lower top_k"):
+        budget.check_size(
+            rows,
+            row_bound=budget.row_bound(with_metadata=True),
+            hint="lower top_k",
+            wire_bytes=wire_bytes(answer),
+        )
+
+
+def test_rows_of_missing_keys_are_bounded_per_row_not_by_the_wire():
+    """get_vectors' rows of keys S3 Vectors did not return come with no wire bytes of their own
+    (operations/read.py adds only each key's length): 100,000 of them take 7.6 MB."""
+    keys = [f"k{i:05d}" for i in range(100_000)]
+    rows = [{"vector_id": k, "embedding": None, "metadata": {}, "found": False} for k in keys]
+    wire = 1000 * wire_bytes({"vectors": []}) + sum(len(k) for k in keys)
+    assert runtime_bytes(rows) > LIMIT
+    with pytest.raises(ResponseTooLarge):
+        budget.check_size(
+            rows, row_bound=budget.row_bound(with_metadata=True), hint="h", wire_bytes=wire
+        )
+
+
+def test_a_small_wire_size_spares_measuring_a_result_whose_rows_could_be_large(measured):
+    rows = [_query_row(f"k{i}", {"t": "short"}) for i in range(100)]
+    answer = {"vectors": [{"key": r["vector_id"], "metadata": r["metadata"]} for r in rows]}
+    bound = budget.row_bound(with_metadata=True)
+    assert 100 * bound > LIMIT  # the worst case of every row alone would measure
+    budget.check_size(rows, row_bound=bound, hint="h", wire_bytes=wire_bytes(answer))
+    assert measured.dumps_calls == 0
+
+
+def _rows_of_runtime_size(total: int, count: int) -> list[dict[str, str]]:
+    """`count` rows {"p": "x..."} that serialise together to exactly `total` bytes."""
+    each = (total - 2 - 2 * (count - 1)) // count  # "[", "]" and the ", " separators
+    rows = [{"p": "x" * (each - len('{"p": ""}'))} for _ in range(count)]
+    rows[0]["p"] += "x" * (total - runtime_bytes(rows))
+    assert runtime_bytes(rows) == total
+    return rows
+
+
+def test_a_result_of_exactly_the_limit_passes_and_one_byte_more_is_refused():
+    huge = 10 * LIMIT  # a row bound that never spares measuring
+    budget.check_size(_rows_of_runtime_size(LIMIT, 3), row_bound=huge, hint="h")
+    with pytest.raises(ResponseTooLarge):
+        budget.check_size(_rows_of_runtime_size(LIMIT + 1, 3), row_bound=huge, hint="h")
+
+
+def test_a_result_over_the_limit_is_refused_when_no_slice_of_it_is():
+    rows = _rows_of_runtime_size(LIMIT + 1, 1000)  # measured 256 rows at a time
+    assert runtime_bytes(rows[:256]) < LIMIT / 3
+    with pytest.raises(ResponseTooLarge, match="1,000 rows"):
+        budget.check_size(rows, row_bound=10 * LIMIT, hint="h")
+
+
+def test_the_wire_total_of_several_answers_is_their_sum_or_unknown():
+    assert budget.wire_total([]) == 0
+    assert budget.wire_total([120, 3, 0]) == 123
+    assert budget.wire_total(iter([7])) == 7
+    assert budget.wire_total([120, None, 3]) is None
+
+
+def test_a_write_naming_more_keys_than_its_answer_can_hold_is_refused():
+    answer_limit = 6_291_556 - 16_384  # Lambda's 6 MB less the envelope's other fields
+    keys = [f"{i:08d}" + "k" * 1000 for i in range(answer_limit // 1012 + 1)]
+    assert runtime_bytes(keys) > answer_limit
+    with pytest.raises(InvalidRequest) as refused:
+        budget.check_keys_fit(keys, "vectors")
+    assert refused.value.field == "vectors"
+    assert f"has {len(keys)} keys" in refused.value.message
+
+
+def test_keys_taking_exactly_the_answers_room_pass_and_one_byte_more_is_refused():
+    answer_limit = 6_291_556 - 16_384
+    keys = ["k" * 890] * 7000  # measured: 7,000 keys of up to 1,024 characters might not fit
+    keys[0] += "k" * (answer_limit - runtime_bytes(keys))
+    assert runtime_bytes(keys) == answer_limit
+    budget.check_keys_fit(keys, "vector_ids")
+    keys[0] += "k"
+    with pytest.raises(InvalidRequest) as refused:
+        budget.check_keys_fit(keys, "vector_ids")
+    assert refused.value.field == "vector_ids"
+
+
+def test_a_write_whose_keys_fit_its_answer_is_not_refused(measured):
+    budget.check_keys_fit(["k" * KEY_LENGTH_MAX] * 500, "vectors")
+    assert measured.dumps_calls == 0
+    long_but_fitting = [f"{i:06d}" for i in range(100_000)]  # 1 MB: measured, and fits
+    budget.check_keys_fit(long_but_fitting, "vectors")
+    assert measured.dumps_calls == 1

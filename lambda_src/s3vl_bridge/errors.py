@@ -66,7 +66,6 @@ class PartialWrite(BridgeError):
     def __init__(self, message: str, *, cause: BridgeError, details: dict[str, Any]) -> None:
         super().__init__(message, field=cause.field, details=details)
         self.retryable = cause.retryable
-        self.cause = cause
 
 
 class UpstreamError(BridgeError):

@@ -32,12 +32,14 @@ def _json_lines(text: str) -> list[dict]:
 
 @pytest.fixture
 def log_lines() -> Iterator[io.StringIO]:
-    """The bridge's JSON log lines (the Powertools handler keeps the stdout it started with)."""
+    """The bridge's JSON log lines (the Powertools handler keeps the stdout it started with).
+    The stream is swapped, not set with setStream, which flushes the old one: in a process that
+    ran pytest before (mutmut's, `make mutate`) that stdout may already be closed."""
     handler = logger.registered_handler
     buffer = io.StringIO()
-    previous = handler.setStream(buffer)
+    previous, handler.stream = handler.stream, buffer
     yield buffer
-    handler.setStream(previous)
+    handler.stream = previous
 
 
 def _emf(lines: list[dict]) -> dict:

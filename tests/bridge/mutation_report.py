@@ -1,0 +1,147 @@
+"""The per-module table of a mutmut run (`make mutate`; not a test module).
+
+Reads the results mutmut keeps beside each mutated file (mutants/<path>.meta) and prints, per
+module, the mutants in all, killed, survived, timed out and not reached by any test, and the
+share caught (killed or timed out). A survivor listed in EQUIVALENT (with the reason no test
+can tell it from the original) is counted apart. Exits 1 when a module catches less than the
+threshold of the mutants that are not equivalent, or any other mutant survived; `mutmut show
+NAME` (in build/mutate) shows one.
+
+    python tests/bridge/mutation_report.py build/mutate/mutants [--fail-under 90] [--retest]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+# mutmut's exit codes (mutmut.stats.status_by_exit_code), folded to the table's columns.
+_STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests"}
+_STATUS.update(dict.fromkeys((36, 24, -24, 152, 255), "timeout"))
+
+# Survivors that answer exactly as the original for every input the bridge can be given:
+# mutant name -> why. A name here that no longer survives is reported, so the list stays true
+# (mutmut numbers the mutants of a function anew when the function changes).
+EQUIVALENT: dict[str, str] = {
+    "s3vl_bridge.allowlist.x_served_index_arn__mutmut_12": (
+        "`assert bucket is not None or index is not None`: IndexSelector's validator already "
+        "refused a request with one of the two names; the assert only narrows the types"
+    ),
+    "s3vl_bridge.arns.x_bucket_of__mutmut_4": (
+        "rsplit without maxsplit: a valid index ARN holds '/index/' at most twice, overlapping "
+        "(bucket 'index'), so splitting from the right once or more leaves the same first part"
+    ),
+    "s3vl_bridge.arns.x_bucket_of__mutmut_8": "rsplit(..., 2): as for mutant 4",
+    "s3vl_bridge.budget.x_check_keys_fit__mutmut_2": (
+        "`<` for `<=` in the shortcut: len(keys) * 12,292 never equals 6,275,172 (not a "
+        "multiple), so the two never differ"
+    ),
+    "s3vl_bridge.budget.x_check_size__mutmut_12": (
+        "`bound <= RESULT_BYTES_MAX` skips measuring also when the bound equals the limit: "
+        "then the rows take at most the limit, which is allowed, so measuring would not refuse"
+    ),
+    "s3vl_bridge.budget.x_row_bound__mutmut_1": (
+        "dimension defaults to 1 instead of 0 (query rows carry no vector): the bound grows "
+        "26 bytes a row, so a result that fits may be measured; no answer changes"
+    ),
+    "s3vl_bridge.budget.x_row_bound__mutmut_5": (
+        "metadata less its 1 KB margin: metadata grows at most about 4 times the size S3 "
+        "Vectors counts once escaped (a character 3 times, a number such as 1E15 written out "
+        "4 times), the bound allows 6 times, so the margin never decides "
+        "(test_the_row_bound_holds_the_largest_row_the_bridge_can_return still holds)"
+    ),
+    "s3vl_bridge.budget.x_row_bound__mutmut_10": (
+        "1 byte instead of 0 for rows without metadata: a bound one byte larger only measures "
+        "more often; no answer changes"
+    ),
+    "s3vl_bridge.json_checks.x_check_filter__mutmut_4": (
+        "deepest starts at 1 instead of 0: it is only compared with FILTER_DEPTH_MAX (32), and a "
+        "filter that is an object or array is at least 1 deep anyway"
+    ),
+    "s3vl_bridge.json_checks.x_check_filter__mutmut_26": (
+        "`bad is None or isinstance(...)`: a later bad number replaces the one found first, "
+        "still named at its own place; which of several bad numbers is named is not specified, "
+        "and non-numbers give no problem either way"
+    ),
+}
+
+
+def _status(code: int | None) -> str:
+    if code is None:
+        return "not checked"
+    return _STATUS.get(code, "suspicious")
+
+
+def _alive(mutants: Path) -> list[str]:
+    names = []
+    for meta in sorted(mutants.rglob("*.py.meta")):
+        codes: dict[str, int | None] = json.loads(meta.read_text())["exit_code_by_key"]
+        names += [
+            n for n, c in codes.items() if _status(c) in ("survived", "no tests", "suspicious")
+        ]
+    return names
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mutants", type=Path, help="mutmut's mutants/ folder")
+    parser.add_argument("--fail-under", type=float, default=90.0, help="percent killed")
+    parser.add_argument(
+        "--retest",
+        action="store_true",
+        help="only print the names of the mutants an earlier run left alive (mutmut keeps a "
+        "result until asked to try that mutant again), for `mutmut run NAME...`",
+    )
+    args = parser.parse_args(argv)
+    if args.retest:
+        print(" ".join(_alive(args.mutants)))
+        return 0
+
+    rows: dict[str, Counter[str]] = {}
+    left: list[str] = []
+    stale = set(EQUIVALENT)
+    for meta in sorted(args.mutants.rglob("*.py.meta")):
+        codes: dict[str, int | None] = json.loads(meta.read_text())["exit_code_by_key"]
+        if not codes:
+            continue
+        module = next(iter(codes)).split(".x")[0]
+        counts = rows.setdefault(module, Counter())
+        for name, code in codes.items():
+            status = _status(code)
+            if status == "survived" and name in EQUIVALENT:
+                status = "equivalent"
+                stale.discard(name)
+            counts["total"] += 1
+            counts[status] += 1
+            if status not in ("killed", "timeout", "equivalent"):
+                left.append(f"{status}: {name}")
+    if not rows:
+        print(f"no mutmut results under {args.mutants}", file=sys.stderr)
+        return 1
+
+    columns = ("total", "killed", "survived", "timeout", "no tests", "equivalent")
+    width = max(len(m) for m in rows)
+    print(f"{'module':<{width}} " + " ".join(f"{c:>10}" for c in columns) + "   caught %")
+    failing = []
+    for module, counts in sorted(rows.items()):
+        judged = counts["total"] - counts["equivalent"]
+        caught = counts["killed"] + counts["timeout"]  # a suite that hangs does not pass either
+        score = 100.0 * caught / judged if judged else 100.0
+        if score < args.fail_under:
+            failing.append(module)
+        cells = " ".join(f"{counts[c]:>10}" for c in columns)
+        print(f"{module:<{width}} {cells}   {score:8.1f}")
+    for line in left:
+        print(line)
+    for name in sorted(stale):
+        print(f"listed as equivalent but not a survivor (update EQUIVALENT): {name}")
+    if failing:
+        print(f"under {args.fail_under:g}% killed: {', '.join(failing)}")
+    return 1 if failing or left or stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

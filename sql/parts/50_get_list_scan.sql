@@ -157,7 +157,45 @@ $$;
 COMMENT ON FUNCTION s3vl.list_vectors(text, text, integer, text, boolean, boolean, integer, integer) IS
     'One page of an index''s vectors: vector_id, vector_data, metadata, and on every row the page''s response_next_token (pass it as the next call''s next_token) and total_count (rows in this page); an empty page is one row with a NULL vector_id';
 
+-- s3vl._scan_page
+-- scan_vectors runs with the caller's rights (so PostgreSQL can inline it, below); this is its
+-- way to the registry and the bridge. It checks what scan_vectors checks, on every page, and
+-- called directly it does no more than s3vl.list_vectors, which the same roles may call.
+CREATE OR REPLACE FUNCTION s3vl._scan_page(
+    index_name text, index_arn text, return_data boolean, return_metadata boolean,
+    page_size integer, segment_count integer, segment_index integer, next_token text)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_index record;
+BEGIN
+    SELECT * INTO v_index FROM s3vl._resolve_index('scan_vectors', index_name, index_arn);
+    PERFORM s3vl._check_list_arguments('scan_vectors', page_size, return_data, return_metadata,
+                                       segment_count, segment_index);
+    IF next_token = '' THEN
+        PERFORM s3vl._invalid('scan_vectors', 'next_token', 'must not be empty',
+            'Pass NULL for the first page, then the next_token of the previous page.');
+    END IF;
+    RETURN s3vl._list_page('scan_vectors', v_index.arn, page_size, next_token, return_data,
+                           return_metadata, segment_count, segment_index);
+END
+$$;
+COMMENT ON FUNCTION s3vl._scan_page(text, text, boolean, boolean, integer, integer, integer, text) IS
+    'Private: one page of s3vl.scan_vectors after its checks ({vectors, total_count, next_token}, as the bridge answers list_vectors); SQLSTATE 22023, 42704 or 55000 as scan_vectors raises them';
+
 -- s3vl.scan_vectors
+-- Streams: rows leave as each page arrives, and a caller that stops early (LIMIT, a cursor
+-- closed) stops the listing. A function in FROM is run to completion into a tuplestore before
+-- its first row, unless PostgreSQL inlines it: a LANGUAGE sql set-returning function that is
+-- one SELECT, not VOLATILE, not STRICT, not SECURITY DEFINER and without SET is planned as
+-- part of the caller's query. The pages are a WITH RECURSIVE term, which the executor
+-- evaluates only as the caller asks for rows: one invocation per page, the next page fetched
+-- when the rows of the one before are used up. STABLE is for the inlining (its snapshot is the
+-- caller's); the invocations themselves are s3vl._scan_page's, VOLATILE. An inlined body runs
+-- with the caller's rights (and search_path, so its functions are schema-qualified): it
+-- reaches the registry and the bridge only through _scan_page.
 CREATE OR REPLACE FUNCTION s3vl.scan_vectors(
     index_name text DEFAULT NULL,
     index_arn text DEFAULT NULL,
@@ -167,31 +205,23 @@ CREATE OR REPLACE FUNCTION s3vl.scan_vectors(
     segment_count integer DEFAULT NULL,
     segment_index integer DEFAULT NULL)
 RETURNS TABLE (vector_id text, vector_data double precision[], metadata jsonb)
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE
 AS $$
-DECLARE
-    v_index record;
-    v_page jsonb;
-    v_token text;
-BEGIN
-    SELECT * INTO v_index FROM s3vl._resolve_index('scan_vectors', index_name, index_arn);
-    PERFORM s3vl._check_list_arguments('scan_vectors', page_size, return_data, return_metadata,
-                                       segment_count, segment_index);
-    -- One iteration per page: each page is returned set-based.
-    LOOP
-        v_page := s3vl._list_page('scan_vectors', v_index.arn, page_size, v_token, return_data,
-                                  return_metadata, segment_count, segment_index);
-        RETURN QUERY
-        SELECT r.vector_id,
-               CASE WHEN return_data THEN s3vl._float8_array(r.vector_data) END,
-               CASE WHEN return_metadata THEN coalesce(r.metadata, '{}'::jsonb) END
-        FROM pg_catalog.jsonb_to_recordset(coalesce(v_page -> 'vectors', '[]'::jsonb))
-             AS r(vector_id text, vector_data jsonb, metadata jsonb);
-        v_token := v_page ->> 'next_token';
-        EXIT WHEN v_token IS NULL;
-    END LOOP;
-END
+    WITH RECURSIVE pages (page) AS (
+        SELECT s3vl._scan_page(index_name, index_arn, return_data, return_metadata, page_size,
+                               segment_count, segment_index, NULL)
+        UNION ALL
+        SELECT s3vl._scan_page(index_name, index_arn, return_data, return_metadata, page_size,
+                               segment_count, segment_index, p.page ->> 'next_token')
+        FROM pages AS p
+        WHERE p.page ->> 'next_token' IS NOT NULL
+    )
+    SELECT r.vector_id,
+           CASE WHEN return_data THEN s3vl._float8_array(r.vector_data) END,
+           CASE WHEN return_metadata THEN coalesce(r.metadata, '{}'::jsonb) END
+    FROM pages AS p
+    CROSS JOIN LATERAL pg_catalog.jsonb_to_recordset(coalesce(p.page -> 'vectors', '[]'::jsonb))
+         AS r(vector_id text, vector_data jsonb, metadata jsonb)
 $$;
 COMMENT ON FUNCTION s3vl.scan_vectors(text, text, boolean, boolean, integer, integer, integer) IS
-    'Every vector of an index, following ListVectors pages (one invocation per page): vector_id, vector_data, metadata; segment_count and segment_index restrict it to one segment, to split a scan across sessions';
+    'Every vector of an index, following ListVectors pages (one invocation per page, each fetched as the rows before it are used up, so LIMIT 10 lists one page): vector_id, vector_data, metadata; segment_count and segment_index restrict it to one segment, to split a scan across sessions';

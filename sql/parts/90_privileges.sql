@@ -58,6 +58,13 @@ GRANT EXECUTE ON FUNCTION
     s3vl.index_rows(text),
     s3vl.index_rows(text, text[])
 TO s3vl_reader;
+-- scan_vectors runs with the caller's rights, so PostgreSQL can inline it and stream its pages
+-- (50_get_list_scan.sql): its body calls these. _scan_page is a definer function that does no
+-- more than list_vectors; _float8_array only converts JSON numbers.
+GRANT EXECUTE ON FUNCTION
+    s3vl._scan_page(text, text, boolean, boolean, integer, integer, integer, text),
+    s3vl._float8_array(jsonb)
+TO s3vl_reader;
 -- Called by create_index_view and import_bucket, which run with the caller's rights; the
 -- triggers of an index view are made by the admin who creates it (CREATE TRIGGER needs EXECUTE).
 GRANT EXECUTE ON FUNCTION

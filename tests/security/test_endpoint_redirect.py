@@ -94,6 +94,23 @@ def test_a_reader_cannot_redirect_query_vectors(
     assert_refused(reader, f"SELECT * FROM s3vl.query_vectors({V4}, 'items')", fake)
 
 
+# scan_vectors runs with the caller's rights (so it is inlined and streams); its pages come
+# through the definer function s3vl._scan_page, which a reader may also call itself.
+SCANS = {
+    "scan_vectors": "SELECT * FROM s3vl.scan_vectors('items') LIMIT 1",
+    "_scan_page": "SELECT s3vl._scan_page('items', NULL, false, true, 500, NULL, NULL, NULL)",
+}
+
+
+@pytest.mark.parametrize("scan", SCANS.values(), ids=list(SCANS))
+def test_a_reader_cannot_redirect_scan_vectors(
+    attacker: Callable[..., psycopg.Connection], fake: FakeEndpoint, scan: str
+) -> None:
+    reader = attacker("s3vl_reader")
+    reader.execute(f"SET aws_lambda.endpoint_override = '{fake.url}'")
+    assert_refused(reader, scan, fake)
+
+
 def test_a_role_default_is_refused(
     db: psycopg.Connection,
     path: LocalPath,
@@ -114,6 +131,30 @@ def test_a_role_default_is_refused(
     finally:
         again.close()
         db.execute(f'ALTER ROLE "{role}" RESET ALL')
+
+
+def test_a_role_default_in_this_database_is_refused(
+    db: psycopg.Connection,
+    path: LocalPath,
+    attacker: Callable[..., psycopg.Connection],
+    fake: FakeEndpoint,
+) -> None:
+    # ALTER ROLE ... IN DATABASE is kept beside the database's own setting (pg_db_role_setting,
+    # the same database, the role's oid): it is still the role's, not the administrator's.
+    reader = attacker("s3vl_reader")
+    role = reader.execute("SELECT current_user").fetchone()[0]
+    setting = f"SET aws_lambda.endpoint_override = '{fake.url}'"
+    try:
+        reader.execute(f'ALTER ROLE CURRENT_USER IN DATABASE "{path.dbname}" {setting}')
+    except psycopg.errors.InsufficientPrivilege:
+        db.execute(f'ALTER ROLE "{role}" IN DATABASE "{path.dbname}" {setting}')
+    again = psycopg.connect(path.cluster.dsn(path.dbname, user=role), autocommit=True)
+    try:
+        assert again.execute("SHOW aws_lambda.endpoint_override").fetchone() == (fake.url,)
+        assert_refused(again, f"SELECT * FROM s3vl.query_vectors({V4}, 'items')", fake)
+    finally:
+        again.close()
+        db.execute(f'ALTER ROLE "{role}" IN DATABASE "{path.dbname}" RESET ALL')
 
 
 def test_connection_options_are_refused(
@@ -151,6 +192,10 @@ def test_a_writer_cannot_make_flush_report_changes_sent_that_were_not(
             "SELECT put_count, last_error FROM s3vl.flush('items')"
         ).fetchone()
         assert put_count == 0 and "endpoint_override" in last_error
+        # Nothing left, so no attempt is counted: refusals before sending never kill a change.
+        assert db.execute("SELECT DISTINCT attempts, dead_at FROM s3vl.outbox").fetchall() == [
+            (0, None)
+        ]
         assert_refused(writer, f"SELECT s3vl.put_vectors('items', ARRAY['p'], ARRAY[{V4}])", fake)
         assert db.execute("SELECT count(*) FROM s3vl.outbox WHERE done_at IS NULL").fetchone() == (
             5,

@@ -153,15 +153,22 @@ class Reply:
     stall_after: int | None = None  # send this many bytes of the body, then nothing
 
 
+STALL_S = 60  # a stalled body waits this long, or until the endpoint closes
+
+
 class StandInEndpoint:
     """Answers every POST with reply(request); records requests and connections. Waits (for a
-    delayed or stalled reply) end when the endpoint closes, so no test leaves a thread behind."""
+    delayed or stalled reply) end when the endpoint closes, so no test leaves a thread behind:
+    `holding` is set when a wait began and `held_to_the_end` when one ran its whole length, so
+    a caller that gave up while `held_to_the_end` was unset gave up while the reply was held."""
 
     def __init__(self, reply: Reply | Callable[[Request], Reply] = Reply()) -> None:
         self.reply = reply
         self.requests: list[Request] = []
         self.connections = 0
         self.closing = threading.Event()
+        self.holding = threading.Event()
+        self.held_to_the_end = threading.Event()
         self._sockets: list[Any] = []
         self._lock = threading.Lock()
         endpoint = self
@@ -181,7 +188,7 @@ class StandInEndpoint:
                 request = Request(self.path, dict(self.headers.items()), body, self.number)
                 endpoint.requests.append(request)
                 reply = endpoint.reply(request) if callable(endpoint.reply) else endpoint.reply
-                if reply.delay_s and endpoint.closing.wait(reply.delay_s):
+                if reply.delay_s and endpoint.hold(reply.delay_s):
                     return
                 if reply.http10:
                     self.protocol_version = "HTTP/1.0"
@@ -199,7 +206,7 @@ class StandInEndpoint:
                     return
                 self.wfile.write(reply.body[: reply.stall_after])
                 self.wfile.flush()
-                endpoint.closing.wait(10)
+                endpoint.hold(STALL_S)
                 self.close_connection = True
 
             def log_message(self, *args: object) -> None:
@@ -212,6 +219,14 @@ class StandInEndpoint:
             target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         )
         self.thread.start()
+
+    def hold(self, seconds: float) -> bool:
+        """Wait `seconds` or until the endpoint closes; True when it closed."""
+        self.holding.set()
+        closed = self.closing.wait(seconds)
+        if not closed:
+            self.held_to_the_end.set()
+        return closed
 
     def drop_connections(self) -> None:
         """Close every open connection from the server's side, as an idle timeout would."""

@@ -6,7 +6,6 @@ import base64
 import json
 import socket
 import sysconfig
-import time
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ import pytest
 
 from devstack.lambda_invoke.server import LocalLambda
 from devstack.postgres import TemporaryCluster
-from tests.support.lambda_test_handlers import wait_for
+from tests.support.lambda_test_handlers import held_at, wait_for
 from tests.support.postgres import COMPAT_SQL, install_compat, start_cluster
 
 pytestmark = pytest.mark.slow
@@ -251,7 +250,14 @@ def test_a_dry_run_returns_204_and_the_handler_does_not_run(
         event,
     )
     assert row == (204, None, None, None)
-    time.sleep(0.2)
+    # A later synchronous invocation has run to its end: a dry run that ran the handler (at
+    # once or in the background, started before its 204) would have too.
+    witness = tmp_path / "witness.json"
+    db.execute(
+        "SELECT * FROM aws_lambda.invoke('s3vl-bridge', %s::json)",
+        [json.dumps({"action": "record", "path": str(witness)})],
+    )
+    assert witness.exists()
     assert not evidence.exists()
 
 
@@ -274,30 +280,34 @@ def test_a_crashing_function_raises_lambda_invocation_failed_with_its_error_in_d
     assert (payload["errorType"], payload["errorMessage"]) == ("ValueError", "index exploded")
 
 
-def test_a_function_timeout_raises_lambda_invocation_failed(db: psycopg.Connection) -> None:
+def test_a_function_timeout_raises_lambda_invocation_failed(
+    db: psycopg.Connection, test_lambda: LocalLambda
+) -> None:
     db.execute("SET aws_lambda.request_timeout_ms = 10000")
-    error = sql_error(
-        db,
-        "SELECT * FROM aws_lambda.invoke('s3vl-bridge', "
-        '\'{"action": "sleep", "seconds": 4}\'::json)',
-    )
+    with held_at(test_lambda) as (name, gate):
+        error = sql_error(
+            db,
+            "SELECT * FROM aws_lambda.invoke('s3vl-bridge', %s::json)",
+            json.dumps({"action": "hold", "gate": name}),
+        )
+        assert not gate.passed.is_set()  # the function's timeout answered, not the handler
     assert error.diag.sqlstate == "38000"
     assert "Task timed out after 2.00 seconds" in (error.diag.message_detail or "")
 
 
 def test_a_slow_answer_raises_invoke_api_failed_within_request_timeout_ms(
-    db: psycopg.Connection,
+    db: psycopg.Connection, test_lambda: LocalLambda
 ) -> None:
     db.execute("SET aws_lambda.request_timeout_ms = 300")
-    started = time.monotonic()
-    error = sql_error(
-        db,
-        "SELECT * FROM aws_lambda.invoke('s3vl-bridge', "
-        '\'{"action": "sleep", "seconds": 3}\'::json)',
-    )
-    elapsed = time.monotonic() - started
-    # The function would answer at its own 2 s timeout: raising well before shows ours.
-    assert elapsed < 1.5, f"raised after {elapsed:.2f} s, not near the 0.3 s limit"
+    with held_at(test_lambda) as (name, gate):
+        error = sql_error(
+            db,
+            "SELECT * FROM aws_lambda.invoke('s3vl-bridge', %s::json)",
+            json.dumps({"action": "hold", "gate": name}),
+        )
+        # The request reached the handler, which was still held when the caller gave up: the
+        # function's own 2 s timeout (38000) would have answered otherwise.
+        assert gate.arrived.wait(30) and not gate.passed.is_set()
     assert error.diag.sqlstate == "58000"
     assert error.diag.message_primary == "invoke API failed"
     assert "Request timed out" in (error.diag.message_detail or "")
@@ -421,11 +431,13 @@ def test_without_an_override_a_signed_boto3_invoke_reaches_the_function(
             )
             assert error.diag.message_primary == "lambda invocation failed"
             conn.execute("SET aws_lambda.request_timeout_ms = 300")
-            error = sql_error(
-                conn,
-                "SELECT * FROM aws_lambda.invoke('s3vl-bridge', "
-                '\'{"action": "sleep", "seconds": 1.5}\'::json)',
-            )
+            with held_at(test_lambda) as (name, gate):
+                error = sql_error(
+                    conn,
+                    "SELECT * FROM aws_lambda.invoke('s3vl-bridge', %s::json)",
+                    json.dumps({"action": "hold", "gate": name}),
+                )
+                assert not gate.passed.is_set()
             assert "Request timed out" in (error.diag.message_detail or "")
     finally:
         cluster.stop()

@@ -31,9 +31,10 @@ def session(compat_cluster: TemporaryCluster) -> Iterator[psycopg.Connection]:
         yield conn
 
 
-def connections_after_closing(function: LocalLambda, seconds: float = 2) -> int:
+def connections_after_closing(function: LocalLambda, seconds: float = 30) -> int:
     """open_connections once the server has seen a closed connection (it notices a moment
-    after the client closes)."""
+    after the client closes); it returns as soon as none is open, `seconds` only bounds a
+    failure."""
     deadline = time.monotonic() + seconds
     while function.open_connections and time.monotonic() < deadline:
         time.sleep(0.01)

@@ -8,9 +8,9 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ import pytest
 
 from devstack.lambda_invoke.function import HandlerImportError
 from devstack.lambda_invoke.server import LocalLambda
-from tests.support.lambda_test_handlers import TEST_HANDLER, wait_for
+from tests.support.lambda_test_handlers import TEST_HANDLER, held_at, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -139,9 +139,10 @@ def test_a_crash_is_an_unhandled_function_error_with_the_runtimes_payload(
 def test_a_handler_slower_than_the_timeout_answers_lambdas_timeout_error(
     local_lambda: LocalLambda,
 ) -> None:
-    started = time.monotonic()
-    response, payload = invoke(local_lambda, {"action": "sleep", "seconds": 3})
-    assert time.monotonic() - started < 2.5  # answered at the 1 s timeout, not after the sleep
+    with held_at(local_lambda) as (name, gate):
+        response, payload = invoke(local_lambda, {"action": "hold", "gate": name})
+        # Answered at the 1 s timeout while the handler was still held, not at its return.
+        assert not gate.passed.is_set()
     assert response["FunctionError"] == "Unhandled"
     assert payload["errorType"] == "Sandbox.Timedout"
     assert payload["errorMessage"].endswith("Error: Task timed out after 1.00 seconds")
@@ -182,7 +183,11 @@ def test_a_dry_run_answers_204_without_running_the_handler(
     )
     assert response["StatusCode"] == 204
     assert payload is None
-    time.sleep(0.2)
+    # A later synchronous invocation of the same function has run to its end: a dry run that
+    # ran the handler (at once or in the background, started before its 204) would have too.
+    witness = tmp_path / "witness.json"
+    assert invoke(local_lambda, {"action": "record", "path": str(witness)})[0]["StatusCode"] == 200
+    assert witness.exists()
     assert not evidence.exists()
 
 
@@ -225,14 +230,15 @@ def test_an_oversized_request_is_rejected_with_413(local_lambda: LocalLambda) ->
     assert headers["x-amzn-ErrorType"] == "RequestTooLargeException"
 
 
-def test_invocations_run_concurrently(local_lambda: LocalLambda) -> None:
-    # Each call waits at a two-party barrier: both succeed only if they run at the same time.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(
-            pool.map(
-                lambda _: invoke(local_lambda, {"action": "rendezvous", "seconds": 0.9}), [1, 2]
-            )
-        )
+def test_invocations_run_concurrently() -> None:
+    # Each call waits at a two-party barrier of this test's own: both succeed only if they run
+    # at the same time. The function's timeout is long, so a slow machine only waits longer.
+    event = {"action": "rendezvous", "barrier": uuid.uuid4().hex, "seconds": 30}
+    with (
+        LocalLambda(handler=TEST_HANDLER, timeout_s=40) as function,
+        ThreadPoolExecutor(max_workers=2) as pool,
+    ):
+        results = list(pool.map(lambda _: invoke(function, event), [1, 2]))
     assert [payload for _, payload in results] == [{"met": True}, {"met": True}]
 
 
@@ -274,16 +280,17 @@ def test_functions_with_different_environments_each_see_their_own() -> None:
 def test_a_timed_out_invocation_does_not_hold_up_another_function(
     local_lambda: LocalLambda,
 ) -> None:
-    # local_lambda times out after 1 s; its handler sleeps on for 2 s more, in a thread that
-    # cannot be killed. Another function with other settings still answers at once.
-    response, _ = invoke(local_lambda, {"action": "sleep", "seconds": 3})
-    assert response["FunctionError"] == "Unhandled"
-    with LocalLambda(
-        handler=TEST_HANDLER, function_name="other", environment={"S3VL_TEST_SETTING": "other"}
-    ) as other:
-        started = time.monotonic()
-        _, payload = invoke(other, {})
-        assert time.monotonic() - started < 1
+    # local_lambda times out after 1 s; its handler stays held at a gate, in a thread that
+    # cannot be killed. Another function with other settings answers while it is still held.
+    with held_at(local_lambda) as (name, gate):
+        response, _ = invoke(local_lambda, {"action": "hold", "gate": name})
+        assert response["FunctionError"] == "Unhandled"
+        assert gate.arrived.wait(30)
+        with LocalLambda(
+            handler=TEST_HANDLER, function_name="other", environment={"S3VL_TEST_SETTING": "other"}
+        ) as other:
+            _, payload = invoke(other, {})
+        assert not gate.passed.is_set()
     assert payload["environment"]["S3VL_TEST_SETTING"] == "other"
 
 

@@ -11,6 +11,7 @@ import sys
 COMMANDS = {
     "s3vectors": ("devstack.s3vectors.cli", "serve the local S3 Vectors service"),
     "lambda": ("devstack.lambda_invoke.cli", "serve the Lambda Invoke API with the real handler"),
+    "bedrock": ("devstack.bedrock.cli", "serve Bedrock Runtime InvokeModel for embedding models"),
     "up": ("devstack.up", "PostgreSQL + S3 Vectors + Lambda, sample data and the walkthrough"),
     "load": ("devstack.load", "load a put-vectors file into an index, with a progress bar"),
 }

@@ -31,6 +31,7 @@ from .s3vectors.limits import MAX_PUT_VECTORS
 if TYPE_CHECKING:
     from .lambda_invoke.server import LocalLambda
     from .postgres import TemporaryCluster
+    from .production_latency import ProductionLatency
     from .s3vectors.server import LocalS3Vectors
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,13 +82,15 @@ class LocalStack:
         database_sql: Sequence[Path] = (PRODUCTS_SQL,),
         bridge_environment: Mapping[str, str] | None = None,
         on_step: Callable[[Step, LocalStack], None] | None = None,
+        production_latency: ProductionLatency | None = None,
     ) -> None:
         """`cluster`: a running cluster to use (left running on exit); None starts a
         throwaway one. `database`: the database made on entry (None: none; add_database
         makes more), with `database_sql` run after s3vl is installed and before the indexes
         are registered. `bridge_environment` adds to (or replaces) the bridge's environment.
         `on_step(step, stack)` is called as each step begins ("indexes": once the indexes
-        are made and loaded)."""
+        are made and loaded). `production_latency`: the local service and the Invoke endpoint
+        answer as slowly as AWS (devstack/production_latency.py); off by default."""
         self._given_cluster = cluster
         self.bucket = bucket
         self.indexes = tuple(indexes)
@@ -95,6 +98,7 @@ class LocalStack:
         self.database_sql = tuple(database_sql)
         self.bridge_environment = dict(bridge_environment or {})
         self._on_step = on_step
+        self.production_latency = production_latency
         self._cleanup = contextlib.ExitStack()
         self._cluster: TemporaryCluster | None = None
         self._s3vectors: LocalS3Vectors | None = None
@@ -165,7 +169,7 @@ class LocalStack:
             self._cluster = cluster.start()
 
         self._step("s3vectors")
-        s3vectors = LocalS3Vectors()
+        s3vectors = LocalS3Vectors(production_latency=self.production_latency)
         self._cleanup.callback(s3vectors.stop)
         s3vectors.start()
         self._s3vectors = s3vectors
@@ -179,7 +183,8 @@ class LocalStack:
                 "S3VL_BUCKET_ARNS": self.bucket_arn,
                 "AWS_REGION": REGION,
                 **self.bridge_environment,
-            }
+            },
+            production_latency=self.production_latency,
         )
         self._cleanup.callback(function.stop)
         self._function = function.start()

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
+from . import production_latency
 from .stack import DATABASE, DIMENSION, INDEX, WALKTHROUGH_SQL, LocalStack, StackError, Step
 
 
@@ -31,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="stay up after the walkthrough for your own psql, until Ctrl-C",
     )
+    production_latency.add_argument(parser)
 
 
 # The hosted function prints its logs and EMF metrics to sys.stdout, as in Lambda; they go to
@@ -57,6 +59,13 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from .postgres import PostgresUnavailableError
 
+    try:
+        latency = production_latency.from_arguments(args)
+    except ValueError as exc:
+        print(f"devstack up: {exc}", file=sys.stderr, flush=True)
+        return 2
+    if latency is not None:
+        say(f"production-shaped latency ({latency.profile.name}): AWS's published figures")
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -69,7 +78,9 @@ def _run(args: argparse.Namespace) -> int:
         function_log = cleanup.enter_context((logs / "lambda.log").open("w"))
         cleanup.enter_context(contextlib.redirect_stdout(function_log))
         try:
-            stack = cleanup.enter_context(LocalStack(on_step=_narrator(logs)))
+            stack = cleanup.enter_context(
+                LocalStack(on_step=_narrator(logs), production_latency=latency)
+            )
         except (PostgresUnavailableError, StackError) as exc:
             print(f"devstack up: {exc}", file=sys.stderr, flush=True)
             return 1

@@ -9,6 +9,7 @@ import sys
 import threading
 from types import FrameType
 
+from .. import production_latency
 from .server import DEFAULT_HANDLER, DEFAULT_REGION, LocalLambda
 
 
@@ -48,6 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--handler", default=DEFAULT_HANDLER, metavar="DOTTED", help=f"({DEFAULT_HANDLER})"
     )
+    production_latency.add_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,6 +64,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.timeout <= 0:
         print(f"devstack lambda: --timeout must be positive, got {args.timeout}", file=sys.stderr)
+        return 2
+    try:
+        latency = production_latency.from_arguments(args)
+    except ValueError as exc:
+        print(f"devstack lambda: {exc}", file=sys.stderr)
         return 2
     environment = {
         "S3VECTORS_ENDPOINT_URL": args.s3vectors_url,
@@ -82,8 +89,11 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         timeout_s=args.timeout,
         environment=environment,
+        production_latency=latency,
     ) as function:
         print(f"LAMBDA_URL={function.url}", flush=True)
         print(f"LAMBDA_ARN={function.function_arn}", flush=True)
+        if latency is not None:
+            print(f"PRODUCTION_LATENCY={latency.profile.name}", flush=True)
         stop.wait()
     return 0

@@ -29,13 +29,16 @@ import uuid
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..json_depth import MAX_JSON_DEPTH, text_depth_over
 from .context import ClientContext
 from .environment import ContainerEnvironment
 from .function import LambdaFunction, Outcome, error_payload, function_arn, load_handler
+
+if TYPE_CHECKING:
+    from ..production_latency import ProductionLatency
 
 DEFAULT_HANDLER = "s3vl_bridge.handler.lambda_handler"
 DEFAULT_FUNCTION_NAME = "s3vl-bridge"
@@ -98,7 +101,10 @@ class LocalLambda:
         function_name: str = DEFAULT_FUNCTION_NAME,
         account_id: str = DEFAULT_ACCOUNT_ID,
         memory_mb: int = 512,
+        production_latency: ProductionLatency | None = None,
     ) -> None:
+        """`production_latency` adds Lambda's own overhead to every invocation
+        (devstack/production_latency.py)."""
         if timeout_s <= 0:
             raise ValueError(f"timeout_s must be positive, got {timeout_s}")
         self.handler_path = handler
@@ -108,6 +114,7 @@ class LocalLambda:
         self.function_name = function_name
         self.account_id = account_id
         self.memory_mb = memory_mb
+        self.production_latency = production_latency
         self.region = (environment or {}).get("AWS_REGION", DEFAULT_REGION)
         self.environment = {
             **LOCAL_ENVIRONMENT,
@@ -272,9 +279,12 @@ class LocalLambda:
         """A synchronous invocation of the hosted function."""
         if self.function is None:
             raise RuntimeError("LocalLambda is not started; call start() first")
-        return self.function.invoke(
+        outcome = self.function.invoke(
             event, request_id=request_id, invoked_arn=invoked_arn, client_context=client_context
         )
+        if self.production_latency is not None:
+            self.production_latency.invoke_overhead()
+        return outcome
 
     def run_event(
         self, event: Any, request_id: str, invoked_arn: str, ctx: ClientContext | None

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import threading
+
+from .. import production_latency
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one")
     parser.add_argument("--log-requests", action="store_true", help="log each request to stderr")
+    production_latency.add_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -19,9 +23,18 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    service = LocalS3Vectors(host=args.host, port=args.port, log_requests=args.log_requests)
+    try:
+        latency = production_latency.from_arguments(args)
+    except ValueError as exc:
+        print(f"devstack s3vectors: {exc}", file=sys.stderr)
+        return 2
+    service = LocalS3Vectors(
+        host=args.host, port=args.port, log_requests=args.log_requests, production_latency=latency
+    )
     url = service.start()
     print(f"S3VECTORS_URL={url}", flush=True)
+    if latency is not None:
+        print(f"PRODUCTION_LATENCY={latency.profile.name}", flush=True)
     try:
         while not stop.wait(0.5):
             pass

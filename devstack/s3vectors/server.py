@@ -13,16 +13,20 @@ ValidationException before moto parses it (json.loads would run out of stack nea
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import threading
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from ..json_depth import MAX_JSON_DEPTH, text_depth_over
 from . import faults, install, reset
+
+if TYPE_CHECKING:
+    from ..production_latency import ProductionLatency
 
 CONTROL_PREFIX = "/_devstack/"
 
@@ -107,15 +111,23 @@ class LocalS3Vectors:
     """A threaded local S3 Vectors endpoint; `with LocalS3Vectors() as url: ...` also works."""
 
     def __init__(
-        self, host: str = "127.0.0.1", port: int = 0, *, log_requests: bool = False
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        log_requests: bool = False,
+        production_latency: ProductionLatency | None = None,
     ) -> None:
-        """The service answers in every region: the one each request is signed for."""
+        """The service answers in every region: the one each request is signed for. With
+        `production_latency` it answers as slowly as AWS (devstack/production_latency.py)."""
         install()
         self.log_requests = log_requests
         self.host = host
         self.port = port
+        self.production_latency = production_latency
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self._latency = contextlib.ExitStack()
 
     @property
     def url(self) -> str:
@@ -139,11 +151,17 @@ class LocalS3Vectors:
                 if service.log_requests:
                     super().log_request(*args, **kwargs)
 
+        if self.production_latency is not None:
+            self._latency.enter_context(self.production_latency.applied_to_s3vectors())
         app = ControlApp(DomainDispatcherApplication(create_backend_app))
-        # The socket is bound and listening when make_server returns, so the URL is usable.
-        self._server = make_server(
-            self.host, self.port, app, threaded=True, request_handler=RequestHandler
-        )
+        try:
+            # The socket is bound and listening when make_server returns, so the URL is usable.
+            self._server = make_server(
+                self.host, self.port, app, threaded=True, request_handler=RequestHandler
+            )
+        except BaseException:
+            self._latency.close()
+            raise
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="local-s3vectors", daemon=True
         )
@@ -157,6 +175,7 @@ class LocalS3Vectors:
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        self._latency.close()
         self._server = None
         self._thread = None
 

@@ -3,14 +3,18 @@ function error) and one that outlives the caller's timeout. Hosted by the real L
 
 from __future__ import annotations
 
-import time
 from typing import Any
+
+from tests.support.lambda_test_handlers import gate
+
+# The gate `held` waits at: a test opens it (tests.support.lambda_test_handlers.held_at).
+HELD_GATE = "held"
 
 
 def crash(event: Any, context: Any) -> Any:
     raise RuntimeError("the handler crashed on purpose")
 
 
-def slow(event: Any, context: Any) -> Any:
-    time.sleep(5)
-    return {"success": True, "result": [], "request_id": "slow", "execution_time_ms": 5000}
+def held(event: Any, context: Any) -> Any:
+    gate(HELD_GATE).hold()
+    return {"success": True, "result": [], "request_id": "held", "execution_time_ms": 0}

@@ -10,7 +10,8 @@ import subprocess
 import psycopg
 import pytest
 
-from devstack.stack import WALKTHROUGH_SQL, LocalStack, s3vectors_client
+from devstack.stack import WALKTHROUGH_SQL, LocalStack
+from tests.support.rankings import cosine_ranking, sample_records
 
 pytestmark = pytest.mark.slow
 
@@ -53,18 +54,18 @@ def test_the_bridge_is_reachable_and_the_index_was_described(results: list[list[
     assert results[1] == [("demo-index", "s3vl-demo", 5, "cosine", True)]
 
 
-def nearest_through_boto3(stack: LocalStack, top_k: int, **extra: object) -> list[str]:
-    """The keys the service itself returns for the walkthrough's query vector, closest first."""
-    found = s3vectors_client(stack.s3vectors_url).query_vectors(
-        indexArn=stack.index_arn(), queryVector={"float32": [0.1, 0.2, 0.3, 0.4, 0.5]},
-        topK=top_k, returnDistance=True, **extra,
-    )["vectors"]  # fmt: skip
-    return [v["key"] for v in sorted(found, key=lambda v: v["distance"])]
+def nearest(top_k: int, category: str | None = None) -> list[str]:
+    """The keys of the sample vectors nearest the walkthrough's query vector, closest first,
+    computed here from the sample file (not asked of the service)."""
+    records = sample_records()
+    if category is not None:
+        records = [r for r in records if r["metadata"]["category"] == category]
+    return [key for key, _ in cosine_ranking(records, [0.1, 0.2, 0.3, 0.4, 0.5])[:top_k]]
 
 
-def test_the_top_five_are_the_closest_first(results: list[list[tuple]], stack: LocalStack) -> None:
+def test_the_top_five_are_the_closest_first(results: list[list[tuple]]) -> None:
     top = results[2]
-    assert [row[0] for row in top] == nearest_through_boto3(stack, 5)
+    assert [row[0] for row in top] == nearest(5)
     similarities = [row[1] for row in top]
     assert similarities == sorted(similarities, reverse=True)
     assert all(round(1 - row[1], 4) == row[2] for row in top)  # cosine: similarity = 1 - distance
@@ -89,26 +90,22 @@ def test_the_vector_of_vec_048_finds_its_three_identical_copies(results: list[li
     ]
 
 
-def test_the_metadata_filter_returns_only_its_category(
-    results: list[list[tuple]], stack: LocalStack
-) -> None:
+def test_the_metadata_filter_returns_only_its_category(results: list[list[tuple]]) -> None:
     rows = results[5]
     assert len(rows) == 5
     assert {row[2] for row in rows} == {"demo"}
-    assert [row[0] for row in rows] == nearest_through_boto3(stack, 5, filter={"category": "demo"})
+    assert [row[0] for row in rows] == nearest(5, category="demo")
 
 
 def test_the_join_keeps_in_stock_products_under_the_price_by_similarity(
-    results: list[list[tuple]], e2e_db: str, stack: LocalStack
+    results: list[list[tuple]], e2e_db: str
 ) -> None:
     rows = results[6]
     assert rows, "the join returned nothing"
     with psycopg.connect(e2e_db) as conn:
         stock = dict(conn.execute("SELECT vector_key, (in_stock AND price < 300) FROM products"))
     assert all(stock[row[3]] for row in rows)
-    # Exactly the in-stock products under the price among the service's own 20 nearest.
-    assert [row[3] for row in rows] == [
-        key for key in nearest_through_boto3(stack, 20) if stock.get(key)
-    ]
+    # Exactly the in-stock products under the price among the 20 nearest.
+    assert [row[3] for row in rows] == [key for key in nearest(20) if stock.get(key)]
     assert [row[2] for row in rows] == sorted((row[2] for row in rows), reverse=True)
     assert all(re.fullmatch(r"vec_\d{3}", row[3]) for row in rows)

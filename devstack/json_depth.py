@@ -20,14 +20,22 @@ MAX_JSON_DEPTH = 512
 # A malformed document may be miscounted, but it fails to parse anyway.
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_A_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+_NOT_A_BRACKET_OR_QUOTE = bytes(b for b in range(256) if b not in b'[]{}"')
 _OPENERS = frozenset(b"[{")
 
 
 def text_depth_over(raw: bytes, limit: int = MAX_JSON_DEPTH) -> int | None:
     """The nesting depth of JSON text when it is over `limit`, else None."""
-    if raw.count(b"[") + raw.count(b"{") <= limit:
+    # Only brackets and string quotes matter, and a body of vectors is nearly all numbers: the
+    # escapes that could hide a quote go first (escaped backslashes, then escaped quotes; pairs
+    # taken from the left, as JSON reads them), then every other byte, all at C speed; the
+    # string pattern then runs over what is left, a few bytes a string instead of megabytes.
+    if b"\\" in raw:
+        raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+    reduced = raw.translate(None, _NOT_A_BRACKET_OR_QUOTE)
+    if reduced.count(b"[") + reduced.count(b"{") <= limit:
         return None  # fewer openers than the limit: cannot nest deeper
-    brackets = _STRING.sub(b"", raw).translate(None, _NOT_A_BRACKET)
+    brackets = _STRING.sub(b"", reduced).translate(None, _NOT_A_BRACKET)
     depth = deepest = 0
     for byte in brackets:
         if byte in _OPENERS:

@@ -263,21 +263,30 @@ class LocalS3VectorsBackend(S3VectorsBackend):
     ) -> None:
         index = self.get_index(vector_bucket_name, index_name=index_name, index_arn=index_arn)
         checks.count_between(vectors, "vectors", 1, limits.MAX_PUT_VECTORS)
-        keys, rows, metas = [], [], []
+        # All the vectors' values are checked at once; only when some are wrong does each
+        # vector go through vector_data, in request order, to name the first at fault.
+        matrix = checks.vectors_data(vectors, index.dimension, index.distance_metric)
+        keys, metas, rows = [], [], []
         for i, vector in enumerate(vectors):  # everything is checked before the first write
+            if not isinstance(vector, dict):
+                raise ValidationException(f"vectors[{i}]", "must be an object {key, data}")
             keys.append(checks.vector_key(vector.get("key"), f"vectors[{i}].key"))
-            rows.append(
-                checks.vector_data(
-                    vector.get("data"), f"vectors[{i}].data", index.dimension, index.distance_metric
+            if matrix is None:
+                rows.append(
+                    checks.vector_data(
+                        vector.get("data"),
+                        f"vectors[{i}].data",
+                        index.dimension,
+                        index.distance_metric,
+                    )
                 )
-            )
             metas.append(
                 checks.metadata(
                     vector.get("metadata"), f"vectors[{i}].metadata", index.non_filterable_keys
                 )
             )
         with index.store.lock.writing():
-            index.store.put(keys, np.vstack(rows), metas)
+            index.store.put(keys, np.vstack(rows) if matrix is None else matrix, metas)
         hooks.writes_applied("PutVectors", index.index_arn, keys)
 
     def get_vectors(

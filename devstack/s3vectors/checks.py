@@ -121,6 +121,38 @@ def vector_data(data: Any, field: str, dimension: int, metric: str) -> np.ndarra
     return row32
 
 
+def vectors_data(vectors: list[Any], dimension: int, metric: str) -> np.ndarray | None:
+    """The rows of a PutVectors as one float32 matrix when every vector's data passes
+    vector_data's checks, made on the whole matrix at once (one conversion for the request
+    instead of one per vector); None when any does not, so the caller checks each in turn."""
+    rows = _as_matrix(vectors, dimension)
+    if rows is None:
+        return None
+    if not np.isfinite(rows).all() or np.abs(rows).max() > FLOAT32_MAX:
+        return None
+    rows32 = rows.astype(np.float32)
+    if metric == "cosine" and not rows32.any(axis=1).all():
+        return None
+    return rows32
+
+
+def _as_matrix(vectors: list[Any], dimension: int) -> np.ndarray | None:
+    """Every vector's {'float32': [numbers]} as one float64 matrix, or None when one is not
+    that shape with `dimension` values."""
+    lists = []
+    for vector in vectors:
+        data = vector.get("data") if isinstance(vector, dict) else None
+        values = data.get("float32") if isinstance(data, dict) else None
+        if not isinstance(values, list) or len(values) != dimension:
+            return None
+        lists.append(values)
+    try:
+        rows = np.array(lists, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    return rows if rows.shape == (len(vectors), dimension) else None
+
+
 def metadata(meta: Any, field: str, non_filterable: Collection[str]) -> dict[str, Any]:
     if meta is None:
         return {}
@@ -142,7 +174,7 @@ def metadata(meta: Any, field: str, non_filterable: Collection[str]) -> dict[str
             "Keep large content outside S3 Vectors and store a reference to it.",
         )
     filterable = {k: v for k, v in meta.items() if k not in non_filterable}
-    filterable_bytes = _json_bytes(filterable)
+    filterable_bytes = total if len(filterable) == len(meta) else _json_bytes(filterable)
     if filterable_bytes > MAX_FILTERABLE_METADATA_BYTES:
         raise ValidationException(
             field,

@@ -64,6 +64,11 @@ BAD_PUTS = [
         "vectors[0].metadata",
     ),
     ("a key that is not a string", [vec("good", [1, 1, 1]), vec(7, [1, 1, 1])], "vectors[1].key"),
+    (
+        "a bad vector after good ones",
+        [*(vec(f"good{i}", [1, 1, i]) for i in range(5)), vec("bad", [1, math.nan, 1])],
+        "vectors[5].data",
+    ),
     ("a nested metadata object", [vec("bad", [1, 1, 1], {"m": {"a": 1}})], "vectors[0].metadata.m"),
     ("a list of lists", [vec("bad", [1, 1, 1], {"m": [[1]]})], "vectors[0].metadata.m[0]"),
 ]

@@ -134,6 +134,64 @@ def test_validation_errors_keep_their_shape_over_http(url):
     assert "'topK'" in caught.value.response["Error"]["Message"]
 
 
+def post_refused(url, operation, body):
+    """Send `body` as the whole JSON body of `operation`, signed as an SDK signs it, with no
+    SDK serialising it (what the client would send is swapped just before signing); the
+    service must refuse it: (status, answer)."""
+    client = make_client(url, validate=False)
+
+    def swap(params, **_):
+        params["body"] = body
+
+    client.meta.events.register(f"before-call.s3vectors.{operation}", swap)
+    call = {"PutVectors": client.put_vectors, "QueryVectors": client.query_vectors}[operation]
+    with pytest.raises(ClientError) as caught:
+        call()
+    answer = caught.value.response
+    assert answer["Error"]["Code"] == "ValidationException"
+    return answer["ResponseMetadata"]["HTTPStatusCode"], answer["Error"]
+
+
+# PutVectors and QueryVectors bodies are read as plain JSON, not through botocore's model: what
+# no SDK would send (and the model's parser turned away) is still refused, naming the field.
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [(b'{"indexArn": "arn:', "is not valid JSON"), (b"[1, 2]", "must be a JSON object")],
+    ids=["cut short", "not an object"],
+)
+@pytest.mark.parametrize("operation", ["PutVectors", "QueryVectors"])
+def test_a_body_that_is_not_a_json_object_is_a_validation_error(url, operation, body, problem):
+    status, error = post_refused(url, operation, body)
+    assert status == 400
+    assert "'body'" in error["Message"]
+    assert problem in error["Message"]
+
+
+@pytest.mark.parametrize(
+    ("vectors", "field"),
+    [
+        ([{"key": "a", "data": {"float32": [1, 1, 1, 1]}}, 7], "vectors[1]"),
+        ([{"key": "a", "data": {"float32": [1, None, 1, 1]}}], "vectors[0].data"),
+        ([{"key": "a", "data": {"float32": [1, "one", 1, 1]}}], "vectors[0].data"),
+        ([{"key": "a", "data": {"float32": [1, [1], 1, 1]}}], "vectors[0].data"),
+        ([{"key": "a", "data": [1, 1, 1, 1]}], "vectors[0].data"),
+        (
+            [{"key": "a", "data": {"float32": [1, 1, 1, 1]}}, {"data": {"float32": [1] * 4}}],
+            "vectors[1].key",
+        ),
+    ],
+    ids=["not an object", "null", "text", "a list", "not under float32", "no key"],
+)
+def test_a_put_no_sdk_would_send_is_refused_naming_the_field(url, vectors, field):
+    client = make_client(url)
+    selector = make_index(client)
+    body = json.dumps({**selector, "vectors": vectors}).encode()
+    status, error = post_refused(url, "PutVectors", body)
+    assert status == 400
+    assert f"'{field}'" in error["Message"]
+    assert client.list_vectors(**selector)["vectors"] == []
+
+
 def test_reset_empties_every_bucket(server, url):
     client = make_client(url)
     make_index(client)

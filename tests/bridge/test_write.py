@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import random
 
+import numpy as np
 import pytest
+from s3vl_bridge import client
 
 from devstack.s3vectors import faults as s3vectors_faults
 from tests.support.bridge import BUCKET, BUCKET_ARN, DOCS, DOCS_ARN, PLACES_ARN, ok, refused
@@ -250,3 +253,70 @@ def test_a_put_whose_answer_could_not_name_every_key_is_refused_before_anything_
         invoke({"operation": "put_vectors", "index_arn": DOCS_ARN, "vectors": vectors[:500]})
     )
     assert result["written_keys"] == keys[:500]
+
+
+def test_the_put_body_the_bridge_serialises_is_the_request_botocore_would_send(invoke, s3v):
+    # The bridge serialises PutVectors itself (client.OWN_BODY): the JSON it sends must be the
+    # very request, every float exact, metadata as given (UTF-8, not escaped).
+    bodies: list[bytes] = []
+    client.s3vectors().meta.events.register(
+        "before-send.s3vectors.PutVectors", lambda request, **_: bodies.append(request.body)
+    )
+    rng = random.Random(11)
+    vectors = [
+        {
+            "key": f"exact-{i}",
+            "data": [rng.uniform(-2, 2), 1e-30 * (i + 1), -3.4e38, 0.1],
+            "metadata": {"é": "ü", "n": i, "big": 10**300},
+        }
+        for i in range(3)
+    ]
+    ok(invoke({"operation": "put_vectors", "index_arn": DOCS_ARN, "vectors": vectors}))
+    assert [json.loads(body) for body in bodies] == [
+        {
+            "indexArn": DOCS_ARN,
+            "vectors": [
+                {"key": v["key"], "data": {"float32": v["data"]}, "metadata": v["metadata"]}
+                for v in vectors
+            ],
+        }
+    ]
+    stored = s3v.aws.get_vectors(
+        indexArn=DOCS_ARN, keys=[v["key"] for v in vectors], returnData=True
+    )["vectors"]
+    assert [s["data"]["float32"] for s in stored] == [
+        [float(np.float32(x)) for x in v["data"]] for v in vectors
+    ]
+
+
+def test_a_put_retried_after_a_503_sends_the_same_body_and_writes_once(invoke, s3v):
+    sizes: list[int] = []
+    client.s3vectors().meta.events.register(
+        "before-send.s3vectors.PutVectors", lambda request, **_: sizes.append(len(request.body))
+    )
+    s3vectors_faults.inject("PutVectors", code="ServiceUnavailableException", status=503)
+    vectors = _vectors(3, prefix="retry")
+    result = ok(invoke({"operation": "put_vectors", "index_arn": DOCS_ARN, "vectors": vectors}))
+    assert result["written_keys"] == [v["key"] for v in vectors]
+    assert len(sizes) == 2 and sizes[0] == sizes[1] > 100
+    assert {"retry00000", "retry00002"} <= set(s3v.stored_keys(DOCS_ARN))
+
+
+@pytest.mark.parametrize(
+    ("value", "field"),
+    [
+        ("1.5", "vectors[0].data[1]"),
+        (None, "vectors[0].data[1]"),
+        (True, "vectors[0].data[1]"),
+        (float("nan"), "vectors[0].data[1]"),
+        (1e39, "vectors[0].data[1]"),
+    ],
+)
+def test_a_bad_value_is_refused_by_the_models_before_any_request(invoke, s3v, value, field):
+    # botocore's own parameter validation is off for the bridge's client: the request models
+    # are what stands between a bad value and S3 Vectors.
+    vectors = _vectors(2)
+    vectors[0]["data"][1] = value
+    error = refused(invoke({"operation": "put_vectors", "index_arn": DOCS_ARN, "vectors": vectors}))
+    assert error["field"] == field
+    assert s3v.sent == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -32,14 +31,19 @@ def put_vectors(request: PutVectors) -> dict[str, Any]:
     keys = [record.key for record in request.vectors]
     check_keys_fit(keys, "vectors")
     _check_against_index(request, index_info(index_arn))  # GetIndex, cached per container
-    items = [_item(record) for record in request.vectors]
+    # Each vector is serialised once: its bytes size the chunks and make up the bodies.
+    items = [(item, client.json_body(item)) for item in map(_item, request.vectors)]
     chunks = _chunks(index_arn, items)
+    head = b'{"indexArn":' + client.json_body(index_arn) + b',"vectors":['
     _write_chunks(
         "put_vectors",
         index_arn,
         chunks,
-        lambda chunk: {"vectors": chunk},
-        key_of=lambda item: item["key"],
+        lambda chunk: {
+            "vectors": [item for item, _ in chunk],
+            "body": head + b",".join(sent for _, sent in chunk) + b"]}",
+        },
+        key_of=lambda item: item[0]["key"],
     )
     # The keys, in request order: what the caller may now consider written.
     return {"written_count": len(items), "written_keys": keys, "chunk_count": len(chunks)}
@@ -93,16 +97,19 @@ def _check_against_index(request: PutVectors, info: IndexInfo) -> None:
                 )
 
 
-def _chunks(index_arn: str, items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+_Item = tuple[dict[str, Any], bytes]  # a vector as PutVectors takes it, and as sent (JSON)
+
+
+def _chunks(index_arn: str, items: list[_Item]) -> list[list[_Item]]:
     """At most PUT_CHUNK vectors and PUT_CHUNK_BYTES of request body per PutVectors call.
-    Sizes are those of the body botocore sends: json.dumps with its default separators and
-    ASCII escapes."""
-    chunks: list[list[dict[str, Any]]] = []
-    current: list[dict[str, Any]] = []
-    budget = PUT_CHUNK_BYTES - len(json.dumps({"indexArn": index_arn, "vectors": []}))
+    Sizes are those of the body sent: each vector counts its JSON's bytes and a comma, the
+    body around them its own."""
+    chunks: list[list[_Item]] = []
+    current: list[_Item] = []
+    budget = PUT_CHUNK_BYTES - len(client.json_body({"indexArn": index_arn, "vectors": []}))
     size = 0
     for item in items:
-        item_size = len(json.dumps(item)) + 2  # and its ", " separator
+        item_size = len(item[1]) + 1  # and its "," separator
         if current and (len(current) == PUT_CHUNK or size + item_size > budget):
             chunks.append(current)
             current, size = [], 0

@@ -36,12 +36,14 @@ KMS_KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-12
 
 @dataclass(frozen=True)
 class Synthesized:
-    """One synthesized configuration: its template, nag report and template file."""
+    """One synthesized configuration: its template, nag report and template file, and the
+    context the test gave (what a test expects comes from there, not from parsed settings)."""
 
     settings: Settings
     template: Template
     template_file: Path
     nag_report: dict[str, Any]
+    context: dict[str, Any]
 
     def resources(self, resource_type: str, props: Any = None) -> dict[str, dict[str, Any]]:
         return self.template.find_resources(
@@ -105,6 +107,7 @@ def synthesized(outdir: Path, overrides: dict[str, Any]) -> Synthesized:
         template=Template.from_json(json.loads(template_file.read_text())),
         template_file=template_file,
         nag_report=report,
+        context=overrides,
     )
 
 

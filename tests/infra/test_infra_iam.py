@@ -84,7 +84,7 @@ def test_the_bridge_role_covers_every_index_and_the_bucket_key_when_kms_is_used(
     role = _bridge_role(synth_existing)
     expected = [
         *_expected_bridge_statements(synth_existing),
-        _allow(["kms:Decrypt", "kms:GenerateDataKey"], synth_existing.settings.kms_key_arn),
+        _allow(["kms:Decrypt", "kms:GenerateDataKey"], synth_existing.context["kmsKeyArn"]),
     ]
     _assert_statements(synth_existing.statements_of_role(role), expected)
 

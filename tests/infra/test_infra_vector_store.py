@@ -22,7 +22,7 @@ def test_a_kms_key_in_context_encrypts_the_bucket_with_that_key(synth_existing):
         {
             "EncryptionConfiguration": {
                 "SseType": "aws:kms",
-                "KmsKeyArn": synth_existing.settings.kms_key_arn,
+                "KmsKeyArn": synth_existing.context["kmsKeyArn"],
             }
         },
     )

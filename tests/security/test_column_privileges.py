@@ -116,6 +116,45 @@ def test_without_trigger_privilege_sync_is_refused_for_the_calling_role(
         db.execute("DROP ROLE sec_lesser")
 
 
+def test_a_column_the_role_switched_to_may_not_read_is_refused(
+    db: psycopg.Connection,
+    path: LocalPath,
+    people: None,
+    attacker: Callable[..., psycopg.Connection],
+) -> None:
+    # The login may read every column; the role it switched to may not read ssn.
+    login = attacker("s3vl_writer")
+    db.execute(f'GRANT TRIGGER, SELECT ON people TO "{role_of(login)}"')
+    db.execute("DROP ROLE IF EXISTS sec_narrow")
+    db.execute("CREATE ROLE sec_narrow IN ROLE s3vl_writer")
+    db.execute(f'GRANT sec_narrow TO "{role_of(login)}"')
+    db.execute("GRANT TRIGGER, SELECT (id, emb, name) ON people TO sec_narrow")
+    try:
+        login.execute("SET ROLE sec_narrow")
+        error = refused(
+            login, "SELECT s3vl.sync_table('people', 'id', 'emb', 'items', ARRAY['name', 'ssn'])"
+        )
+        assert error.sqlstate == "42501"
+        assert (
+            "role sec_narrow may not read column ssn of table public.people"
+            in error.diag.message_primary
+        )
+        nothing_synced(db, path)
+        # Nor read it back through stale_keys once someone who may read it synced the table.
+        db.execute("SELECT s3vl.sync_table('people', 'id', 'emb', 'items', ARRAY['name', 'ssn'])")
+        error = refused(login, "SELECT * FROM s3vl.stale_keys('people', 'items')")
+        assert error.sqlstate == "42501"
+        assert "role sec_narrow may not read column ssn" in error.diag.message_primary
+    finally:
+        login.execute("RESET ROLE")
+        db.execute(
+            "SELECT s3vl.unsync_table(source_table, 'items') FROM s3vl.sync_source"
+            " WHERE source_table = 'people'::regclass"
+        )
+        db.execute("DROP OWNED BY sec_narrow")
+        db.execute("DROP ROLE sec_narrow")
+
+
 @pytest.mark.parametrize(
     "call",
     [

@@ -484,6 +484,51 @@ def test_discard_dead_gives_changes_up_but_keeps_them_in_the_history(
     assert writer.execute("SELECT s3vl.purge_outbox(interval '0')").fetchone() == (2,)
 
 
+def test_retry_dead_and_discard_dead_touch_only_the_dead_changes_of_their_index(
+    db: psycopg.Connection, path: LocalPath, docs: str,
+    attacker: Callable[..., psycopg.Connection],
+) -> None:  # fmt: skip
+    # A dead and a pending change in each of two indexes: retry_dead('items') revives only
+    # items' dead one, discard_dead('notes') gives up only notes' dead one.
+    db.execute("CREATE TABLE sd_notes (id text PRIMARY KEY, emb real[])")
+    try:
+        db.execute("SELECT s3vl.sync_table('sd_notes', 'id', 'emb', 'notes')")
+        db.execute(f"INSERT INTO {docs} VALUES ('dead-item', ARRAY[1, 2, 3, 4], 't')")
+        db.execute("INSERT INTO sd_notes VALUES ('dead-note', ARRAY[1, 2, 3, 4])")
+        with configured(db, max_attempts=1):
+            for index in ("items", "notes"):
+                faults.inject("PutVectors", code="TooManyRequestsException", status=429)
+                db.execute("SELECT * FROM s3vl.flush(%s)", (index,))
+        db.execute(f"INSERT INTO {docs} VALUES ('pending-item', ARRAY[4, 3, 2, 1], 't')")
+        db.execute("INSERT INTO sd_notes VALUES ('pending-note', ARRAY[4, 3, 2, 1])")
+
+        def changes() -> dict[str, tuple]:
+            rows = db.execute(
+                "SELECT key, done_at IS NOT NULL, dead_at IS NOT NULL, discarded_at IS NOT NULL,"
+                " attempts FROM s3vl.outbox"
+            ).fetchall()
+            return {key: tuple(states) for key, *states in rows}
+
+        assert changes() == {
+            "dead-item": (False, True, False, 1), "dead-note": (False, True, False, 1),
+            "pending-item": (False, False, False, 0), "pending-note": (False, False, False, 0),
+        }  # fmt: skip
+        writer = attacker("s3vl_writer")
+        assert writer.execute("SELECT s3vl.retry_dead('items')").fetchone() == (1,)
+        assert writer.execute("SELECT s3vl.discard_dead('notes')").fetchone() == (1,)
+        assert changes() == {
+            "dead-item": (False, False, False, 0), "dead-note": (True, True, True, 1),
+            "pending-item": (False, False, False, 0), "pending-note": (False, False, False, 0),
+        }  # fmt: skip
+        for index in ("items", "notes"):
+            writer.execute("SELECT * FROM s3vl.flush(%s)", (index,))
+        assert path.key_set("items") == {"dead-item", "pending-item"}
+        assert path.key_set("notes") == {"pending-note"}
+    finally:
+        db.execute("SELECT s3vl.unsync_table('sd_notes', 'notes')")
+        db.execute("DROP TABLE sd_notes")
+
+
 def test_a_reader_may_not_retry_or_discard_dead_changes(
     db: psycopg.Connection, docs: str, attacker: Callable[..., psycopg.Connection]
 ) -> None:

@@ -12,11 +12,13 @@ from tests.support.postgres import DEMO_ARN, sql_error
 pytestmark = pytest.mark.slow
 
 V5 = "ARRAY[0.1, 0.2, 0.3, 0.4, 0.5]"
+V6 = "ARRAY[0.1, 0.2, 0.3, 0.4, 0.5, 0.6]"  # one more than demo-index's dimension
 BAD_CALLS = [
     # query_vectors
     ("SELECT * FROM s3vl.query_vectors(NULL::float8[], 'demo-index')", "22023", "query_vector"),
     ("SELECT * FROM s3vl.query_vectors('{}'::float8[], 'demo-index')", "22023", "query_vector"),
     ("SELECT * FROM s3vl.query_vectors(ARRAY[0.1, 0.2], 'demo-index')", "22023", "query_vector"),
+    (f"SELECT * FROM s3vl.query_vectors({V6}, 'demo-index')", "22023", "query_vector"),
     (
         "SELECT * FROM s3vl.query_vectors(ARRAY[[0.1, 0.2], [0.3, 0.4]]::float8[], 'demo-index')",
         "22023",
@@ -66,6 +68,11 @@ BAD_CALLS = [
         "query_vectors",
     ),
     (f"SELECT * FROM s3vl.query_vectors_batch({V5}, 'demo-index')", "22023", "query_vectors"),
+    (
+        f"SELECT * FROM s3vl.query_vectors_batch(ARRAY[{V6}], 'demo-index')",
+        "22023",
+        "query_vectors",
+    ),
     (
         "SELECT * FROM s3vl.query_vectors_batch(ARRAY[[0.1, 0.2], [0.3, 0.4]], 'demo-index')",
         "22023",

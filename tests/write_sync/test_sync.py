@@ -138,9 +138,17 @@ def test_a_row_the_index_would_refuse_is_refused_before_anything_is_recorded(
     message = str(refused.value)
     assert docs in message and "'short'" in message and "emb" in message
     assert "dimension 4" in message
-    db.execute(f"ALTER TABLE {docs} DROP CONSTRAINT {docs}_pkey")
-    with pytest.raises(psycopg.errors.NotNullViolation):
+    with pytest.raises(psycopg.errors.InvalidParameterValue) as refused:
+        db.execute(f"INSERT INTO {docs} VALUES ('long', ARRAY[1, 2, 3, 4, 5], 't', 'en')")
+    assert "'long'" in str(refused.value) and "has 5 elements" in str(refused.value)
+    # Without the table's own NOT NULL (which a dropped primary key leaves on the column),
+    # sync's check is what refuses a row without a key.
+    db.execute(f"ALTER TABLE {docs} DROP CONSTRAINT {docs}_pkey, ALTER COLUMN id DROP NOT NULL")
+    with pytest.raises(psycopg.errors.NotNullViolation) as no_key:
         db.execute(f"INSERT INTO {docs} VALUES (NULL, ARRAY[1, 2, 3, 4], 't', 'en')")
+    assert no_key.value.diag.message_primary == (
+        f's3vl sync of public.{docs}: column "id" is NULL, and it is the key in index "items"'
+    )
     assert db.execute(f"SELECT count(*) FROM {docs}").fetchone()[0] == 0
     assert pending(db) == 0
 

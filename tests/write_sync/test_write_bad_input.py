@@ -29,6 +29,13 @@ def many_then(last_key, last_row, last_meta=None):  # type: ignore[no-untyped-de
     return arrays(keys, rows, metadata)
 
 
+def many_jsonb_then(last_data):  # type: ignore[no-untyped-def]
+    vectors = [{"key": f"g{i}", "data": GOOD} for i in range(MANY)]
+    return "SELECT s3vl.put_vectors('items', %s)", (
+        Jsonb([*vectors, {"key": "x", "data": last_data}]),
+    )
+
+
 CASES = {
     "array lengths differ": (arrays(["a", "b"], [GOOD]), "vectors", "has 1 rows but keys has 2"),
     "metadata length differs": (
@@ -43,6 +50,11 @@ CASES = {
         arrays(["a", "b"], [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]),
         "vectors[1]",
         "has 3 elements but index items has dimension 4",
+    ),
+    "longer than the dimension": (
+        many_jsonb_then([*GOOD, 5.0]),
+        f"vectors[{MANY}].data",
+        "has 5 elements but index items has dimension 4",
     ),
     "NaN": (many_then("nan", [1.0, float("nan"), 3.0, 4.0]), f"vectors[{MANY + 1}]", "NaN"),
     "all zeros on cosine": (
@@ -98,9 +110,16 @@ CASES = {
         "vectors[0].data",
         "non-numeric",
     ),
-    "jsonb value out of float32 range": (
-        ("SELECT s3vl.put_vectors('items', %s)", (Jsonb([{"key": "a", "data": [1e39, 2, 3, 4]}]),)),
-        "vectors[0].data",
+    # After three batches' worth of good items: the bridge would refuse the bad one too, but
+    # only once the batches before it were written.
+    "jsonb value over the float32 range": (
+        many_jsonb_then([1e39, 2, 3, 4]),
+        f"vectors[{MANY}].data",
+        "float32",
+    ),
+    "jsonb value under the float32 range": (
+        many_jsonb_then([1, -1e39, 3, 4]),
+        f"vectors[{MANY}].data",
         "float32",
     ),
     "delete with a null key": (

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import cohere, titan
+from .encoder import encoder
 from .errors import validation
 from .invocation import Invocation
+from .projection import projection
 
 # InvokeModel takes a base model's id or its ARN (arn:aws:bedrock:<region>::foundation-model/<id>).
 FOUNDATION_MODEL_ARN = re.compile(
@@ -39,3 +41,14 @@ def resolve(model_identifier: str) -> Model:
         # AWS's words for a model id it does not know.
         raise validation("The provided model identifier is invalid.")
     return model
+
+
+def warm_up() -> None:
+    """Load the encoder, run it once and draw every served model's projections, so that the
+    first requests answer as fast as later ones."""
+    encoder().encode(["warm up"])
+    for model_id in titan.MODEL_IDS:
+        for dimension in titan.DIMENSIONS:
+            projection(model_id, dimension)
+    for model_id in cohere.MODEL_IDS:
+        projection(model_id, cohere.DIMENSION)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import threading
 from typing import TYPE_CHECKING
 
 from .encoder import NATIVE_DIMENSION
@@ -32,9 +33,19 @@ def seed_of(model_id: str, dimension: int) -> int:
     return int.from_bytes(digest[:8], "little")
 
 
-@functools.lru_cache(maxsize=32)
+_lock = threading.Lock()
+
+
 def projection(model_id: str, dimension: int) -> npt.NDArray[np.float32]:
-    """The (NATIVE_DIMENSION x dimension) map of one model and dimension."""
+    """The (NATIVE_DIMENSION x dimension) map of one model and dimension, drawn once: the
+    lock keeps concurrent first requests from each running the QR (BLAS threads of several
+    at once slow all of them on a small machine)."""
+    with _lock:
+        return _drawn(model_id, dimension)
+
+
+@functools.lru_cache(maxsize=32)
+def _drawn(model_id: str, dimension: int) -> npt.NDArray[np.float32]:
     import numpy as np
 
     rng = np.random.default_rng(seed_of(model_id, dimension))

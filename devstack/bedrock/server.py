@@ -25,14 +25,14 @@ import sys
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ..json_depth import MAX_JSON_DEPTH, text_depth_over
 from . import catalog
-from .encoder import encoder
 from .errors import BedrockError, validation
 from .faults import Faults
 
@@ -42,6 +42,20 @@ logger = logging.getLogger(__name__)
 # 50,000 characters of Titan, each character at most 6 bytes once JSON-escaped).
 MAX_BODY_BYTES = 2 * 1024 * 1024
 CONTROL_PREFIX = "/_devstack/"
+# Requests kept for received(): what tests look at, bounded for a server left running.
+RECEIVED_KEPT = 10_000
+
+
+@dataclass(frozen=True)
+class Received:
+    """One InvokeModel request as it arrived: its model id (or ARN) and its raw body."""
+
+    sequence: int
+    model_id: str
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
 
 
 class LocalBedrock:
@@ -55,7 +69,8 @@ class LocalBedrock:
         log_requests: bool = False,
         preload: bool = True,
     ) -> None:
-        """`preload`: load the model when the server starts (else on the first request)."""
+        """`preload`: load the model, and draw the projections, when the server starts (else
+        on the first requests); `load_seconds` says how long that took."""
         self.host = host
         self.port = port
         self.log_requests = log_requests
@@ -63,6 +78,8 @@ class LocalBedrock:
         self._stopping = threading.Event()
         self.faults = Faults(self._stopping)
         self._invocations: Counter[str] = Counter()
+        self._received: deque[Received] = deque(maxlen=RECEIVED_KEPT)
+        self._sequence = 0
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -79,7 +96,7 @@ class LocalBedrock:
             return self.url
         if self.preload:
             started = time.perf_counter()
-            encoder()
+            catalog.warm_up()
             self.load_seconds = time.perf_counter() - started
         self._stopping.clear()
         server = _Server((self.host, self.port), _RequestHandler)
@@ -107,6 +124,17 @@ class LocalBedrock:
         with self._lock:
             return dict(self._invocations)
 
+    def received(self, after: int = 0) -> list[Received]:
+        """The last RECEIVED_KEPT InvokeModel requests, in order of arrival; `after` a
+        sequence number (0: all): only those received since."""
+        with self._lock:
+            return [r for r in self._received if r.sequence > after]
+
+    def last_sequence(self) -> int:
+        """The sequence number of the last request received (0: none yet)."""
+        with self._lock:
+            return self._sequence
+
     def __enter__(self) -> str:
         return self.start()
 
@@ -120,6 +148,9 @@ class LocalBedrock:
     ) -> tuple[int, dict[str, str], bytes]:
         """One InvokeModel request -> (status, headers, body)."""
         started = time.perf_counter()
+        with self._lock:
+            self._sequence += 1
+            self._received.append(Received(self._sequence, model_identifier, raw))
         try:
             model = catalog.resolve(model_identifier)
             with self._lock:

@@ -10,10 +10,12 @@ __version__ = "0.2.0"
 
 def reset_container() -> None:
     """Forget what this container built and learnt (settings and allowlist read from the
-    environment, the S3 Vectors client, index descriptions), so the next request starts as a
-    new container would: for tests and local hosts that change the environment in between."""
-    from . import client, index_info, settings
+    environment, the S3 Vectors and Bedrock Runtime clients, index descriptions), so the next
+    request starts as a new container would: for tests and local hosts that change the
+    environment in between."""
+    from . import bedrock, client, index_info, settings
 
     settings.settings.cache_clear()
     client.reset()
+    bedrock.reset()
     index_info.reset()

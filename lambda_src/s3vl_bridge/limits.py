@@ -43,6 +43,17 @@ FILTER_DEPTH_MAX = 32
 # Lambda: what a synchronous invocation may answer (6 MB), in bytes.
 LAMBDA_RESPONSE_BYTES = 6_291_556
 
+# Bedrock embedding models (AWS's model parameter pages): Titan Text Embeddings V2 takes one
+# text of 1..50,000 characters and up to 8,192 tokens per InvokeModel; Cohere Embed v3 up to
+# 96 texts of up to 2,048 characters (and 512 tokens) each.
+TITAN_TEXT_CHARACTERS_MAX = 50_000
+TITAN_TEXT_TOKENS_MAX = 8_192
+COHERE_TEXT_CHARACTERS_MAX = 2_048
+COHERE_TEXTS_PER_CALL = 96
+
 # The bridge's own
 BATCH_QUERIES_MAX = 100  # query vectors in one query_vectors_batch
 CORRELATION_ID_LENGTH_MAX = 128
+# Texts in one embed request: 256 vectors of 1,024 floats, each printed with float32's 9
+# significant digits (at most 17 bytes with its separator), fit the 6 MB response (4.5 MB).
+EMBED_TEXTS_MAX = 256

@@ -51,6 +51,7 @@ _TABLE: dict[str, Operation] = {
     "list_vectors": Operation("list_vectors.ListVectors", "read.list_vectors"),
     "put_vectors": Operation("put_vectors.PutVectors", "write.put_vectors"),
     "delete_vectors": Operation("delete_vectors.DeleteVectors", "write.delete_vectors"),
+    "embed": Operation("embed.Embed", "embed.embed"),
 }
 
 _BY_NAME = {name: entry for key, entry in _TABLE.items() for name in (key, *entry.aliases)}

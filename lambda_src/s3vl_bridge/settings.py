@@ -24,6 +24,9 @@ class BridgeSettings(BaseModel):
 
     index_arns: tuple[str, ...] = ()
     bucket_arns: tuple[str, ...] = ()
+    # Bedrock model ids the function may invoke (embedding.py); Bedrock Runtime's endpoint
+    # is botocore's own setting, AWS_ENDPOINT_URL_BEDROCK_RUNTIME, read by the client.
+    embedding_models: tuple[str, ...] = ()
     endpoint_url: str | None = None
     region: str = "us-east-1"
     connect_timeout_s: Seconds = 1.0
@@ -31,7 +34,7 @@ class BridgeSettings(BaseModel):
     max_attempts: Annotated[int, Field(ge=1, le=10)] = 4
     max_workers: Annotated[int, Field(ge=1, le=64)] = 8
 
-    @field_validator("index_arns", "bucket_arns", mode="before")
+    @field_validator("index_arns", "bucket_arns", "embedding_models", mode="before")
     @classmethod
     def _split_csv(cls, value: object) -> object:
         if isinstance(value, str):
@@ -42,6 +45,7 @@ class BridgeSettings(BaseModel):
 ENVIRONMENT = {
     "index_arns": "S3VL_INDEX_ARNS",
     "bucket_arns": "S3VL_BUCKET_ARNS",
+    "embedding_models": "S3VL_EMBEDDING_MODELS",
     "endpoint_url": "S3VECTORS_ENDPOINT_URL",
     "region": "AWS_REGION",
     "connect_timeout_s": "S3VL_CONNECT_TIMEOUT_S",

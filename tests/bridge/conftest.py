@@ -33,16 +33,20 @@ else:
 from s3vl_bridge import client, reset_container  # noqa: E402
 from s3vl_bridge.handler import lambda_handler, metrics  # noqa: E402
 
+from tests.support.bedrock import local_bedrock  # noqa: E402
 from tests.support.bridge import (  # noqa: E402
     BUCKET,
     BUCKET_ARN,
+    CLOSED_PORT_URL,
     DOCS,
     DOCS_ARN,
+    EMBEDDING_MODELS,
     LISTED_ARN,
     OTHER_BUCKET,
     PLACES,
     PLACES_ARN,
     REGION,
+    Bedrock,
     LambdaContext,
     S3Vectors,
     put,
@@ -66,9 +70,18 @@ def fresh_container(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
         "S3VL_MAX_ATTEMPTS": "3",
+        # Bedrock Runtime on a closed local port unless a test starts the local one: no test
+        # may reach AWS's public endpoint.
+        "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": CLOSED_PORT_URL,
     }.items():
         monkeypatch.setenv(name, value)
-    for name in ("S3VECTORS_ENDPOINT_URL", "S3VL_INDEX_ARNS", "S3VL_BUCKET_ARNS", "AWS_PROFILE"):
+    for name in (
+        "S3VECTORS_ENDPOINT_URL",
+        "S3VL_INDEX_ARNS",
+        "S3VL_BUCKET_ARNS",
+        "S3VL_EMBEDDING_MODELS",
+        "AWS_PROFILE",
+    ):
         monkeypatch.delenv(name, raising=False)
     reset_container()
     metrics.clear_metrics()
@@ -111,6 +124,18 @@ def s3v(monkeypatch: pytest.MonkeyPatch) -> Iterator[S3Vectors]:
         yield S3Vectors(aws=aws, sent=sent, body_bytes=body_bytes)
         s3vectors_faults.clear()
         local_s3vectors.reset()
+
+
+@pytest.fixture
+def bedrock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Bedrock]:
+    """The local Bedrock Runtime (one per test process) as the bridge's endpoint, serving
+    EMBEDDING_MODELS; `sent` lists each InvokeModel that reached it during the test."""
+    server = local_bedrock()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", server.url)
+    monkeypatch.setenv("S3VL_EMBEDDING_MODELS", ",".join(EMBEDDING_MODELS))
+    reset_container()
+    yield Bedrock(server=server, since=server.last_sequence())
+    server.faults.clear()
 
 
 @pytest.fixture

@@ -34,9 +34,11 @@ def test_ping_reports_version_region_and_what_the_function_serves(invoke, s3v):
         "list_vectors",
         "put_vectors",
         "delete_vectors",
+        "embed",
     }
     assert result["allowed_indexes"] == [LISTED_ARN]
     assert result["allowed_buckets"] == [BUCKET_ARN]
+    assert result["allowed_embedding_models"] == []
     assert s3v.sent == []
 
 

@@ -39,6 +39,15 @@ PLACES = [
 ]
 
 
+# Bedrock: the models the `bedrock` fixture's function may call (one of the three the bridge
+# knows is left out, to be refused), and an endpoint where nothing listens.
+TITAN = "amazon.titan-embed-text-v2:0"
+COHERE = "cohere.embed-english-v3"
+NOT_SERVED_MODEL = "cohere.embed-multilingual-v3"
+EMBEDDING_MODELS = (TITAN, COHERE)
+CLOSED_PORT_URL = "http://127.0.0.1:9"
+
+
 @dataclass
 class LambdaContext:
     """What the Lambda runtime passes as `context` (the fields Powertools reads)."""
@@ -64,6 +73,31 @@ class S3Vectors:
 
     def stored_keys(self, index_arn: str) -> list[str]:
         return sorted(all_keys(self.aws, {"indexArn": index_arn}))
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One InvokeModel the bridge sent: the model and its JSON body."""
+
+    model_id: str
+    body: dict[str, Any]
+
+
+@dataclass
+class Bedrock:
+    """The local Bedrock Runtime the bridge calls (devstack.bedrock.server.LocalBedrock,
+    shared by the test process), and what reached it since the test began."""
+
+    server: Any
+    since: int
+
+    @property
+    def sent(self) -> list[Sent]:
+        """Each InvokeModel received since the test began (every attempt), in arrival order."""
+        return [Sent(r.model_id, r.json()) for r in self.server.received(after=self.since)]
+
+    def models_sent(self) -> list[str]:
+        return [s.model_id for s in self.sent]
 
 
 def put(aws: Any, index_arn: str, records: list[dict[str, Any]]) -> None:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__, client
 from ..allowlist import allowlist, served_bucket_arn, served_index_arn
+from ..embedding import served_models
 from ..index_info import index_info, iso_time
 from ..registry import OPERATIONS
 
@@ -24,6 +25,7 @@ def availability_check(_request: AvailabilityCheck) -> dict[str, Any]:
         "region": served.region,
         "allowed_indexes": sorted(served.index_arns),
         "allowed_buckets": sorted(served.bucket_arns),
+        "allowed_embedding_models": sorted(served_models()),
         "operations": list(OPERATIONS),
     }
 

@@ -330,25 +330,27 @@ def test_only_a_send_of_unknown_outcome_puts_its_keys_in_doubt(
 def test_a_flush_cancelled_during_its_invocation_keeps_the_keys_in_doubt(
     db: psycopg.Connection, path: LocalPath, docs: str
 ) -> None:
-    # statement_timeout cancels flush while its put is at S3 Vectors: the write may still land,
-    # so flush records the doubt and returns instead of rolling the record back.
+    # A cancel reaches flush while its put is at S3 Vectors (the one statement_timeout sends;
+    # pg_cancel_backend sends it here, so it is pending before the put is let go, without a
+    # timer): the write may still land, so flush records the doubt and returns instead of
+    # rolling the record back.
     db.execute(f"INSERT INTO {docs} VALUES ('c', ARRAY[1, 1, 0, 0], 'first')")
+    flushing = db.info.backend_pid
     with configured(db, function_timeout_seconds=3), HeldPut() as held:
 
-        def release_after_the_statement_timeout() -> None:
-            if held.arrived.wait(10):
-                time.sleep(1.5)  # the put is held past statement_timeout, then lands
+        def cancel_then_release() -> None:
+            if held.arrived.wait(30):
+                with psycopg.connect(path.dsn, autocommit=True) as other:
+                    other.execute("SELECT pg_cancel_backend(%s)", (flushing,))
                 held.release()
 
-        releaser = threading.Thread(target=release_after_the_statement_timeout)
+        releaser = threading.Thread(target=cancel_then_release)
         releaser.start()
-        db.execute("SET statement_timeout = '1s'")
         try:
             result = flush(db)
         finally:
-            db.execute("RESET statement_timeout")
-            releaser.join(15)
-        assert held.landed.wait(10)
+            releaser.join(40)
+        assert held.landed.wait(30)
     assert result["put_count"] == 0 and result["failed_count"] == 1
     assert "canceling statement" in result["last_error"]
     assert outbox(db) == [("c", False, False, False, 1, True)]
@@ -536,8 +538,10 @@ def test_a_reader_may_not_retry_or_discard_dead_changes(
     before = outbox(db)
     reader = attacker("s3vl_reader")
     for call in ("retry_dead", "discard_dead"):
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege) as refused:
             reader.execute(f"SELECT s3vl.{call}('items')")
+        # PostgreSQL's own refusal of the call, not a 42501 from inside it.
+        assert refused.value.diag.message_primary == f"permission denied for function {call}"
     assert outbox(db) == before
 
 
@@ -591,16 +595,14 @@ def test_flush_under_steady_writes_takes_only_what_was_pending_when_it_started(
     thread.start()
     try:
         with hooks.around("PutVectors", put_vectors):
-            started = time.monotonic()
             result = flush(db, batch_size=10)
-            took = time.monotonic() - started
             still_writing = thread.is_alive()
             written_then = written[0]
     finally:
         flush_returned.set()
         thread.join(40)
     assert not errors and not thread.is_alive()
-    assert still_writing and took < 20  # flush returned while the writer kept writing
+    assert still_writing  # flush returned while the writer kept writing
     assert written_then >= 50
     assert result["put_count"] == 200  # exactly what was pending when it started
     assert result["pending_count"] >= 50

@@ -124,6 +124,17 @@ def test_a_bad_input_is_refused_naming_the_field_before_any_invocation(
     assert bedrock.sent == []
 
 
+@pytest.mark.parametrize(("model_id", "characters"), [(TITAN, 50_000), (COHERE, 2_048)])
+def test_a_text_of_exactly_the_models_characters_is_embedded_whole(
+    invoke, bedrock, model_id, characters
+):
+    text = "a" * characters  # one word: a single [UNK] token, quick to embed
+    result = ok(invoke(embed(texts=[text], model_id=model_id)))
+    assert result["truncated_positions"] == []
+    (sent,) = bedrock.sent
+    assert sent.body.get("inputText", sent.body.get("texts", [None])[0]) == text
+
+
 def test_a_model_off_the_allowlist_is_denied_before_any_invocation(invoke, bedrock):
     error = refused(invoke(embed(texts=["a"], model_id=NOT_SERVED_MODEL)))
     assert error["type"] == "AccessDenied"

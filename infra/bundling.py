@@ -11,11 +11,19 @@ runtime's Python version (pip's --python-version only picks wheels; a 3.11 compi
 writes cpython-311 files that 3.13 ignores), and are hash-based without a source check
 (unchecked-hash) because the zip and the asset copy do not keep the mtimes that a
 timestamp-based .pyc is checked against.
+
+botocore's data is cut down to the services the function calls (BOTOCORE_SERVICES): its
+loader lists every service folder (449 of them) before it loads one model, and parses the
+1.2 MB endpoints.json whole, on every cold start (about 25 ms of it, measured with
+bench_cold_start). Kept: every top-level file, those services' folders, and their entries in
+endpoints.json, so the endpoints they resolve are the ones the whole file gives. The bundle
+loses 27 MB of the 28 MB that folder takes.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -36,6 +44,31 @@ _PLATFORMS = {
 }
 
 _DOCKER_PLATFORMS = {"arm64": "linux/arm64", "x86_64": "linux/amd64"}
+
+# The services the function creates botocore clients for: S3 Vectors (s3vl_bridge.client),
+# X-Ray (the X-Ray SDK's sampling client, when tracing is on) and Bedrock Runtime (embeddings,
+# shared/DESIGN.md). tests/infra checks that the bridge's code names no other.
+BOTOCORE_SERVICES = ("s3vectors", "xray", "bedrock-runtime")
+
+# Run by the bundle's Python (locally, or in the Docker image): BUNDLE SERVICE... keeps, of
+# BUNDLE/botocore/data, the top-level files, the services' folders and their endpoints.
+# A script rather than a function so that the Docker fallback runs the same lines.
+_TRIM_BOTOCORE_DATA = """
+import json, shutil, sys
+from pathlib import Path
+data = Path(sys.argv[1]) / "botocore" / "data"
+keep = set(sys.argv[2:])
+if data.is_dir():
+    for entry in data.iterdir():
+        if entry.is_dir() and entry.name not in keep:
+            shutil.rmtree(entry)
+    endpoints = data / "endpoints.json"
+    document = json.loads(endpoints.read_text(encoding="utf-8"))
+    for partition in document["partitions"]:
+        services = partition["services"]
+        partition["services"] = {name: services[name] for name in services if name in keep}
+    endpoints.write_text(json.dumps(document, separators=(",", ":")), encoding="utf-8")
+"""
 
 
 class BundleError(RuntimeError):
@@ -79,8 +112,23 @@ def build_bundle(
     shutil.copytree(
         source / PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
     )
+    trim_botocore_data(target)
     compile_bundle(target, python_version=python_version)
     return target
+
+
+def trim_command(target: str, python: str = "python") -> str:
+    """The shell command that trims target's botocore data (the Docker fallback's step)."""
+    services = " ".join(shlex.quote(service) for service in BOTOCORE_SERVICES)
+    return f"{python} -c {shlex.quote(_TRIM_BOTOCORE_DATA)} {shlex.quote(target)} {services}"
+
+
+def trim_botocore_data(target: Path, services: tuple[str, ...] = BOTOCORE_SERVICES) -> None:
+    """Cut target/botocore/data down to `services` (nothing happens without botocore)."""
+    command = [sys.executable, "-c", _TRIM_BOTOCORE_DATA, str(target), *services]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise BundleError(f"botocore's data could not be trimmed:\n{result.stderr.strip()}")
 
 
 def runtime_python(python_version: str = "3.13") -> str | None:
@@ -158,6 +206,7 @@ def bridge_code(source: Path, *, architecture: str, runtime: lambda_.Runtime) ->
                 "-c",
                 f"pip install --no-compile -r {REQUIREMENTS} -t /asset-output"
                 f" && cp -r {PACKAGE} /asset-output/"
+                f" && {trim_command('/asset-output')}"
                 # The bundling image is the runtime's own Python: its byte code is the right one.
                 " && python -m compileall -q -j 0 --invalidation-mode unchecked-hash"
                 " /asset-output",

@@ -7,19 +7,30 @@ envelope. Without it the Lambda request id is used.
 
 from __future__ import annotations
 
-import functools
 import gc
 import os
-import time
-from collections.abc import Callable
-from typing import Any, TypeAlias
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+# Before anything else is imported (bench_cold_start): the imports and the first invocation
+# build tens of thousands of long-lived objects and hardly any garbage, so the cyclic GC is
+# paused from here to the end of the first invocation (_first_invocation_without_gc). And
+# pydantic's plugin lookup (the entry points of every installed distribution, when it builds
+# its first validator) is skipped: the bridge uses no plugin. The function's environment says
+# the same (infra); a value set there wins.
+_GC_ON_AT_IMPORT = gc.isenabled()
+gc.disable()
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
-from . import envelope
-from .limits import CORRELATION_ID_LENGTH_MAX
-from .registry import OPERATIONS, Result, parse_request, run
+import functools  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import Any, TypeAlias  # noqa: E402
+
+from aws_lambda_powertools import Logger, Metrics, Tracer  # noqa: E402
+from aws_lambda_powertools.metrics import MetricUnit  # noqa: E402
+
+from . import envelope  # noqa: E402
+from .limits import CORRELATION_ID_LENGTH_MAX  # noqa: E402
+from .registry import OPERATIONS, Result, parse_request, run  # noqa: E402
 
 # What Lambda calls: the event (any JSON value) and its context (Powertools reads
 # function_name, memory_limit_in_mb, invoked_function_arn, aws_request_id from it).
@@ -46,11 +57,12 @@ def _traced(handler: Handler) -> Handler:
 
 
 def _first_invocation_without_gc(handler: Handler) -> Handler:
-    """The first invocation loads most of the container: pydantic, the operation's model and
-    modules, boto3 and its client, tens of thousands of long-lived objects and no garbage.
-    Python's cyclic GC would stop part way through for a full collection over that whole
-    heap (40-60 ms of a cold start, measured with bench_cold_start). So the GC is paused
-    for the first invocation, and what it loaded is then frozen (gc.freeze): later
+    """The import of this module and the first invocation load most of the container:
+    Powertools, pydantic, the operation's model and modules, botocore and its client, tens
+    of thousands of long-lived objects and no garbage. Python's cyclic GC would stop part
+    way through for a full collection over that whole heap (40-60 ms of a cold start,
+    measured with bench_cold_start). So the GC is paused from the top of this module to the
+    end of the first invocation, and what was loaded is then frozen (gc.freeze): later
     collections skip those objects, so a warm request never pays for a full heap scan.
     Cyclic garbage left from loading is never collected: a one-off ~800 objects, ~160 KB."""
     first = True
@@ -61,13 +73,12 @@ def _first_invocation_without_gc(handler: Handler) -> Handler:
         if not first:
             return handler(event, context)
         first = False
-        was_enabled = gc.isenabled()
         gc.disable()
         try:
             return handler(event, context)
         finally:
             gc.freeze()
-            if was_enabled:
+            if _GC_ON_AT_IMPORT:
                 gc.enable()
 
     return wrapper

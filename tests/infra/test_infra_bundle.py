@@ -10,12 +10,24 @@ from __future__ import annotations
 
 import json
 import platform
+import re
+import shlex
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
+import botocore
 import pytest
 
-from infra.bundling import PACKAGE, build_bundle, runtime_python
+from infra.bundling import (
+    BOTOCORE_SERVICES,
+    PACKAGE,
+    build_bundle,
+    runtime_python,
+    trim_botocore_data,
+    trim_command,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 LAMBDA_SOURCE = ROOT / "lambda_src"
@@ -42,12 +54,32 @@ class Context:
         return 30000
 
 response = lambda_handler({"operation": "ping"}, Context())
+from s3vl_bridge import client
+
+class Sent(Exception):
+    pass
+
+def capture(request, **_):
+    raise Sent(request.url)
+
+s3vectors = client.s3vectors()  # from the bundle's trimmed botocore data
+s3vectors.meta.events.register("before-send", capture)
+try:
+    s3vectors.list_vector_buckets()
+except Sent as sent:
+    endpoint = sent.args[0]
 third_party = {
     name: getattr(module, "__file__", None) or ""
     for name, module in sys.modules.items()
-    if name.split(".")[0] in ("s3vl_bridge", "pydantic", "pydantic_core", "aws_lambda_powertools")
+    if name.split(".")[0]
+    in ("s3vl_bridge", "pydantic", "pydantic_core", "aws_lambda_powertools", "botocore")
 }
-print(json.dumps({"response": response, "files": third_party, "version": sys.version_info[:2]}))
+print(json.dumps({
+    "response": response,
+    "files": third_party,
+    "version": sys.version_info[:2],
+    "endpoint": endpoint,
+}))
 """
 
 
@@ -111,6 +143,9 @@ def test_the_bundled_handler_answers_a_ping_under_the_runtime_python(host_bundle
         "POWERTOOLS_METRICS_NAMESPACE": "s3vl",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "LOG_LEVEL": "WARNING",
+        # The client signs the request it builds (none is sent).
+        "AWS_ACCESS_KEY_ID": "bundle-test",
+        "AWS_SECRET_ACCESS_KEY": "bundle-test",
     }
     byte_code = _byte_code(host_bundle / PACKAGE)
     # -I ignores PYTHONDONTWRITEBYTECODE: a .pyc the runtime could not use would be rewritten.
@@ -136,4 +171,142 @@ def test_the_bundled_handler_answers_a_ping_under_the_runtime_python(host_bundle
     }
     assert outside == {}, "imported from outside the bundle"
     assert "pydantic_core._pydantic_core" in outcome["files"]
+    # Where the whole of botocore's data sends it (S3 Vectors' dual-stack endpoints).
+    assert outcome["endpoint"] == "https://s3vectors.eu-west-1.api.aws/ListVectorBuckets"
     assert _byte_code(host_bundle / PACKAGE) == byte_code, "the shipped byte code was not used"
+
+
+# botocore's data, cut down to what the function calls (infra/bundling.py).
+BOTOCORE_PACKAGE = Path(botocore.__file__).parent
+BOTOCORE_DATA = BOTOCORE_PACKAGE / "data"
+
+
+def test_the_bundle_keeps_botocore_data_for_the_services_the_function_calls_only(host_bundle):
+    data = host_bundle / "botocore" / "data"
+    assert {entry.name for entry in data.iterdir() if entry.is_dir()} == set(BOTOCORE_SERVICES)
+    for name in ("endpoints.json", "partitions.json", "_retry.json"):
+        assert (data / name).is_file(), name
+    endpoints = json.loads((data / "endpoints.json").read_text())
+    kept = {name for partition in endpoints["partitions"] for name in partition["services"]}
+    assert kept <= set(BOTOCORE_SERVICES)
+    assert "xray" in kept
+
+
+@pytest.fixture(scope="module")
+def trimmed_botocore(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of this interpreter's botocore (its code, the top-level data files, the kept
+    services and one other), trimmed as the bundle's is: botocore treats its own data folder
+    as built in (endpoint rule sets apply), so the copy is of the package, not of the data."""
+    target = tmp_path_factory.mktemp("trimmed")
+    keep = {*BOTOCORE_SERVICES, "s3"}
+
+    def other_services(folder: str, names: list[str]) -> list[str]:
+        if Path(folder) != BOTOCORE_DATA:
+            return []
+        return [name for name in names if (BOTOCORE_DATA / name).is_dir() and name not in keep]
+
+    shutil.copytree(BOTOCORE_PACKAGE, target / "botocore", ignore=other_services)
+    trim_botocore_data(target)
+    return target
+
+
+# One call per kept service that needs no parameters.
+_CALL_WITHOUT_PARAMETERS = {
+    "s3vectors": "list_vector_buckets",
+    "xray": "get_sampling_rules",
+    "bedrock-runtime": "list_async_invokes",
+}
+
+# Run against a botocore: where each call goes and the scope it is signed for
+# (Credential=KEY/DATE/REGION/SERVICE), from the request botocore would send, per region.
+SIGNED_REQUESTS = r"""
+import json, sys
+import botocore, botocore.session
+from botocore.exceptions import UnknownServiceError
+calls, regions = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+class Sent(Exception):
+    pass
+def capture(request, **_):
+    raise Sent(request.url, request.headers["Authorization"].decode())
+session = botocore.session.get_session()
+session.set_credentials("bundle-test", "bundle-test")
+out = {"data": botocore.__file__}
+for service, call in calls.items():
+    for region in regions:
+        client = session.create_client(service, region_name=region)
+        client.meta.events.register("before-send", capture)
+        try:
+            getattr(client, call)()
+        except Sent as sent:
+            url, authorization = sent.args
+            scope = authorization.split("Credential=")[1].split(",")[0].split("/", 2)[2]
+            out[f"{service} {region}"] = f"{url} {scope}"
+try:
+    session.create_client("s3", region_name="us-east-1")
+    out["s3"] = "known"
+except UnknownServiceError:
+    out["s3"] = "unknown"
+print(json.dumps(out))
+"""
+
+
+def _signed_requests(python_path: str | None, regions: list[str]) -> dict[str, str]:
+    environment = {"PATH": "/usr/bin:/bin"}
+    if python_path:
+        environment["PYTHONPATH"] = python_path
+    arguments = [json.dumps(_CALL_WITHOUT_PARAMETERS), json.dumps(regions)]
+    done = subprocess.run(
+        [sys.executable, "-c", SIGNED_REQUESTS, *arguments],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    outcome: dict[str, str] = json.loads(done.stdout)
+    return outcome
+
+
+def test_the_kept_services_are_called_and_signed_as_with_the_whole_data_in_every_region(
+    trimmed_botocore,
+):
+    endpoints = json.loads((BOTOCORE_DATA / "endpoints.json").read_text())
+    regions = sorted({region for part in endpoints["partitions"] for region in part["regions"]})
+    assert len(regions) > 30
+    assert set(_CALL_WITHOUT_PARAMETERS) == set(BOTOCORE_SERVICES)
+    whole = _signed_requests(None, regions)
+    trimmed = _signed_requests(str(trimmed_botocore), regions)
+    assert whole.pop("data").startswith(str(BOTOCORE_PACKAGE))
+    assert trimmed.pop("data").startswith(str(trimmed_botocore))
+    assert (whole.pop("s3"), trimmed.pop("s3")) == ("known", "unknown")
+    assert len(whole) == len(BOTOCORE_SERVICES) * len(regions)
+    assert "https://s3vectors.eu-west-1.api.aws/" in whole["s3vectors eu-west-1"]
+    assert trimmed == whole
+
+
+def test_the_docker_fallback_trims_with_the_same_script(tmp_path):
+    data = tmp_path / "botocore" / "data"
+    (data / "s3").mkdir(parents=True)
+    (data / "xray").mkdir()
+    shutil.copy(BOTOCORE_DATA / "endpoints.json", data / "endpoints.json")
+    command = trim_command(str(tmp_path), python=shlex.quote(sys.executable))
+    subprocess.run(["bash", "-c", command], check=True, timeout=60)
+    assert sorted(entry.name for entry in data.iterdir()) == ["endpoints.json", "xray"]
+
+
+# Where the bridge's code names a service to botocore: create_client("...") or client("...").
+_CLIENT_FOR = re.compile(r"""(?:create_client|\bclient)\(\s*["']([a-z0-9-]+)["']""")
+
+
+def test_the_bridge_creates_clients_only_for_services_the_bundle_keeps():
+    named = {
+        service
+        for module in (LAMBDA_SOURCE / PACKAGE).rglob("*.py")
+        for service in _CLIENT_FOR.findall(module.read_text())
+    }
+    assert "s3vectors" in named
+    assert named <= set(BOTOCORE_SERVICES), (
+        f"the bridge calls {sorted(named - set(BOTOCORE_SERVICES))}: add them to "
+        "infra/bundling.py BOTOCORE_SERVICES, or the deployed bundle will not know them"
+    )

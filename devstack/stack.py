@@ -5,7 +5,8 @@
 
 A throwaway PostgreSQL cluster (or one the caller runs), the local S3 Vectors service with a
 bucket and its indexes (each optionally loaded from a put-vectors file), the Lambda Invoke
-endpoint running the real bridge handler serving that bucket, and a database with s3vl
+endpoint running the real bridge handler serving that bucket (and calling the local Bedrock
+Runtime's embedding models, unless `embeddings=False`), and a database with s3vl
 installed with psql as a user would (sql/compat/aws_lambda.sql, then sql/install.sql),
 configured for the bridge and the indexes registered through it. Everything started is
 stopped on exit, in reverse order, and the bucket deleted (the local service's state is the
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from .s3vectors.limits import MAX_PUT_VECTORS
 
 if TYPE_CHECKING:
+    from .bedrock.server import LocalBedrock
     from .lambda_invoke.server import LocalLambda
     from .postgres import TemporaryCluster
     from .production_latency import ProductionLatency
@@ -66,7 +68,7 @@ class IndexSpec:
 DEMO_INDEX = IndexSpec(INDEX, DIMENSION, vectors=SAMPLE_VECTORS)
 
 # What LocalStack is about to do (or, for "indexes", has done), for a caller that narrates.
-Step = Literal["postgres", "s3vectors", "indexes", "lambda", "install", "register"]
+Step = Literal["postgres", "s3vectors", "indexes", "bedrock", "lambda", "install", "register"]
 
 
 class LocalStack:
@@ -83,6 +85,7 @@ class LocalStack:
         bridge_environment: Mapping[str, str] | None = None,
         on_step: Callable[[Step, LocalStack], None] | None = None,
         production_latency: ProductionLatency | None = None,
+        embeddings: bool = True,
     ) -> None:
         """`cluster`: a running cluster to use (left running on exit); None starts a
         throwaway one. `database`: the database made on entry (None: none; add_database
@@ -90,7 +93,9 @@ class LocalStack:
         are registered. `bridge_environment` adds to (or replaces) the bridge's environment.
         `on_step(step, stack)` is called as each step begins ("indexes": once the indexes
         are made and loaded). `production_latency`: the local service and the Invoke endpoint
-        answer as slowly as AWS (devstack/production_latency.py); off by default."""
+        answer as slowly as AWS (devstack/production_latency.py); off by default.
+        `embeddings`: start the local Bedrock Runtime and let the bridge call every model it
+        serves (S3VL_EMBEDDING_MODELS), as the demo does; its model loads in about a second."""
         self._given_cluster = cluster
         self.bucket = bucket
         self.indexes = tuple(indexes)
@@ -99,10 +104,12 @@ class LocalStack:
         self.bridge_environment = dict(bridge_environment or {})
         self._on_step = on_step
         self.production_latency = production_latency
+        self.embeddings = embeddings
         self._cleanup = contextlib.ExitStack()
         self._cluster: TemporaryCluster | None = None
         self._s3vectors: LocalS3Vectors | None = None
         self._function: LocalLambda | None = None
+        self._bedrock: LocalBedrock | None = None
         self.client: Any = None  # boto3 s3vectors client on the local service
         self.bucket_arn = ""
         self.index_arns: dict[str, str] = {}
@@ -125,6 +132,14 @@ class LocalStack:
     @property
     def s3vectors_url(self) -> str:
         return self.s3vectors.url
+
+    @property
+    def bedrock(self) -> LocalBedrock:
+        return _started(self._bedrock, "bedrock")
+
+    @property
+    def bedrock_url(self) -> str:
+        return self.bedrock.url
 
     def index_arn(self, name: str | None = None) -> str:
         """The ARN of index `name` (default: the first index)."""
@@ -176,12 +191,28 @@ class LocalStack:
         self._create_indexes()
         self._step("indexes")
 
+        bedrock_environment: dict[str, str] = {}
+        if self.embeddings:
+            from .bedrock.catalog import MODELS
+            from .bedrock.server import LocalBedrock
+
+            self._step("bedrock")
+            bedrock = LocalBedrock()
+            self._cleanup.callback(bedrock.stop)
+            bedrock.start()
+            self._bedrock = bedrock
+            bedrock_environment = {
+                "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": bedrock.url,
+                "S3VL_EMBEDDING_MODELS": ",".join(sorted(MODELS)),
+            }
+
         self._step("lambda")
         function = LocalLambda(
             environment={
                 "S3VECTORS_ENDPOINT_URL": self.s3vectors_url,
                 "S3VL_BUCKET_ARNS": self.bucket_arn,
                 "AWS_REGION": REGION,
+                **bedrock_environment,
                 **self.bridge_environment,
             },
             production_latency=self.production_latency,

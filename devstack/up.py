@@ -1,7 +1,8 @@
 """`python -m devstack up [--keep]`: the whole local path with sample data and the walkthrough.
 
 The demo's LocalStack (devstack/stack.py): a throwaway PostgreSQL cluster, the local S3
-Vectors service and the local Lambda Invoke endpoint running the real bridge handler; s3vl
+Vectors service, the local Bedrock Runtime (embedding models) and the local Lambda Invoke
+endpoint running the real bridge handler; s3vl
 installed with psql as a user would; a bucket and a 5-dimension cosine index holding
 sample-data/sample-vectors.json; the products table. Then sample-data/walkthrough.sql, shown
 in psql's own tables. With --keep everything stays up for your own psql until Ctrl-C, then
@@ -98,6 +99,7 @@ def _run(args: argparse.Namespace) -> int:
         say("the local stack, for your own psql, scripts and boto3:")
         show(f"DATABASE_URL={stack.dsn()}")
         show(f"S3VECTORS_URL={stack.s3vectors_url}")
+        show(f"BEDROCK_URL={stack.bedrock_url}")
         show(f"LAMBDA_URL={stack.function.url}")
         show(f"LAMBDA_ARN={stack.function.function_arn}")
         if not args.keep:
@@ -124,6 +126,11 @@ def _narrator(logs: Path) -> Callable[[Step, LocalStack], None]:
             say(
                 f"created {stack.index_arn()} ({DIMENSION} dimensions, cosine), "
                 f"{stack.loaded[INDEX]} vectors"
+            )
+        elif step == "bedrock":
+            say(
+                "starting the local Bedrock Runtime: Titan and Cohere embedding models on a"
+                " packaged all-MiniLM-L6-v2 (int8 ONNX; nothing downloaded)"
             )
         elif step == "lambda":
             say(

@@ -1,5 +1,5 @@
 """`python -m devstack up`, run as a user runs it: it finishes, shows the walkthrough in psql's
-tables and prints the four connection lines."""
+tables and prints the five connection lines."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import sys
 import pytest
 
 from devstack.stack import ROOT
+from tests.support.bedrock import invoke as invoke_bedrock
+from tests.support.bedrock import make_client
 
 pytestmark = pytest.mark.slow
 
@@ -34,9 +36,16 @@ def test_devstack_up_prints_the_connection_lines(demo: subprocess.CompletedProce
     lines = dict(
         line.split("=", 1) for line in demo.stdout.splitlines() if re.match(r"^[A-Z0-9_]+=", line)
     )
-    assert set(lines) == {"DATABASE_URL", "S3VECTORS_URL", "LAMBDA_URL", "LAMBDA_ARN"}
+    assert set(lines) == {
+        "DATABASE_URL",
+        "S3VECTORS_URL",
+        "BEDROCK_URL",
+        "LAMBDA_URL",
+        "LAMBDA_ARN",
+    }
     assert re.fullmatch(r"postgresql://postgres@127\.0\.0\.1:\d+/s3vl_demo", lines["DATABASE_URL"])
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", lines["S3VECTORS_URL"])
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", lines["BEDROCK_URL"])
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", lines["LAMBDA_URL"])
     assert lines["LAMBDA_ARN"] == "arn:aws:lambda:us-east-1:123456789012:function:s3vl-bridge"
 
@@ -69,14 +78,17 @@ def test_devstack_up_keep_stays_up_for_psql_until_interrupted() -> None:
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
-        url = None
+        url = bedrock_url = None
         assert process.stdout is not None
         for line in process.stdout:
             if line.startswith("DATABASE_URL="):
                 url = line.strip().split("=", 1)[1]
+            if line.startswith("BEDROCK_URL="):
+                bedrock_url = line.strip().split("=", 1)[1]
             if line.startswith("devstack up: up."):
                 break
         assert url is not None, process.stderr.read() if process.stderr else ""
+        assert bedrock_url is not None
         query = (
             "SELECT count(*) FROM s3vl.query_vectors(ARRAY[0.1, 0.2, 0.3, 0.4, 0.5], 'demo-index')"
         )
@@ -85,6 +97,10 @@ def test_devstack_up_keep_stays_up_for_psql_until_interrupted() -> None:
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         assert own.stdout.strip() == "10", own.stderr
+        embedded, _ = invoke_bedrock(
+            make_client(bedrock_url), "amazon.titan-embed-text-v2:0", {"inputText": "a thermos"}
+        )
+        assert len(embedded["embedding"]) == 1024
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0
         gone = subprocess.run(

@@ -33,15 +33,17 @@ synth: system-deps $(STAMP)
 bench: system-deps $(STAMP)
 	$(PY) -m bench
 
-# Mutation testing of the modules that guard access and data (issue 14): never part of `make
-# test` or CI (about 20 minutes on 2 cores). mutmut and what it mutates are pyproject.toml's
-# `mutation` group and [tool.mutmut]; it works in $(MUTATE_DIR), on a copy of the code (its
-# mutants/ folder, kept between runs: a run tries again the mutants an earlier one left alive,
-# then those of changed code, and keeps every other result). The table per
-# module is tests/bridge/mutation_report.py's; `cd $(MUTATE_DIR) && ../../$(VENV)/bin/mutmut
-# show NAME` shows one mutant, `make mutate MUTANTS='s3vl_bridge.budget.*'` runs some again.
-# Then tests/bridge/hand_mutants.py tries the bugs mutmut cannot make (module-level values,
-# model validators and field constraints), each against the tests that must catch it.
+# Mutation testing of the modules that guard access and data (issue 14), the bridge's and the
+# local S3 Vectors service's: never part of `make test` or CI (see docs/development.md for
+# how long it takes on 2 cores). mutmut and what it mutates are pyproject.toml's `mutation`
+# group and [tool.mutmut]; it works in $(MUTATE_DIR), on a copy of the code (its mutants/
+# folder, kept between runs: a run tries again the mutants an earlier one left alive, then
+# those of changed code, and keeps every other result; a file that joined only_mutate is
+# copied anew). The table per module is tests/mutation/mutation_report.py's;
+# `cd $(MUTATE_DIR) && ../../$(VENV)/bin/mutmut show NAME` shows one mutant, `make mutate
+# MUTANTS='devstack.s3vectors.filters.*'` runs some again. Then tests/mutation/hand_mutants.py
+# tries the bugs mutmut cannot make (module-level values, model validators, cached
+# properties and field constraints), each against the tests that must catch it.
 MUTATE_DIR := build/mutate
 MUTANTS ?=
 mutate: system-deps $(STAMP)
@@ -51,11 +53,11 @@ mutate: system-deps $(STAMP)
 	ln -sfn ../../devstack $(MUTATE_DIR)/devstack
 	ln -sfn ../../tests $(MUTATE_DIR)/tests
 	ln -sfn ../../pyproject.toml $(MUTATE_DIR)/pyproject.toml
-	cd $(MUTATE_DIR) && alive="$$(../../$(PY) ../../tests/bridge/mutation_report.py --retest mutants)" \
+	cd $(MUTATE_DIR) && alive="$$(../../$(PY) ../../tests/mutation/mutation_report.py --retest mutants)" \
 		&& if [ -n "$$alive" ] && [ -z "$(MUTANTS)" ]; then ../../$(VENV)/bin/mutmut run $$alive; fi
 	cd $(MUTATE_DIR) && ../../$(VENV)/bin/mutmut run $(MUTANTS)
-	$(PY) tests/bridge/mutation_report.py $(MUTATE_DIR)/mutants; status=$$?; \
-	$(PY) tests/bridge/hand_mutants.py $(MUTATE_DIR)/hand || status=1; \
+	$(PY) tests/mutation/mutation_report.py $(MUTATE_DIR)/mutants; status=$$?; \
+	$(PY) tests/mutation/hand_mutants.py $(MUTATE_DIR)/hand || status=1; \
 	$(PY) -m tests.sql.hand_mutants || status=1; exit $$status
 
 # The SQL package's hand-made mutants (tests/sql/hand_mutants.py; no tool mutates PL/pgSQL):

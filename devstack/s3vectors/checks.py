@@ -99,13 +99,15 @@ def vector_data(data: Any, field: str, dimension: int, metric: str) -> np.ndarra
             f"vector has dimension {len(values)} but the index has dimension {dimension}",
             "Send vectors with exactly the index's dimension.",
         )
-    try:
-        row = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError):
+    if not _numbers_only(values):
         raise ValidationException(
             field, "every element must be a number", "Send {'float32': [number, ...]}."
-        ) from None
-    if not np.isfinite(row).all() or (row.size and np.abs(row).max() > FLOAT32_MAX):
+        )
+    try:
+        row: np.ndarray | None = np.asarray(values, dtype=np.float64)
+    except OverflowError:  # an integer beyond float64
+        row = None
+    if row is None or not np.isfinite(row).all() or (row.size and np.abs(row).max() > FLOAT32_MAX):
         raise ValidationException(
             field,
             "NaN and Infinity are not allowed (nor values beyond float32 range)",
@@ -143,14 +145,22 @@ def _as_matrix(vectors: list[Any], dimension: int) -> np.ndarray | None:
     for vector in vectors:
         data = vector.get("data") if isinstance(vector, dict) else None
         values = data.get("float32") if isinstance(data, dict) else None
-        if not isinstance(values, list) or len(values) != dimension:
+        if not isinstance(values, list) or len(values) != dimension or not _numbers_only(values):
             return None
         lists.append(values)
     try:
         rows = np.array(lists, dtype=np.float64)
-    except (TypeError, ValueError):
+    except OverflowError:  # an integer beyond float64
         return None
     return rows if rows.shape == (len(vectors), dimension) else None
+
+
+_NUMBER_TYPES = frozenset({int, float})
+
+
+def _numbers_only(values: list[Any]) -> bool:
+    """Only JSON numbers: numpy would take "2" and true as 2.0 and 1.0 without a word."""
+    return set(map(type, values)) <= _NUMBER_TYPES
 
 
 def metadata(meta: Any, field: str, non_filterable: Collection[str]) -> dict[str, Any]:

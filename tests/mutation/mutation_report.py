@@ -1,13 +1,14 @@
 """The per-module table of a mutmut run (`make mutate`; not a test module).
 
 Reads the results mutmut keeps beside each mutated file (mutants/<path>.meta) and prints, per
-module, the mutants in all, killed, survived, timed out and not reached by any test, and the
-share caught (killed or timed out). A survivor listed in EQUIVALENT (with the reason no test
-can tell it from the original) is counted apart. Exits 1 when a module catches less than the
-threshold of the mutants that are not equivalent, or any other mutant survived; `mutmut show
-NAME` (in build/mutate) shows one.
+module (the bridge's s3vl_bridge.* and the local S3 Vectors service's devstack.*), the mutants
+in all, killed, survived, timed out and not reached by any test, and the share caught (killed
+or timed out). A survivor listed in EQUIVALENT (with the reason no test can tell it from the
+original) is counted apart. Exits 1 when a module catches less than the threshold of the
+mutants that are not equivalent, or any other mutant survived; `mutmut show NAME` (in
+build/mutate) shows one.
 
-    python tests/bridge/mutation_report.py build/mutate/mutants [--fail-under 90] [--retest]
+    python tests/mutation/mutation_report.py build/mutate/mutants [--fail-under 90] [--retest]
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tomllib
 from collections import Counter
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from pathlib import Path
 _STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests"}
 _STATUS.update(dict.fromkeys((36, 24, -24, 152, 255), "timeout"))
 
-# Survivors that answer exactly as the original for every input the bridge can be given:
+# Survivors that answer exactly as the original for every input the module can be given:
 # mutant name -> why. A name here that no longer survives is reported, so the list stays true
 # (mutmut numbers the mutants of a function anew when the function changes).
 EQUIVALENT: dict[str, str] = {
@@ -85,6 +87,17 @@ def _alive(mutants: Path) -> list[str]:
     return names
 
 
+def _drop_unmutated_copies(mutants: Path) -> None:
+    """Delete the copies of to-be-mutated files that mutmut copied without mutating them (it
+    does so while a file is not yet in only_mutate, and then never mutates an unchanged copy)."""
+    config = tomllib.loads((mutants.parent / "pyproject.toml").read_text())["tool"]["mutmut"]
+    for pattern in config["only_mutate"]:
+        for copy in mutants.glob(pattern):
+            if copy.suffix == ".py" and not copy.with_name(copy.name + ".meta").exists():
+                print(f"mutating {copy.relative_to(mutants)} anew", file=sys.stderr)
+                copy.unlink()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("mutants", type=Path, help="mutmut's mutants/ folder")
@@ -93,10 +106,12 @@ def main(argv: list[str] | None = None) -> int:
         "--retest",
         action="store_true",
         help="only print the names of the mutants an earlier run left alive (mutmut keeps a "
-        "result until asked to try that mutant again), for `mutmut run NAME...`",
+        "result until asked to try that mutant again), for `mutmut run NAME...`, after "
+        "deleting the copies of files that joined only_mutate since the copy was made",
     )
     args = parser.parse_args(argv)
     if args.retest:
+        _drop_unmutated_copies(args.mutants)
         print(" ".join(_alive(args.mutants)))
         return 0
 

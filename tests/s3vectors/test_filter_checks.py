@@ -1,0 +1,156 @@
+"""A filter the local service cannot take is refused before any search, with a
+ValidationException that names the part at fault and says what is wrong and what to do."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+from typing import Any
+
+import pytest
+
+from tests.support.s3vectors import expect_validation
+
+GUIDE = "See the S3 Vectors metadata filtering guide for the supported operators."
+
+
+@pytest.fixture
+def index(client, make_index) -> dict[str, str]:
+    selector = make_index(dimension=2, metric="euclidean", non_filterable=["body"])
+    client.put_vectors(
+        **selector,
+        vectors=[
+            {"key": "a", "data": {"float32": [1.0, 0.0]}, "metadata": {"v": 1, "body": "text"}},
+            {"key": "b", "data": {"float32": [0.0, 1.0]}, "metadata": {"v": [2, 3]}},
+        ],
+    )
+    return selector
+
+
+def query(client, index, document: Any) -> set[str]:
+    response = client.query_vectors(
+        **index, topK=10, queryVector={"float32": [1.0, 1.0]}, filter=document
+    )
+    return {v["key"] for v in response["vectors"]}
+
+
+def refused(client, index, document: Any, field: str) -> str:
+    error = expect_validation(lambda: query(client, index, document), field)
+    return error.response["Error"]["Message"]
+
+
+def wrapped(leaf: dict[str, Any], times: int) -> dict[str, Any]:
+    """`leaf` inside `times` single-condition $and's: each adds an object and an array."""
+    for _ in range(times):
+        leaf = {"$and": [leaf]}
+    return leaf
+
+
+def test_a_filter_of_32_levels_is_taken_and_33_are_refused(client, index):
+    at_limit = wrapped({"v": {"$eq": 1}}, 15)  # 2 + 2 * 15 levels
+    assert query(client, index, at_limit) == {"a"}
+    over = wrapped({"v": {"$in": [1]}}, 15)  # 3 + 2 * 15 levels
+    message = refused(client, index, over, "filter")
+    assert "the filter is nested 33 levels deep; at most 32 levels" in message
+    assert "one $and or $or takes many conditions" in message
+    message = refused(client, index, wrapped({"v": {"$in": [1]}}, 400), "filter")
+    assert "nested 803 levels deep" in message
+
+
+@pytest.mark.parametrize(
+    ("argument", "type_name"),
+    [("5", "string"), (True, "boolean"), (None, "null"), ([1], "array"), ({"a": 1}, "object")],
+)
+def test_a_range_takes_a_number_and_says_what_it_got(client, index, argument, type_name):
+    for op in ("$gt", "$gte", "$lt", "$lte"):
+        message = refused(client, index, {"v": {op: argument}}, f"filter.v.{op}")
+        assert f"{op} takes a number, got {type_name}" in message
+        assert GUIDE in message
+
+
+@pytest.mark.parametrize(
+    ("document", "field", "says"),
+    [
+        ({"v": {"$eq": [1]}}, "filter.v.$eq", "$eq takes a string, number or boolean, got array"),
+        ({"v": {"$ne": None}}, "filter.v.$ne", "$ne takes a string, number or boolean, got null"),
+        ({"v": {"a": 1}}, "filter.v.a", "unknown operator 'a'"),
+        ({"v": [1]}, "filter.v", "$eq takes a string, number or boolean, got array"),
+        ({"v": {"$in": [1, {}]}}, "filter.v.$in[1]", "$in takes a string, number or boolean"),
+        ({"v": {"$nin": []}}, "filter.v.$nin", "$nin takes a non-empty array of values"),
+        ({"v": {"$in": 1}}, "filter.v.$in", "$in takes a non-empty array of values"),
+        ({"v": {"$exists": "yes"}}, "filter.v.$exists", "$exists takes true or false, got string"),
+        ({"v": {"$exists": 0}}, "filter.v.$exists", "$exists takes true or false, got number"),
+        ({"v": {"$startsWith": ""}}, "filter.v.$startsWith", "takes a non-empty string"),
+        ({"v": {"$startsWith": 1}}, "filter.v.$startsWith", "takes a non-empty string"),
+        ({"v": {"$regex": "."}}, "filter.v.$regex", "unknown operator '$regex'"),
+        ({"$not": {"v": 1}}, "filter.$not", "unknown operator '$not'"),
+        ({"v": {"$or": [{"v": 1}]}}, "filter.v.$or", "$or must appear at the top of a filter"),
+        ({"$and": []}, "filter.$and", "$and takes a non-empty array of filters"),
+        ({"$or": {"v": 1}}, "filter.$or", "$or takes a non-empty array of filters"),
+        ({"$or": [{"v": 1}, 2]}, "filter.$or[1]", "each entry must be a filter object"),
+        ({"$and": [{"v": 1}, {}]}, "filter.$and[1]", "an empty object is not a filter"),
+        ({"v": {}}, "filter.v", "an empty operator object is not a condition"),
+        ({"": 1}, "filter", "a metadata key must not be empty"),
+    ],
+    ids=str,
+)
+def test_a_malformed_filter_says_what_is_wrong(client, index, document, field, says):
+    message = refused(client, index, document, field)
+    assert says in message
+    assert GUIDE in message
+
+
+def test_a_filter_on_a_non_filterable_key_says_which_keys_can_be_filtered(client, index):
+    message = refused(client, index, {"$or": [{"v": 1}, {"body": "text"}]}, "filter.$or[1].body")
+    assert "metadata key 'body' is non-filterable in this index" in message
+    assert "not listed in metadataConfiguration.nonFilterableMetadataKeys" in message
+
+
+@pytest.mark.parametrize(
+    ("document", "field", "says"),
+    [
+        ({"v": 10**309}, "filter.v", "a number of about 310 digits is beyond float64"),
+        ({"v": {"$gt": -(10**400)}}, "filter.v.$gt", "about 401 digits is beyond float64"),
+        ({"v": {"$in": [1, 10**309]}}, "filter.v.$in[1]", "beyond float64"),
+        ({"v": {"$lt": math.inf}}, "filter.v.$lt", "inf is not a finite number"),
+        ({"v": {"$ne": -math.inf}}, "filter.v.$ne", "-inf is not a finite number"),
+        ({"v": {"$nin": [math.nan]}}, "filter.v.$nin[0]", "nan is not a finite number"),
+    ],
+    ids=str,
+)
+def test_a_number_beyond_float64_in_a_filter_is_refused_where_it_is(
+    client, index, document, field, says
+):
+    message = refused(client, index, document, field)
+    assert says in message
+    assert "store larger numbers as strings" in message
+
+
+def test_the_largest_float64_numbers_filter_as_numbers(client, index):
+    assert query(client, index, {"v": {"$lt": 10**308}}) == {"a", "b"}
+    assert query(client, index, {"v": {"$gt": -1.7976931348623157e308}}) == {"a", "b"}
+    assert query(client, index, {"v": {"$in": [10**308, 3]}}) == {"b"}
+
+
+@contextlib.contextmanager
+def sending(client, document: dict):
+    """The next QueryVectors sends `document` as its JSON body, as any client may."""
+
+    def swap(request, **_):
+        request.data = json.dumps(document).encode()
+
+    client.meta.events.register("before-sign.s3vectors.QueryVectors", swap)
+    try:
+        yield
+    finally:
+        client.meta.events.unregister("before-sign.s3vectors.QueryVectors", swap)
+
+
+@pytest.mark.parametrize("document", [{}, [], [{"v": 1}], "v", 1], ids=str)
+def test_a_filter_that_is_not_a_non_empty_object_is_refused(raw_client, index, document):
+    body = {**index, "topK": 1, "queryVector": {"float32": [1.0, 1.0]}, "filter": document}
+    with sending(raw_client, body):
+        message = refused(raw_client, index, {"v": 1}, "filter")
+    assert "a filter must be a non-empty JSON object" in message
+    assert "Omit 'filter' to match all." in message

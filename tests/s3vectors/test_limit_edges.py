@@ -1,0 +1,406 @@
+"""Each limit of the local service at its exact edge: the largest allowed value is taken and the
+next one is refused with a ValidationException that names the field and says what to do.
+
+Sizes are worked out here from their definitions (compact JSON in UTF-8 for metadata, the
+HTTP body boto3 sends for a PutVectors request), never read back from the service.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+
+import pytest
+
+from tests.support.s3vectors import all_keys, expect_validation
+
+KB = 1024
+MIB = 1024 * 1024
+
+
+def vec(key, values, metadata=None):
+    item = {"key": key, "data": {"float32": values}}
+    if metadata is not None:
+        item["metadata"] = metadata
+    return item
+
+
+def json_bytes(value) -> int:
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+
+def padded(key: str, size: int, char: str = "x") -> dict[str, str]:
+    """{key: string} whose compact JSON is exactly `size` bytes (char of 1 or 2 bytes)."""
+    room = size - len(f'{{"{key}":""}}')
+    width = len(char.encode("utf-8"))
+    meta = {key: char * (room // width) + "x" * (room % width)}
+    assert json_bytes(meta) == size
+    return meta
+
+
+@contextlib.contextmanager
+def sending(client, operation: str, document: dict):
+    """The next `operation` call sends `document` as its JSON body, whatever botocore would
+    make of the call's arguments: another SDK, or a hand-made request, may send anything."""
+
+    def swap(request, **_):
+        request.data = json.dumps(document).encode()
+
+    event = f"before-sign.s3vectors.{operation}"
+    client.meta.events.register(event, swap)
+    try:
+        yield
+    finally:
+        client.meta.events.unregister(event, swap)
+
+
+def put_raw(client, index, vectors) -> None:
+    """PutVectors of `vectors` exactly as given, as JSON."""
+    with sending(client, "PutVectors", {**index, "vectors": vectors}):
+        client.put_vectors(**index, vectors=[])
+
+
+@pytest.fixture
+def index(client, make_index):
+    return make_index(dimension=3, metric="cosine", non_filterable=["body"])
+
+
+def put(client, index, *vectors):
+    client.put_vectors(**index, vectors=list(vectors))
+
+
+def refused(raw_client, index, field, *vectors):
+    error = expect_validation(lambda: put(raw_client, index, *vectors), field)
+    return error.response["Error"]["Message"]
+
+
+# -- metadata sizes ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("char", ["x", "é"], ids=["ascii", "two-byte"])
+def test_metadata_of_exactly_40_kb_is_taken_and_one_byte_more_is_refused(
+    client, raw_client, index, char
+):
+    put(client, index, vec("edge", [1, 2, 3], padded("body", 40 * KB, char)))
+    message = refused(
+        raw_client,
+        index,
+        "vectors[1].metadata",
+        vec("fine", [1, 2, 3]),
+        vec("over", [1, 2, 3], padded("body", 40 * KB + 1, char)),
+    )
+    assert f"metadata is {40 * KB + 1} bytes; at most {40 * KB} bytes" in message
+    assert "store a reference" in message
+    assert all_keys(client, index) == ["edge"]
+
+
+@pytest.mark.parametrize("char", ["x", "é"], ids=["ascii", "two-byte"])
+def test_filterable_metadata_of_exactly_2_kb_is_taken_and_one_byte_more_is_refused(
+    client, raw_client, index, char
+):
+    # Non-filterable keys ("body") do not count towards the 2 KB, only towards the 40 KB.
+    edge = {**padded("title", 2 * KB, char), "body": "y" * (30 * KB)}
+    put(client, index, vec("edge", [1, 2, 3], edge))
+    over = {**padded("title", 2 * KB + 1, char), "body": "y"}
+    message = refused(raw_client, index, "vectors[0].metadata", vec("over", [1, 2, 3], over))
+    assert f"filterable metadata is {2 * KB + 1} bytes; at most {2 * KB} bytes" in message
+    assert "nonFilterableMetadataKeys" in message
+    assert all_keys(client, index) == ["edge"]
+
+
+def test_metadata_of_50_keys_is_taken_and_51_are_refused(client, raw_client, index):
+    put(client, index, vec("edge", [1, 2, 3], {f"m{i}": i for i in range(50)}))
+    over = vec("over", [1, 2, 3], {f"m{i}": i for i in range(51)})
+    message = refused(raw_client, index, "vectors[0].metadata", over)
+    assert "has 51 keys; at most 50 are allowed" in message
+    assert "Combine or drop keys." in message
+
+
+@pytest.mark.parametrize(
+    ("metadata", "field", "says"),
+    [
+        ({"m": 10**309}, "vectors[0].metadata.m", "about 310 digits is beyond float64"),
+        ({"m": -(10**400)}, "vectors[0].metadata.m", "about 401 digits is beyond float64"),
+        ({"m": [1, 10**309]}, "vectors[0].metadata.m[1]", "beyond float64"),
+        ({"m": math.inf}, "vectors[0].metadata.m", "inf is not a finite number"),
+        ({"m": [1.5, -math.inf]}, "vectors[0].metadata.m[1]", "-inf is not a finite number"),
+        ({"m": math.nan}, "vectors[0].metadata.m", "nan is not a finite number"),
+        ({"m": None}, "vectors[0].metadata.m", "string, number, boolean or list"),
+        ({"m": [None]}, "vectors[0].metadata.m[0]", "list elements must be strings"),
+        ({"m": [{"a": 1}]}, "vectors[0].metadata.m[0]", "Flatten nested values"),
+        ({"m": {"a": 1}}, "vectors[0].metadata.m", "Flatten nested objects"),
+    ],
+    ids=str,
+)
+def test_a_metadata_value_s3_vectors_cannot_keep_is_refused_where_it_is(
+    raw_client, index, metadata, field, says
+):
+    message = refused(raw_client, index, field, vec("bad", [1, 2, 3], metadata))
+    assert says in message
+    if "float64" in says or "finite" in says:
+        assert "store larger numbers as strings" in message
+
+
+def test_metadata_that_is_not_an_object_is_refused(raw_client, index):
+    message = refused(raw_client, index, "vectors[0].metadata", vec("bad", [1, 2, 3], ["a"]))
+    assert "metadata must be a JSON object" in message
+
+
+def test_the_largest_float64_numbers_are_taken(client, index):
+    numbers = {"i": 10**308, "n": -(10**308), "f": 1.7976931348623157e308, "l": [10**308, -1e308]}
+    put(client, index, vec("big", [1, 2, 3], numbers))
+    got = client.get_vectors(**index, keys=["big"], returnMetadata=True)["vectors"][0]
+    assert got["metadata"] == numbers
+
+
+# -- keys ----------------------------------------------------------------------------------
+
+
+def test_a_key_of_1024_characters_is_taken_whatever_its_bytes(client, raw_client, index):
+    put(client, index, vec("é" * 1024, [1, 2, 3]), vec("k" * 1024, [1, 2, 3]))
+    message = refused(raw_client, index, "vectors[0].key", vec("é" * 1025, [1, 2, 3]))
+    assert "a key must be 1 to 1024 characters, got 1025 characters" in message
+    assert sorted(all_keys(client, index)) == sorted(["é" * 1024, "k" * 1024])
+
+
+@pytest.mark.parametrize(
+    ("key", "says"), [(7, "got number"), (None, "got null"), ([], "got array"), ({}, "got object")]
+)
+def test_a_key_that_is_not_a_string_is_refused_naming_its_type(raw_client, index, key, says):
+    assert f"a key must be a string, {says}" in refused(
+        raw_client, index, "vectors[0].key", vec(key, [1, 2, 3])
+    )
+
+
+def test_vectors_that_are_not_a_list_of_objects_are_refused(client, raw_client, index):
+    error = expect_validation(lambda: put_raw(raw_client, index, {"key": "a"}), "vectors")
+    assert "must be a list. Send a JSON array." in error.response["Error"]["Message"]
+    error = expect_validation(
+        lambda: put_raw(raw_client, index, [vec("a", [1, 2, 3]), "b"]), "vectors[1]"
+    )
+    assert "must be an object" in error.response["Error"]["Message"]
+    assert all_keys(client, index) == []
+
+
+@pytest.mark.parametrize(
+    ("count", "says"),
+    [(0, "Send at least 1."), (501, "Send at most 500 per request and split larger batches.")],
+)
+def test_a_put_count_out_of_range_says_what_to_send(raw_client, index, count, says):
+    vectors = [vec(f"k{i}", [1, 2, 3]) for i in range(count)]
+    message = refused(raw_client, index, "vectors", *vectors)
+    assert f"has {count} items; between 1 and 500 are allowed" in message
+    assert says in message
+
+
+# -- vector data ---------------------------------------------------------------------------
+
+FLOAT32_MAX = 3.4028234663852886e38
+
+
+def test_the_largest_float32_values_are_taken(client, index):
+    put(client, index, vec("max", [FLOAT32_MAX, -FLOAT32_MAX, 1]))
+    got = client.get_vectors(**index, keys=["max"], returnData=True)["vectors"][0]
+    assert got["data"]["float32"] == [FLOAT32_MAX, -FLOAT32_MAX, 1]
+
+
+@pytest.mark.parametrize(
+    ("values", "says"),
+    [
+        ([3.5e38, 1, 1], "beyond float32 range"),
+        ([1, -3.5e38, 1], "beyond float32 range"),
+        ([1, [2], 3], "every element must be a number"),
+        ([1, "2", 3], "every element must be a number"),
+        ([1, None, 3], "every element must be a number"),
+        ([1.5, True, 1], "every element must be a number"),
+        ([True, False, True], "every element must be a number"),
+        ([10**400, 1, 1], "beyond float32 range"),
+        ([1e-46, 0, 0], "an all-zero vector has no direction"),  # zero once stored as float32
+    ],
+    ids=str,
+)
+def test_vector_data_that_float32_cannot_hold_is_refused(client, raw_client, index, values, says):
+    good = vec("good", [1, 2, 3])
+    error = expect_validation(
+        lambda: put_raw(raw_client, index, [good, vec("bad", values)]), "vectors[1].data"
+    )
+    assert says in error.response["Error"]["Message"]
+    assert all_keys(client, index) == []
+
+
+@pytest.mark.parametrize(
+    "data", [[1, 2, 3], {"float64": [1, 2, 3]}, {"float32": "1,2,3"}, None], ids=str
+)
+def test_vector_data_not_given_as_float32_is_refused(raw_client, index, data):
+    error = expect_validation(
+        lambda: put_raw(raw_client, index, [{"key": "bad", "data": data}]), "vectors[0].data"
+    )
+    assert "vector data must be given as {'float32': [...]}" in error.response["Error"]["Message"]
+
+
+@pytest.mark.parametrize(
+    ("values", "says"),
+    [([1, "2", 3], "every element must be a number"), ([1, 2, 10**400], "float32 range")],
+    ids=str,
+)
+def test_a_query_vector_float32_cannot_hold_is_refused(raw_client, index, values, says):
+    body = {**index, "topK": 1, "queryVector": {"float32": values}}
+    with sending(raw_client, "QueryVectors", body):
+        error = expect_validation(
+            lambda: raw_client.query_vectors(**index, topK=1, queryVector={"float32": [1, 2, 3]}),
+            "queryVector",
+        )
+    assert says in error.response["Error"]["Message"]
+
+
+def test_a_vector_of_the_wrong_dimension_says_both_dimensions(raw_client, index):
+    message = refused(raw_client, index, "vectors[0].data", vec("bad", [1, 2, 3, 4]))
+    assert "vector has dimension 4 but the index has dimension 3" in message
+
+
+# -- the PutVectors request ----------------------------------------------------------------
+
+
+def test_a_put_request_of_exactly_20_mib_is_taken_and_one_byte_more_is_refused(
+    client, raw_client, make_index
+):
+    """The body boto3 sends is measured as it leaves; padding in the metadata sets its size."""
+    selector = make_index("wide", dimension=1024, metric="euclidean", non_filterable=["body"])
+    sent: list[int] = []
+    for each in (client, raw_client):
+        each.meta.events.register(
+            "before-send.s3vectors.PutVectors", lambda request, **_: sent.append(len(request.body))
+        )
+    values = [0.1234567890123 + i * 1e-9 for i in range(1024)]  # about 19 KB as JSON text
+
+    def request(prefix: str, extra: int) -> list[dict]:
+        """500 vectors, `extra` ASCII bytes of padding over those of prefix "a"."""
+        each, first = divmod(extra, 500)
+        vectors = [
+            vec(f"{prefix}{i}", values, {"body": "x" * (20 * KB + each)}) for i in range(500)
+        ]
+        vectors[0]["metadata"]["body"] += "x" * first
+        return vectors
+
+    client.put_vectors(**selector, vectors=request("a", 0))
+    room = 20 * MIB - sent[-1]
+    assert 0 < room < 500 * 10 * KB  # the padding stays within each vector's 40 KB
+    client.put_vectors(**selector, vectors=request("b", room))
+    assert sent[-1] == 20 * MIB
+    error = expect_validation(
+        lambda: raw_client.put_vectors(**selector, vectors=request("c", room + 1)), "vectors"
+    )
+    assert sent[-1] == 20 * MIB + 1
+    message = error.response["Error"]["Message"]
+    assert f"{20 * MIB + 1:,} bytes; at most {20 * MIB:,} (20 MiB)" in message
+    assert "Send fewer vectors per request." in message
+    keys = all_keys(client, selector)
+    assert len(keys) == 1000
+    assert not any(k.startswith("c") for k in keys)
+
+
+# -- topK and other integers ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("top_k", [True, 1.5, "3"], ids=str)
+def test_top_k_must_be_an_integer(raw_client, index, top_k):
+    error = expect_validation(
+        lambda: raw_client.query_vectors(**index, topK=top_k, queryVector={"float32": [1, 1, 1]}),
+        "topK",
+    )
+    message = error.response["Error"]["Message"]
+    assert "must be between 1 and 10000" in message
+    assert "pages of 100 that follow nextToken" in message
+
+
+def test_top_k_from_1_to_10000_is_taken(client, index):
+    put(client, index, vec("a", [1, 2, 3]), vec("b", [3, 2, 1]))
+    for top_k, expected in ((1, ["a"]), (10_000, ["a", "b"])):
+        response = client.query_vectors(**index, topK=top_k, queryVector={"float32": [1, 2, 3]})
+        assert [v["key"] for v in response["vectors"]] == expected
+
+
+@pytest.mark.parametrize(
+    ("request_extra", "field"),
+    [
+        ({"maxResults": 0}, "maxResults"),
+        ({"segmentCount": 2, "segmentIndex": -1}, "segmentIndex"),
+        ({"segmentCount": 2, "segmentIndex": 2}, "segmentIndex"),
+    ],
+    ids=str,
+)
+def test_list_integers_out_of_range_say_the_range(raw_client, index, request_extra, field):
+    error = expect_validation(lambda: raw_client.list_vectors(**index, **request_extra), field)
+    assert "must be between" in error.response["Error"]["Message"]
+
+
+def test_list_takes_1000_results_and_16_segments(client, index):
+    put(client, index, vec("a", [1, 2, 3]))
+    assert [v["key"] for v in client.list_vectors(**index, maxResults=1000)["vectors"]] == ["a"]
+    keys = [
+        v["key"]
+        for number in range(16)
+        for v in client.list_vectors(**index, segmentCount=16, segmentIndex=number)["vectors"]
+    ]
+    assert keys == ["a"]
+
+
+# -- index creation ------------------------------------------------------------------------
+
+
+def create(client, **changes):
+    request = {
+        "vectorBucketName": "test-bucket",
+        "indexName": "made",
+        "dataType": "float32",
+        "dimension": 3,
+        "distanceMetric": "cosine",
+    }
+    return client.create_index(**{**request, **changes})
+
+
+def non_filterable(names):
+    return {"metadataConfiguration": {"nonFilterableMetadataKeys": names}}
+
+
+def test_the_largest_index_configuration_is_taken(client, make_index):
+    make_index("first")
+    names = ["k" * 63] + [f"k{i}" for i in range(9)]
+    create(client, dimension=4096, **non_filterable(names))
+    index = client.get_index(vectorBucketName="test-bucket", indexName="made")["index"]
+    assert index["dimension"] == 4096
+    assert index["metadataConfiguration"]["nonFilterableMetadataKeys"] == names
+    create(client, indexName="tiny", dimension=1, **non_filterable([]))
+
+
+NAMES = "metadataConfiguration.nonFilterableMetadataKeys"
+
+
+@pytest.mark.parametrize(
+    ("names", "field", "says"),
+    [
+        (["k" * 64], f"{NAMES}[0]", "a metadata key must be 1 to 63 characters"),
+        (["a", ""], f"{NAMES}[1]", "a metadata key must be 1 to 63 characters"),
+        (["a", 7], f"{NAMES}[1]", "a metadata key must be 1 to 63 characters"),
+        (["a", "b", "a"], NAMES, "contains the same key more than once. List each key once."),
+        ([f"k{i}" for i in range(11)], NAMES, "has 11 items; between 0 and 10 are allowed"),
+    ],
+    ids=str,
+)
+def test_a_bad_index_configuration_is_refused_where_it_is(
+    client, raw_client, make_index, names, field, says
+):
+    make_index("first")
+    error = expect_validation(lambda: create(raw_client, **non_filterable(names)), field)
+    assert says in error.response["Error"]["Message"]
+    names = [i["indexName"] for i in client.list_indexes(vectorBucketName="test-bucket")["indexes"]]
+    assert names == ["first"]
+
+
+@pytest.mark.parametrize("dimension", [0, 4097])
+def test_a_dimension_out_of_range_says_the_range(raw_client, make_index, dimension):
+    make_index("first")
+    error = expect_validation(lambda: create(raw_client, dimension=dimension), "dimension")
+    message = error.response["Error"]["Message"]
+    assert f"must be between 1 and 4096, got {dimension}" in message

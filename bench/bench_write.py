@@ -5,14 +5,18 @@ table's trigger, and through s3vl.flush, for 10,000 x 768 vectors, on the whole 
     python -m bench bench_write
 
 boto3 straight to the local service is the floor the SQL path cannot beat: the difference is
-s3vl's own cost (checks in plpgsql, JSON, the HTTP hop, the handler's pydantic). Everything
-runs on this machine; the figures say nothing about network latency to AWS.
+s3vl's own cost (checks in plpgsql, JSON, the HTTP hop, the handler's pydantic). The floor
+itself is split in two: a default boto3 client preparing the same requests with nothing sent
+(its parameter validation and serialisation, a cost of the client), and the local service
+answering the same bodies sent ready-made over one kept-alive connection (its own cost).
+Everything runs on this machine; the figures say nothing about network latency to AWS.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import time
 from collections.abc import Callable
@@ -67,6 +71,60 @@ def count(client: Any, index_arn: str) -> int:
             return total
 
 
+class _Prepared(Exception):
+    """Raised from before-send: the request is ready and is not sent."""
+
+
+def client_alone(client: Any, index_arn: str, batches: list[list[dict[str, Any]]]) -> float:
+    """Seconds a default boto3 client takes to validate, serialise and sign the PutVectors of
+    `batches`, with nothing sent."""
+
+    def stop(**_: Any) -> None:
+        raise _Prepared
+
+    client.meta.events.register_first("before-send.s3vectors.PutVectors", stop)
+    started = time.perf_counter()
+    for batch in batches:
+        with contextlib.suppress(_Prepared):
+            client.put_vectors(indexArn=index_arn, vectors=batch)
+    elapsed = time.perf_counter() - started
+    client.meta.events.unregister("before-send.s3vectors.PutVectors", stop)
+    return elapsed
+
+
+def service_alone(client: Any, url: str, index_arn: str, bodies: list[bytes]) -> float:
+    """Seconds the local service takes to answer PutVectors of ready JSON bodies, sent over one
+    kept-alive connection with the headers a client signed for the first of them."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    signed: dict[str, str] = {}
+
+    def keep(request: Any, **_: Any) -> None:
+        signed.update(
+            {k: v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()}
+        )
+
+    client.meta.events.register("before-send.s3vectors.PutVectors", keep)
+    client.put_vectors(
+        indexArn=index_arn, vectors=[{"key": "probe", "data": {"float32": [1.0] * DIMENSION}}]
+    )
+    client.meta.events.unregister("before-send.s3vectors.PutVectors", keep)
+    client.delete_vectors(indexArn=index_arn, keys=["probe"])
+    target = urlsplit(url)
+    connection = http.client.HTTPConnection(target.hostname or "", target.port)
+    started = time.perf_counter()
+    for body in bodies:
+        headers = {**signed, "Content-Length": str(len(body))}
+        connection.request("POST", "/PutVectors", body=body, headers=headers)
+        answer = connection.getresponse()
+        answer.read()
+        assert answer.status == 200, answer.status
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return elapsed
+
+
 def main() -> None:
     import psycopg
 
@@ -88,15 +146,26 @@ def main() -> None:
         client = stack.client
         index_arn = stack.index_arn()
 
+        batches = [
+            [
+                {"key": f"v{start + i:05d}", "data": {"float32": row.tolist()},
+                 "metadata": {"grp": (start + i) % 10}}
+                for i, row in enumerate(rows[start : start + 500])
+            ]
+            for start in range(0, VECTORS, 500)
+        ]  # fmt: skip
+
         def by_boto3() -> None:
-            for start in range(0, VECTORS, 500):
-                client.put_vectors(indexArn=index_arn, vectors=[
-                    {"key": f"v{start + i:05d}", "data": {"float32": row.tolist()},
-                     "metadata": {"grp": (start + i) % 10}}
-                    for i, row in enumerate(rows[start : start + 500])
-                ])  # fmt: skip
+            for batch in batches:
+                client.put_vectors(indexArn=index_arn, vectors=batch)
 
         results.append(("boto3 PutVectors, 500 per call (floor)", timed(by_boto3)))
+        empty(client, index_arn)
+        results.append(("  of which the boto3 client alone (nothing sent)",
+                         client_alone(client, index_arn, batches)))  # fmt: skip
+        bodies = [json.dumps({"indexArn": index_arn, "vectors": b}).encode() for b in batches]
+        results.append(("  of which the local service alone (ready bodies)",
+                        service_alone(client, stack.s3vectors_url, index_arn, bodies)))  # fmt: skip
         empty(client, index_arn)
 
         with psycopg.connect(stack.dsn(), autocommit=True) as conn:

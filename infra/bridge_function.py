@@ -80,6 +80,7 @@ class BridgeFunction(Construct):
         network: Network,
         index_arns: list[str],
         bucket_arns: list[str],
+        embedding_models: tuple[str, ...] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(self, "LogGroup", removal_policy=RemovalPolicy.DESTROY)
@@ -137,6 +138,12 @@ class BridgeFunction(Construct):
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
                 "LOG_LEVEL": "INFO",
                 **s3vectors_call_budget(settings.timeout_seconds),
+                # The Bedrock models embed may invoke (the stack grants exactly these).
+                **(
+                    {"S3VL_EMBEDDING_MODELS": ",".join(embedding_models)}
+                    if embedding_models
+                    else {}
+                ),
             },
         )
         self.alias = lambda_.Alias(

@@ -25,6 +25,12 @@ _INDEX_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _KMS_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+")
 # EC2 ids: a prefix and 8 or 17 hexadecimal digits (what CDK itself accepts).
 _EC2_ID = re.compile(r"(vpc|subnet|sg|pl)-([0-9a-f]{8}|[0-9a-f]{17})")
+# The Bedrock embedding models the bridge can call (lambda_src/s3vl_bridge/embedding.py).
+EMBEDDING_MODELS = (
+    "amazon.titan-embed-text-v2:0",
+    "cohere.embed-english-v3",
+    "cohere.embed-multilingual-v3",
+)
 _MAX_DIMENSION = 4096
 _MAX_NON_FILTERABLE_KEYS = 10
 _LAMBDA_MAX_TIMEOUT_SECONDS = 900
@@ -84,6 +90,9 @@ class Settings:
     network: NetworkSettings = field(default_factory=NetworkSettings)
     function: FunctionSettings = field(default_factory=FunctionSettings)
     aurora_cluster_id: str = ""
+    # Bedrock models the function may invoke (bedrock:InvokeModel on exactly these); none by
+    # default: embedding is opt-in, and in a VPC without NAT it adds an interface endpoint.
+    embedding_models: tuple[str, ...] = ()
 
     @classmethod
     def from_context(cls, lookup: ContextLookup) -> Settings:
@@ -97,6 +106,7 @@ class Settings:
             network=_network(lookup),
             function=_function(lookup),
             aurora_cluster_id=_text(lookup, "auroraClusterId", ""),
+            embedding_models=_embedding_models(lookup),
         )
 
 
@@ -227,6 +237,28 @@ def _index(position: int, item: Any) -> IndexSettings:
     return IndexSettings(
         name=name, dimension=dimension, metric=metric, non_filterable_keys=tuple(keys)
     )
+
+
+def _embedding_models(lookup: ContextLookup) -> tuple[str, ...]:
+    """Model ids from a JSON list or a comma-separated string."""
+    value = lookup("embeddingModels")
+    if value is None or value == "":
+        return ()
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(item, str) for item in items):
+        raise ConfigError(
+            f"context 'embeddingModels' must be a list of Bedrock model ids, got {value!r}"
+        )
+    models = tuple(item.strip() for item in items if item.strip())
+    for model_id in models:
+        if model_id not in EMBEDDING_MODELS:
+            raise ConfigError(
+                f"context 'embeddingModels': {model_id!r} is not a model the bridge can call; "
+                f"use some of {', '.join(EMBEDDING_MODELS)}"
+            )
+    if len(set(models)) != len(models):
+        raise ConfigError(f"context 'embeddingModels' names each model once, got {list(models)}")
+    return models
 
 
 def _network(lookup: ContextLookup) -> NetworkSettings:

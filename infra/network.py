@@ -1,7 +1,8 @@
 """Where the bridge function runs and the only traffic it may send: HTTPS to AWS APIs.
 
 Two modes. `new`: a VPC with isolated subnets only and interface endpoints for S3 Vectors,
-CloudWatch Logs and X-Ray, so no NAT gateway is billed. `existing`: the Aurora cluster's VPC,
+CloudWatch Logs and X-Ray (and Bedrock Runtime when the function embeds), so no NAT gateway
+is billed. `existing`: the Aurora cluster's VPC,
 imported from ids without any lookup (synth makes no AWS call); the same endpoints are
 created there unless the subnets already reach AWS through a NAT gateway.
 """
@@ -20,8 +21,18 @@ HTTPS = ec2.Port.tcp(443)
 class Network(Construct):
     """The VPC, subnets and security group the function is placed in."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, settings: NetworkSettings) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: NetworkSettings,
+        bedrock_runtime: bool = False,
+    ) -> None:
+        """`bedrock_runtime`: the function calls Bedrock Runtime (embedding models), so its
+        endpoint is added with the others."""
         super().__init__(scope, construct_id)
+        self.bedrock_runtime = bedrock_runtime
         self.aurora_security_group: ec2.ISecurityGroup | None = None
         if settings.mode == "new":
             self.vpc: ec2.IVpc = ec2.Vpc(
@@ -85,12 +96,15 @@ class Network(Construct):
             description="s3vl interface endpoints: HTTPS from the bridge function",
             allow_all_outbound=False,
         )
-        for name, service in (
+        services = [
             ("S3Vectors", ec2.InterfaceVpcEndpointAwsService.S3_VECTORS),
             ("Logs", ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS),
             # Active tracing: the X-Ray daemon sends segments out through the function's ENI.
             ("XRay", ec2.InterfaceVpcEndpointAwsService.XRAY),
-        ):
+        ]
+        if self.bedrock_runtime:
+            services.append(("BedrockRuntime", ec2.InterfaceVpcEndpointAwsService.BEDROCK_RUNTIME))
+        for name, service in services:
             self.vpc.add_interface_endpoint(
                 f"{name}Endpoint",
                 service=service,
@@ -100,7 +114,11 @@ class Network(Construct):
                 open=False,
             )
         self.function_security_group.connections.allow_to(
-            self.endpoint_security_group, HTTPS, "HTTPS to the S3 Vectors, Logs and X-Ray endpoints"
+            self.endpoint_security_group,
+            HTTPS,
+            "HTTPS to the S3 Vectors, Logs, X-Ray and Bedrock Runtime endpoints"
+            if self.bedrock_runtime
+            else "HTTPS to the S3 Vectors, Logs and X-Ray endpoints",
         )
 
     def _add_lambda_endpoint_for_aurora(self, aurora: ec2.ISecurityGroup) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Aws, CfnOutput, Stack
+from aws_cdk import ArnFormat, Aws, CfnOutput, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -36,6 +36,8 @@ INDEX_ACTIONS = [
 BUCKET_ACTIONS = ["s3vectors:ListIndexes"]
 # With SSE-KMS the caller's principal uses the key to read and write vector data.
 KMS_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
+# embed calls InvokeModel only (no streaming, no Converse), on the configured base models.
+BEDROCK_ACTIONS = ["bedrock:InvokeModel"]
 
 
 class S3vlStack(Stack):
@@ -57,7 +59,12 @@ class S3vlStack(Stack):
             kms_key_arn=settings.kms_key_arn,
             retain=settings.retain_vector_store,
         )
-        network = Network(self, "Network", settings=settings.network)
+        network = Network(
+            self,
+            "Network",
+            settings=settings.network,
+            bedrock_runtime=bool(settings.embedding_models),
+        )
         index_arns = list(store.index_arns.values())
         bridge = BridgeFunction(
             self,
@@ -67,13 +74,32 @@ class S3vlStack(Stack):
             network=network,
             index_arns=index_arns,
             bucket_arns=[store.bucket_arn],
+            embedding_models=settings.embedding_models,
         )
         self._grant_vector_access(bridge.role, store, settings.kms_key_arn)
+        if settings.embedding_models:
+            bridge.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    sid="InvokeEmbeddingModels",
+                    actions=BEDROCK_ACTIONS,
+                    resources=[self.foundation_model_arn(m) for m in settings.embedding_models],
+                )
+            )
         aurora = AuroraAccess(
             self, "Aurora", alias=bridge.alias, cluster_identifier=settings.aurora_cluster_id
         )
         suppress_findings(bridge=bridge, aurora=aurora)
         self._add_outputs(store, bridge, aurora, settings)
+
+    def foundation_model_arn(self, model_id: str) -> str:
+        """arn:PARTITION:bedrock:REGION::foundation-model/MODEL (base models have no account)."""
+        return self.format_arn(
+            service="bedrock",
+            account="",
+            resource="foundation-model",
+            resource_name=model_id,
+            arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+        )
 
     @staticmethod
     def _grant_vector_access(role: iam.IRole, store: VectorStore, kms_key_arn: str) -> None:

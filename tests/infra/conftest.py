@@ -32,6 +32,8 @@ EXISTING_VPC = {
     "auroraSecurityGroupId": "sg-0a1b2c3d4e5f60003",
 }
 KMS_KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+TITAN = "amazon.titan-embed-text-v2:0"
+COHERE = "cohere.embed-english-v3"
 
 
 @dataclass(frozen=True)
@@ -160,8 +162,15 @@ def synth_nat(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
             "natEgress": "true",
             "egressPrefixListIds": "pl-0a1b2c3d4e5f60004",
             "auroraLambdaEndpoint": "false",
+            "embeddingModels": TITAN,  # as `-c embeddingModels=...` gives it
         },
     )
+
+
+@pytest.fixture(scope="session")
+def synth_embeddings(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The defaults plus two Bedrock embedding models: a new VPC, so an endpoint for them."""
+    return synthesized(tmp_path_factory.mktemp("embeddings"), {"embeddingModels": [TITAN, COHERE]})
 
 
 @pytest.fixture(scope="session")
@@ -173,6 +182,6 @@ def synth_nat_open(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     )
 
 
-@pytest.fixture(scope="session", params=["default", "existing", "nat", "nat_open"])
+@pytest.fixture(scope="session", params=["default", "existing", "nat", "nat_open", "embeddings"])
 def every_synth(request: pytest.FixtureRequest) -> Synthesized:
     return request.getfixturevalue(f"synth_{request.param}")

@@ -26,10 +26,11 @@ from moto.core.base_backend import BackendDict
 from moto.s3vectors.models import Index, S3VectorsBackend, Vector, VectorBucket
 from moto.utilities.utils import PARTITION_NAMES
 
-from . import checks, hooks, limits, tokens
+from . import checks, hooks, limits, text_config, text_query, tokens
 from .errors import ConflictException, ValidationException
 from .filters import compile_filter
 from .store import IndexStore, segment_of
+from .text_index import TextIndex
 
 ENHANCED, CLASSIC = "ENHANCED", "CLASSIC"
 # AWS: CLASSIC is allowed only for indexes in buckets created before this instant.
@@ -61,7 +62,8 @@ class LocalVectorBucket(VectorBucket):
 
 
 class LocalIndex(Index):
-    """moto's index with its vectors (the store), mode, non-filterable keys and creation time."""
+    """moto's index with its vectors (the store), mode, non-filterable keys, creation time
+    and searchable keys with their tokens (text)."""
 
     def __init__(
         self,
@@ -85,6 +87,7 @@ class LocalIndex(Index):
         self.creation_time = datetime.now(UTC)
         self.index_mode = index_mode
         self.non_filterable_keys = non_filterable_keys
+        self.text = TextIndex()
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,7 @@ class LocalS3VectorsBackend(S3VectorsBackend):
         if data_type != "float32":
             raise ValidationException("dataType", "must be 'float32'")
         hidden = checks.non_filterable_keys(metadata_configuration)
+        searchable = text_config.at_creation(metadata_configuration)
         super().create_index(
             bucket.vector_bucket_name,
             bucket.vector_bucket_arn,
@@ -191,6 +195,8 @@ class LocalS3VectorsBackend(S3VectorsBackend):
             index_mode=bucket.default_index_mode,
             non_filterable_keys=hidden,
         )
+        for key, language in searchable:
+            index.text.add(key, language, (), backfill=False)
         bucket.indexes[index.index_arn] = index
 
     def get_index(self, vector_bucket_name: str, index_name: str, index_arn: str) -> LocalIndex:
@@ -214,6 +220,22 @@ class LocalS3VectorsBackend(S3VectorsBackend):
         if _check_mode(mode, "indexMode") == CLASSIC:
             _check_classic_allowed(index.bucket, "indexMode")
         index.index_mode = mode
+
+    def update_metadata_configuration(
+        self, vector_bucket_name: str, index_name: str, index_arn: str, add: Any, delete: Any
+    ) -> LocalIndex:
+        """Add and delete searchable keys; an added key's values already stored are analysed
+        before this returns (its status: text_choices.py)."""
+        index = self.get_index(vector_bucket_name, index_name, index_arn)
+        store = index.store
+        with store.lock.writing():
+            added, deleted = text_config.update(add, delete, index.text.keys)
+            for key in deleted:
+                index.text.remove(key)
+            stored = [(key, store.metadata_of(key)) for key in store.row_keys()]
+            for key, language in added:
+                index.text.add(key, language, stored, backfill=bool(stored))
+        return index
 
     def list_indexes_page(
         self,
@@ -287,6 +309,7 @@ class LocalS3VectorsBackend(S3VectorsBackend):
             )
         with index.store.lock.writing():
             index.store.put(keys, np.vstack(rows) if matrix is None else matrix, metas)
+            index.text.put(zip(keys, metas, strict=True))
         hooks.writes_applied("PutVectors", index.index_arn, keys)
 
     def get_vectors(
@@ -316,6 +339,7 @@ class LocalS3VectorsBackend(S3VectorsBackend):
         doomed = checks.keys(keys, "keys", limits.MAX_DELETE_KEYS)
         with index.store.lock.writing():
             index.store.delete(doomed)
+            index.text.delete(doomed)
         hooks.writes_applied("DeleteVectors", index.index_arn, doomed)
 
     # -- vectors: what moto lacks -----------------------------------------------------------
@@ -423,16 +447,26 @@ class LocalS3VectorsBackend(S3VectorsBackend):
         return_metadata: bool = False,
         return_distance: bool = False,
         next_token: str | None = None,
+        query_texts: Any = None,
+        return_scores: bool = False,
     ) -> dict[str, Any]:
-        """One page of exact k-NN results in QueryVectors' wire shape (plain JSON types)."""
+        """One page of exact k-NN results in QueryVectors' wire shape (plain JSON types); with
+        queryTexts, of a full-text or hybrid search (text_query.py)."""
         index = self.get_index(vector_bucket_name, index_name=index_name, index_arn=index_arn)
         k = checks.top_k(top_k)
-        if query_vector is None:
+        texts = None if query_texts is None else text_query.query_texts(query_texts, index.text)
+        if query_vector is None and texts is None:
             raise ValidationException(
-                "queryVector", "is required for a vector search", "Send {'float32': [...]}."
+                "queryVector",
+                "is required for a vector search",
+                "Send {'float32': [...]}, or queryTexts for a full-text search.",
             )
-        query = checks.vector_data(
-            query_vector, "queryVector", index.dimension, index.distance_metric
+        query = (
+            None
+            if query_vector is None
+            else checks.vector_data(
+                query_vector, "queryVector", index.dimension, index.distance_metric
+            )
         )
         mode = index.index_mode
         if query_mode is not None:
@@ -441,6 +475,8 @@ class LocalS3VectorsBackend(S3VectorsBackend):
                     "queryMode", "CLASSIC cannot be used on an ENHANCED index", "Omit queryMode."
                 )
             mode = query_mode
+        if texts is not None:
+            text_query.require_enhanced(mode, query_mode)
         predicate = None
         if filter_document is not None:
             predicate = compile_filter(
@@ -448,6 +484,26 @@ class LocalS3VectorsBackend(S3VectorsBackend):
                 non_filterable_keys=index.non_filterable_keys,
                 enhanced=mode == ENHANCED,
             )
+            if mode == ENHANCED:
+                text_query.check_constraint_budget(predicate)
+        if texts is not None:
+            return text_query.page(
+                index_arn=index.index_arn,
+                store=index.store,
+                text=index.text,
+                distance_metric=index.distance_metric,
+                texts=texts,
+                query=query,
+                top_k=k,
+                filter_document=filter_document,
+                condition=predicate,
+                mode=mode,
+                return_metadata=return_metadata,
+                return_distance=return_distance,
+                return_scores=return_scores,
+                next_token=next_token,
+            )
+        assert query is not None  # a vector search without a vector was refused above
         digest = tokens.request_digest(index.index_arn, k, query.tobytes(), filter_document, mode)
         offset = 0
         if next_token is not None:

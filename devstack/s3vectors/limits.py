@@ -23,6 +23,15 @@ MAX_KEY_LENGTH = 1024
 MAX_TOP_K = 10_000
 QUERY_PAGE_SIZE = 100
 
+# Full-text search (ENHANCED): queryTexts entries and their text, searchable keys per index
+# (CreateIndex, and each add or delete of UpdateMetadataConfiguration), and an ENHANCED
+# filter's constraints (each $in or $nin value counts as one).
+MAX_QUERY_TEXTS = 10
+MAX_QUERY_TEXT_LENGTH = 1024
+MAX_TEXT_SEARCH_KEYS = 10
+MAX_ENHANCED_FILTER_CONSTRAINTS = 100
+TEXT_SEARCH_LANGUAGES = ("en", "fr", "es", "pt", "it", "de", "nl", "zh", "ja", "ko")
+
 # ListVectors: a page stops at maxResults or near 1 MB; segments for parallel scans
 MAX_LIST_RESULTS = 1000
 DEFAULT_LIST_RESULTS = 500

@@ -27,7 +27,12 @@ from .backend import LocalS3VectorsBackend, local_backends
 from .errors import ValidationException
 
 # Operations moto's routes (moto/s3vectors/urls.py) do not include yet.
-NEW_OPERATIONS = ("QueryVectors", "UpdateIndexMode", "PutVectorBucketDefaultIndexMode")
+NEW_OPERATIONS = (
+    "QueryVectors",
+    "UpdateIndexMode",
+    "PutVectorBucketDefaultIndexMode",
+    "UpdateMetadataConfiguration",
+)
 # Operations whose body is read as plain JSON (see the module's docstring).
 RAW_JSON_OPERATIONS = frozenset({"PutVectors", "QueryVectors"})
 
@@ -113,11 +118,20 @@ class LocalS3VectorsResponse(S3VectorsResponse):
             "distanceMetric": index.distance_metric,
             "indexMode": index.index_mode,
         }
+        configuration: dict[str, Any] = {}
         if index.non_filterable_keys:
-            result["metadataConfiguration"] = {
-                "nonFilterableMetadataKeys": list(index.non_filterable_keys)
-            }
+            configuration["nonFilterableMetadataKeys"] = list(index.non_filterable_keys)
+        if index.text.keys:
+            configuration["textSearchConfigurations"] = index.text.report()
+        if configuration:
+            result["metadataConfiguration"] = configuration
         return ActionResult(result={"index": result})
+
+    def update_metadata_configuration(self) -> ActionResult:
+        index = self.s3vectors_backend.update_metadata_configuration(
+            **self._index_params(), add=self._get_param("add"), delete=self._get_param("delete")
+        )
+        return ActionResult(result={"indexArn": index.index_arn})
 
     def get_vector_bucket(self) -> ActionResult:
         bucket = self.s3vectors_backend.get_vector_bucket(
@@ -212,12 +226,6 @@ class LocalS3VectorsResponse(S3VectorsResponse):
 
     def query_vectors(self) -> str:
         self._read_raw_body()
-        if self._get_param("queryTexts") is not None:
-            raise ValidationException(
-                "queryTexts",
-                "full-text and hybrid search are not supported by the local service yet",
-                "Query with queryVector only.",
-            )
         result = self.s3vectors_backend.query_vectors(
             **self._index_params(),
             top_k=self._get_param("topK"),
@@ -227,6 +235,8 @@ class LocalS3VectorsResponse(S3VectorsResponse):
             return_metadata=bool(self._get_param("returnMetadata")),
             return_distance=bool(self._get_param("returnDistance")),
             next_token=self._get_param("nextToken"),
+            query_texts=self._get_param("queryTexts"),
+            return_scores=bool(self._get_param("returnScores")),
         )
         # Already in the wire shape (plain JSON types): sent as is, since moto's model-driven
         # serializer costs about as much as the search itself for 100 results.

@@ -149,6 +149,10 @@ class IndexStore:
             value = self._derived[name] = build()
         return value
 
+    def row_keys(self) -> list[str]:
+        """The keys in row order: position i of a filter's mask is row_keys()[i]."""
+        return self._keys
+
     def sorted_keys(self) -> list[str]:
         return self._derive("sorted_keys", lambda: sorted(self._keys))
 

@@ -152,15 +152,6 @@ def test_a_bad_query_vector_is_refused(raw_client, index, vector, field):
     )
 
 
-def test_full_text_queries_are_refused_as_not_supported_locally(raw_client, index):
-    expect_validation(
-        lambda: raw_client.query_vectors(
-            **index, topK=1, queryTexts=[{"text": "hello", "metadataKey": "body"}]
-        ),
-        "queryTexts",
-    )
-
-
 OPERATIONS = {
     "put_vectors": {"vectors": [vec("new", [1, 1, 1])]},
     "get_vectors": {"keys": ["existing"]},

@@ -28,7 +28,7 @@ from typing import Any, TypeAlias  # noqa: E402
 from aws_lambda_powertools import Logger, Metrics, Tracer  # noqa: E402
 from aws_lambda_powertools.metrics import MetricUnit  # noqa: E402
 
-from . import envelope  # noqa: E402
+from . import envelope, snapstart  # noqa: E402
 from .limits import CORRELATION_ID_LENGTH_MAX  # noqa: E402
 from .registry import OPERATIONS, Result, parse_request, run  # noqa: E402
 
@@ -149,3 +149,8 @@ def _result_count(result: Result) -> int:
 
 def _elapsed_ms(started: float) -> int:
     return int((time.perf_counter() - started) * 1000)
+
+
+# A SnapStart init also loads what requests need and registers the restore hook
+# (snapstart.py); any other init loads nothing more.
+snapstart.prepare()

@@ -81,6 +81,7 @@ class BridgeFunction(Construct):
         index_arns: list[str],
         bucket_arns: list[str],
         embedding_models: tuple[str, ...] = (),
+        index_admin: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(self, "LogGroup", removal_policy=RemovalPolicy.DESTROY)
@@ -144,6 +145,8 @@ class BridgeFunction(Construct):
                     if embedding_models
                     else {}
                 ),
+                # Index administration, allowed by the stack's grant (context indexAdmin).
+                **({"S3VL_INDEX_ADMIN": "true"} if index_admin else {}),
             },
         )
         self.alias = lambda_.Alias(

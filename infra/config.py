@@ -93,6 +93,9 @@ class Settings:
     # Bedrock models the function may invoke (bedrock:InvokeModel on exactly these); none by
     # default: embedding is opt-in, and in a VPC without NAT it adds an interface endpoint.
     embedding_models: tuple[str, ...] = ()
+    # update_metadata_configuration and update_index_mode (searchable keys, index mode) from
+    # SQL: off by default; on, the function may call those two actions on its indexes.
+    index_admin: bool = False
 
     @classmethod
     def from_context(cls, lookup: ContextLookup) -> Settings:
@@ -107,6 +110,7 @@ class Settings:
             function=_function(lookup),
             aurora_cluster_id=_text(lookup, "auroraClusterId", ""),
             embedding_models=_embedding_models(lookup),
+            index_admin=_flag(lookup, "indexAdmin"),
         )
 
 

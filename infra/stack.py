@@ -34,6 +34,8 @@ INDEX_ACTIONS = [
     "s3vectors:QueryVectors",
 ]
 BUCKET_ACTIONS = ["s3vectors:ListIndexes"]
+# Index administration (context indexAdmin): searchable keys and the index mode.
+INDEX_ADMIN_ACTIONS = ["s3vectors:UpdateIndexMode", "s3vectors:UpdateMetadataConfiguration"]
 # With SSE-KMS the caller's principal uses the key to read and write vector data.
 KMS_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
 # embed calls InvokeModel only (no streaming, no Converse), on the configured base models.
@@ -75,8 +77,17 @@ class S3vlStack(Stack):
             index_arns=index_arns,
             bucket_arns=[store.bucket_arn],
             embedding_models=settings.embedding_models,
+            index_admin=settings.index_admin,
         )
         self._grant_vector_access(bridge.role, store, settings.kms_key_arn)
+        if settings.index_admin:
+            bridge.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    sid="AdministerVectorIndexes",
+                    actions=INDEX_ADMIN_ACTIONS,
+                    resources=index_arns,
+                )
+            )
         if settings.embedding_models:
             bridge.role.add_to_principal_policy(
                 iam.PolicyStatement(

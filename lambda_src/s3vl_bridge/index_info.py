@@ -1,5 +1,5 @@
-"""What the bridge needs to know about an index (metric, dimension, non-filterable keys),
-read with GetIndex once per container and index."""
+"""What the bridge needs to know about an index (metric, dimension, non-filterable keys,
+searchable keys), read with GetIndex once per container and index."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ class IndexInfo:
     distance_metric: str
     data_type: str
     non_filterable_metadata_keys: tuple[str, ...]
+    # Full-text searchable keys: (metadata_key, language or None, status ACTIVE/BUILDING)
+    text_search: tuple[tuple[str, str | None, str | None], ...]
     index_mode: str | None
     creation_time: str | None
 
@@ -35,6 +37,10 @@ class IndexInfo:
             "distance_metric": self.distance_metric,
             "data_type": self.data_type,
             "non_filterable_metadata_keys": list(self.non_filterable_metadata_keys),
+            "text_search_configurations": [
+                {"metadata_key": key, "language": language, "status": status}
+                for key, language, status in self.text_search
+            ],
             "index_mode": self.index_mode,
             "creation_time": self.creation_time,
         }
@@ -44,6 +50,7 @@ def index_info(index_arn: str, *, refresh: bool = False) -> IndexInfo:
     if not refresh and (hit := _cache.get(index_arn)) is not None:
         return hit
     raw = client.call("get_index", indexArn=index_arn).body["index"]
+    configuration = raw.get("metadataConfiguration") or {}
     info = IndexInfo(
         index_arn=raw.get("indexArn", index_arn),
         index_name=raw["indexName"],
@@ -51,8 +58,10 @@ def index_info(index_arn: str, *, refresh: bool = False) -> IndexInfo:
         dimension=int(raw["dimension"]),
         distance_metric=str(raw["distanceMetric"]).lower(),
         data_type=raw.get("dataType", "float32"),
-        non_filterable_metadata_keys=tuple(
-            (raw.get("metadataConfiguration") or {}).get("nonFilterableMetadataKeys") or ()
+        non_filterable_metadata_keys=tuple(configuration.get("nonFilterableMetadataKeys") or ()),
+        text_search=tuple(
+            (item["metadataKey"], item.get("language"), item.get("status"))
+            for item in configuration.get("textSearchConfigurations") or ()
         ),
         index_mode=raw.get("indexMode"),
         creation_time=iso_time(raw.get("creationTime")),

@@ -5,6 +5,11 @@ names; no module of the bridge spells one of these numbers itself."""
 # QueryVectors
 TOP_K_MAX = 10_000
 QUERY_TEXTS_MAX = 10
+QUERY_TEXT_LENGTH_MAX = 1024  # characters of one query text
+
+# Full-text search: searchable keys of an index, and a metadata key's length
+TEXT_SEARCH_KEYS_MAX = 10
+METADATA_KEY_LENGTH_MAX = 63
 
 # Indexes, keys and names
 DIMENSION_MAX = 4096

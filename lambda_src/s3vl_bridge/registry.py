@@ -52,6 +52,13 @@ _TABLE: dict[str, Operation] = {
     "put_vectors": Operation("put_vectors.PutVectors", "write.put_vectors"),
     "delete_vectors": Operation("delete_vectors.DeleteVectors", "write.delete_vectors"),
     "embed": Operation("embed.Embed", "embed.embed"),
+    "update_metadata_configuration": Operation(
+        "update_metadata_configuration.UpdateMetadataConfiguration",
+        "index_admin.update_metadata_configuration",
+    ),
+    "update_index_mode": Operation(
+        "update_index_mode.UpdateIndexMode", "index_admin.update_index_mode"
+    ),
 }
 
 _BY_NAME = {name: entry for key, entry in _TABLE.items() for name in (key, *entry.aliases)}

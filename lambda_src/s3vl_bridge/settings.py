@@ -27,6 +27,9 @@ class BridgeSettings(BaseModel):
     # Bedrock model ids the function may invoke (embedding.py); Bedrock Runtime's endpoint
     # is botocore's own setting, AWS_ENDPOINT_URL_BEDROCK_RUNTIME, read by the client.
     embedding_models: tuple[str, ...] = ()
+    # update_metadata_configuration and update_index_mode: off unless the deployment granted
+    # their IAM actions (infra's context flag indexAdmin).
+    index_admin: bool = False
     endpoint_url: str | None = None
     region: str = "us-east-1"
     connect_timeout_s: Seconds = 1.0
@@ -46,6 +49,7 @@ ENVIRONMENT = {
     "index_arns": "S3VL_INDEX_ARNS",
     "bucket_arns": "S3VL_BUCKET_ARNS",
     "embedding_models": "S3VL_EMBEDDING_MODELS",
+    "index_admin": "S3VL_INDEX_ADMIN",
     "endpoint_url": "S3VECTORS_ENDPOINT_URL",
     "region": "AWS_REGION",
     "connect_timeout_s": "S3VL_CONNECT_TIMEOUT_S",

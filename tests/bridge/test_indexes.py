@@ -35,6 +35,8 @@ def test_ping_reports_version_region_and_what_the_function_serves(invoke, s3v):
         "put_vectors",
         "delete_vectors",
         "embed",
+        "update_metadata_configuration",
+        "update_index_mode",
     }
     assert result["allowed_indexes"] == [LISTED_ARN]
     assert result["allowed_buckets"] == [BUCKET_ARN]

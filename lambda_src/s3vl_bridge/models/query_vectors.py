@@ -1,21 +1,17 @@
-from typing import Annotated, Self
+from typing import Self
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import model_validator
 
 from ..errors import InvalidRequest
-from ..limits import QUERY_TEXTS_MAX
 from .common import Search, Vector
-
-QueryText = Annotated[str, StringConstraints(min_length=1)]
+from .text_search import QueryTexts, check_distinct_keys
 
 
 class QueryVectors(Search):
     """One search: query_vector (the reference's), query_texts (full-text; both for hybrid)."""
 
     query_vector: Vector | None = None
-    query_texts: (
-        Annotated[list[QueryText], Field(min_length=1, max_length=QUERY_TEXTS_MAX)] | None
-    ) = None
+    query_texts: QueryTexts | None = None
     return_scores: bool = False
 
     @model_validator(mode="after")
@@ -27,4 +23,5 @@ class QueryVectors(Search):
             )
         if self.return_scores and self.query_texts is None:
             raise InvalidRequest("return_scores needs query_texts", field="return_scores")
+        check_distinct_keys(self.query_texts)
         return self

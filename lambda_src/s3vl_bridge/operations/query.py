@@ -10,14 +10,21 @@ from ..allowlist import served_index_arn
 from ..budget import check_size, row_bound, wire_total
 from ..errors import UpstreamError
 from ..index_info import metric_of
+from ..limits import METADATA_KEY_LENGTH_MAX
+from ..models.text_search import wire_texts
 from .pool import run_all
 
 if TYPE_CHECKING:
     from ..models.common import Search
     from ..models.query_vectors import QueryVectors
     from ..models.query_vectors_batch import QueryVectorsBatch
+    from ..models.text_search import QueryText
 
 _TOO_LARGE = "lower top_k or set return_metadata to false"
+# What return_scores adds to a row at most: per queried key its name (each character escaped
+# to at most 12 bytes), a float and punctuation; then fused_score and vector_distance.
+_SCORE_BYTES_PER_KEY = METADATA_KEY_LENGTH_MAX * 12 + 64
+_SCORE_BYTES = 128
 
 
 def query_vectors(request: QueryVectors) -> list[dict[str, Any]]:
@@ -30,7 +37,9 @@ def query_vectors(request: QueryVectors) -> list[dict[str, Any]]:
         return_scores=request.return_scores,
     )
     bound = row_bound(with_metadata=request.return_metadata)
-    check_size(rows, row_bound=bound, hint=_TOO_LARGE, wire_bytes=wire_bytes)
+    check_size(
+        rows, row_bound=bound + _scores_bound(request), hint=_TOO_LARGE, wire_bytes=wire_bytes
+    )
     return rows
 
 
@@ -39,7 +48,17 @@ def query_vectors_batch(request: QueryVectorsBatch) -> list[dict[str, Any]]:
     like a PostgreSQL array subscript) so SQL can tell the queries apart."""
     index_arn = served_index_arn(request)
     results = run_all(
-        [partial(_search, index_arn, request, vector) for vector in request.query_vectors]
+        [
+            partial(
+                _search,
+                index_arn,
+                request,
+                vector,
+                texts=request.query_texts,
+                return_scores=request.return_scores,
+            )
+            for vector in request.query_vectors
+        ]
     )
     rows = [
         {"query_position": position, **row}
@@ -47,9 +66,15 @@ def query_vectors_batch(request: QueryVectorsBatch) -> list[dict[str, Any]]:
         for row in found
     ]
     wire_bytes = wire_total(size for _, size in results)
-    bound = row_bound(with_metadata=request.return_metadata)
+    bound = row_bound(with_metadata=request.return_metadata) + _scores_bound(request)
     check_size(rows, row_bound=bound, hint=_TOO_LARGE, wire_bytes=wire_bytes)
     return rows
+
+
+def _scores_bound(request: QueryVectors | QueryVectorsBatch) -> int:
+    if not request.return_scores or request.query_texts is None:
+        return 0
+    return len(request.query_texts) * _SCORE_BYTES_PER_KEY + _SCORE_BYTES
 
 
 def _search(
@@ -57,12 +82,13 @@ def _search(
     request: Search,
     vector: list[float] | None,
     *,
-    texts: list[str] | None = None,
+    texts: list[QueryText] | None = None,
     return_scores: bool = False,
 ) -> tuple[list[dict[str, Any]], int | None]:
-    """One QueryVectors search, following nextToken until top_k hits (same vector, topK and
-    filter on every page, as the API requires). Also returns the bytes its answers took on
-    the wire (None when a page did not say), for the response budget."""
+    """One QueryVectors search (by vector, by texts, or both: hybrid), following nextToken
+    until top_k hits (the same request on every page, as the API requires). Also returns the
+    bytes its answers took on the wire (None when a page did not say), for the response
+    budget."""
     top_k = request.top_k
     params: dict[str, Any] = {
         "indexArn": index_arn,
@@ -77,7 +103,7 @@ def _search(
     if request.query_mode is not None:
         params["queryMode"] = request.query_mode
     if texts is not None:
-        params["queryTexts"] = texts
+        params["queryTexts"] = wire_texts(texts)
         if return_scores:
             params["returnScores"] = True
 
@@ -117,9 +143,19 @@ def _search(
             "metadata": hit.get("metadata") or {},
         }
         if with_scores:
-            row["scores"] = hit.get("scores") or {}
+            row.update(_scores(hit.get("scores") or {}))
         rows.append(row)
     return rows, wire_total(page_bytes)
+
+
+def _scores(scores: dict[str, Any]) -> dict[str, Any]:
+    """S3 Vectors' scores as row fields: bm25_scores by metadata key (the keys the result
+    matched), fused_score (hybrid only), vector_distance (when the vector ranking holds it)."""
+    return {
+        "bm25_scores": {s["metadataKey"]: s["score"] for s in scores.get("bm25Scores", ())},
+        "fused_score": scores.get("fused"),
+        "vector_distance": scores.get("vectorDistance"),
+    }
 
 
 def _cosine(distance: float) -> float:

@@ -130,6 +130,11 @@ class BridgeFunction(Construct):
             vpc_subnets=network.subnets,
             security_groups=[network.function_security_group],
             tracing=lambda_.Tracing.ACTIVE,
+            # Restored from a snapshot of its init instead of initialising (docs/deploy.md);
+            # the code reloads credentials and randomness after a restore (snapstart.py).
+            snap_start=(
+                lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if settings.snap_start else None
+            ),
             log_group=self.log_group,
             dead_letter_queue=self.dead_letter_queue,
             environment={
@@ -138,6 +143,9 @@ class BridgeFunction(Construct):
                 "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
                 "LOG_LEVEL": "INFO",
+                # pydantic would look its plugins up in every installed distribution on its
+                # first validator; the bridge uses none (the handler says the same).
+                "PYDANTIC_DISABLE_PLUGINS": "__all__",
                 **s3vectors_call_budget(settings.timeout_seconds),
                 # The Bedrock models embed may invoke (the stack grants exactly these).
                 **(

@@ -75,6 +75,8 @@ class FunctionSettings:
     timeout_seconds: int = 30
     reserved_concurrency: int | None = None
     log_retention_days: int = 30
+    # Lambda SnapStart on the published versions (the `live` alias): docs/deploy.md.
+    snap_start: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -315,6 +317,7 @@ def _function(lookup: ContextLookup) -> FunctionSettings:
         timeout_seconds=timeout,
         reserved_concurrency=_integer(lookup, "reservedConcurrency", None, 1, 10000),
         log_retention_days=_retention(lookup),
+        snap_start=_flag(lookup, "snapStart"),
     )
 
 

@@ -148,6 +148,7 @@ def synth_existing(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
             "timeoutSeconds": "60",
             "reservedConcurrency": "20",
             "logRetentionDays": "90",
+            "snapStart": "true",
         },
     )
 

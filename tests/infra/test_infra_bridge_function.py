@@ -145,6 +145,37 @@ def test_aurora_calls_a_live_alias_on_a_published_version(synth_default):
     )
 
 
+def test_snapstart_is_off_unless_the_context_turns_it_on(synth_default):
+    _, function = _bridge(synth_default)
+    assert "SnapStart" not in function["Properties"]
+
+
+def test_snapstart_restores_the_published_version_that_the_live_alias_calls(synth_existing):
+    function_id, function = _bridge(synth_existing)
+    assert function["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    version_id, version = synth_existing.only(
+        "AWS::Lambda::Version", {"FunctionName": {"Ref": function_id}}
+    )
+    synth_existing.template.has_resource_properties(
+        "AWS::Lambda::Alias",
+        {"Name": "live", "FunctionVersion": {"Fn::GetAtt": [version_id, "Version"]}},
+    )
+    # A version replaced by a deploy is deleted (not retained), and its cached snapshot,
+    # charged while the version exists, with it.
+    assert version.get("DeletionPolicy", "Delete") == "Delete"
+    # What SnapStart cannot run with: provisioned concurrency, EFS, more than 512 MB of /tmp.
+    assert "FileSystemConfigs" not in function["Properties"]
+    assert function["Properties"].get("EphemeralStorage", {"Size": 512})["Size"] <= 512
+    for alias in synth_existing.resources("AWS::Lambda::Alias").values():
+        assert "ProvisionedConcurrencyConfig" not in alias["Properties"]
+
+
+def test_the_function_turns_pydantic_plugin_lookup_off(synth_default):
+    _, function = _bridge(synth_default)
+    variables = function["Properties"]["Environment"]["Variables"]
+    assert variables["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
+
+
 def _alarms_by_metric(synth) -> dict[str, dict]:
     return {
         alarm["Properties"]["MetricName"]: alarm["Properties"]

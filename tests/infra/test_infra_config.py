@@ -34,6 +34,7 @@ def test_the_shipped_context_gives_the_documented_defaults():
     assert settings.network.mode == "new"
     assert (settings.function.architecture, settings.function.memory_mb) == ("arm64", 512)
     assert settings.function.reserved_concurrency is None
+    assert settings.function.snap_start is False
     assert settings.aurora_cluster_id == ""
 
 
@@ -42,6 +43,7 @@ def test_command_line_strings_are_read_like_json_values():
         indexes='[{"name": "docs", "dimension": 8, "metric": "euclidean"}]',
         memoryMb="2048",
         reservedConcurrency="5",
+        snapStart="true",
         **{
             **EXISTING,
             "subnetIds": "subnet-0a1b2c3d4e5f60001, subnet-0a1b2c3d4e5f60002",
@@ -51,6 +53,7 @@ def test_command_line_strings_are_read_like_json_values():
     assert settings.indexes[0].metric == "euclidean"
     assert settings.function.memory_mb == 2048
     assert settings.function.reserved_concurrency == 5
+    assert settings.function.snap_start is True
     assert settings.network.subnet_ids == ("subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002")
     assert settings.network.nat_egress is True
 
@@ -94,6 +97,7 @@ def test_command_line_strings_are_read_like_json_values():
         ({"timeoutSeconds": 901}, "'timeoutSeconds'", "between 3 and 900"),
         ({"reservedConcurrency": 0}, "'reservedConcurrency'", "between 1"),
         ({"logRetentionDays": 10}, "'logRetentionDays'", "CloudWatch"),
+        ({"snapStart": "on"}, "'snapStart'", "true or false"),
     ],
 )
 def test_a_bad_context_value_is_refused_naming_the_key_and_the_fix(overrides, named, advice):

@@ -2,15 +2,17 @@
 before it is handed to the runtime rather than failing there as a function error.
 
 Sizes are those of the runtime's serialisation (json's default separators, ASCII escapes: the
-larger of the runtimes' two encodings). Measuring is skipped whenever a bound shows the
-answer fits: the worst case of every row, or what S3 Vectors' own answers (their wire size,
-client.Answer) can grow to here.
+larger of the runtimes' two encodings). Measuring (serialising the rows, which the runtime
+then does again) is skipped whenever a bound shows the answer fits: the worst case of every
+row, what S3 Vectors' own answers (their wire size, client.Answer) can grow to here, or the
+rows counted (every part exact but floats, each counted at its widest).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from .errors import InvalidRequest, ResponseTooLarge
@@ -68,13 +70,17 @@ def check_size(
 
     Measuring is only needed when the rows could pass the limit: by len(rows) * row_bound (the
     worst case of every row), or, when S3 Vectors said how many bytes its answers took
-    (`wire_bytes`), by what those bytes can grow to here. Rows are then measured a slice at a
-    time, stopping as soon as the limit is passed rather than serialising an oversized result.
+    (`wire_bytes`), by what those bytes can grow to here, or by the rows counted
+    (counted_bytes). Rows are then measured a slice at a time, stopping as soon as the limit
+    is passed rather than serialising an oversized result.
     """
     bound = len(rows) * row_bound
     if wire_bytes is not None:
         bound = min(bound, wire_bytes * _WIRE_GROWTH + len(rows) * _ROW_FIELDS_BYTES)
     if bound < RESULT_BYTES_MAX:
+        return
+    counted = counted_bytes(rows, stop_above=RESULT_BYTES_MAX)
+    if counted is not None and counted <= RESULT_BYTES_MAX:
         return
     size = 0
     for start in range(0, len(rows), _MEASURE_SLICE):
@@ -83,6 +89,59 @@ def check_size(
             raise ResponseTooLarge(
                 f"the result ({len(rows):,} rows) is over Lambda's 6 MB response limit; {hint}"
             )
+
+
+def counted_bytes(value: Any, *, stop_above: int | None = None) -> int | None:
+    """At least the bytes the runtime's json.dumps(value) takes, without serialising a float:
+    strings (escaped by json's own encoder), integers, booleans, null, brackets and separators
+    are exact, and a float counts _FLOAT_BYTES_MAX, the widest float json prints, so a vector
+    of 768 floats is counted from its length (float repr is most of json.dumps' time). For a
+    list, counting stops at the first item that takes the count past `stop_above` (the count
+    returned is then above it). None for a value json.dumps would not print as JSON itself."""
+    try:
+        if stop_above is None or type(value) is not list:
+            return _size(value)
+        total = 2 + _SEPARATOR * max(len(value) - 1, 0)
+        for item in value:
+            total += _size(item)
+            if total > stop_above:
+                break
+    except _NotJson:
+        return None
+    return total
+
+
+# The widest float json prints ("-1.2345678901234567e-308"; NaN and Infinity are shorter).
+_FLOAT_BYTES_MAX = 24
+_SEPARATOR = 2  # ", " between items, ": " after a key
+
+
+class _NotJson(Exception):
+    """A value of a type json.dumps would not print as JSON itself."""
+
+
+def _size(value: Any) -> int:
+    kind = type(value)
+    if kind is str:
+        return len(encode_basestring_ascii(value))
+    if kind is float:
+        return _FLOAT_BYTES_MAX
+    if value is None or kind is bool:
+        return 4 if value is None or value else 5  # null, true / false
+    if kind is int:
+        return len(int.__repr__(value))
+    if kind is list:
+        if value and set(map(type, value)) == {float}:  # a vector: counted, not printed
+            return len(value) * (_FLOAT_BYTES_MAX + _SEPARATOR)
+        return 2 + _SEPARATOR * max(len(value) - 1, 0) + sum(map(_size, value))
+    if kind is dict:
+        size = 2 + _SEPARATOR * max(len(value) - 1, 0)
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _NotJson
+            size += len(encode_basestring_ascii(key)) + _SEPARATOR + _size(item)
+        return size
+    raise _NotJson
 
 
 def check_keys_fit(keys: list[str], field: str) -> None:

@@ -7,6 +7,8 @@ UTF-8 JSON, their Content-Length).
 from __future__ import annotations
 
 import json
+import random
+import struct
 from typing import Any
 
 import pytest
@@ -191,4 +193,105 @@ def test_a_write_whose_keys_fit_its_answer_is_not_refused(measured):
     assert measured.dumps_calls == 0
     long_but_fitting = [f"{i:06d}" for i in range(100_000)]  # 1 MB: measured, and fits
     budget.check_keys_fit(long_but_fitting, "vectors")
+    assert measured.dumps_calls == 1
+
+
+# Rows counted (budget.counted_bytes): every part exact but floats, each at its widest.
+
+WIDEST_FLOAT = -1.2345678901234567e-308
+
+
+def _get_rows(count: int, dimension: int, seed: int = 7) -> list[dict[str, Any]]:
+    """get_vectors rows as operations/read.py makes them: float32 values as boto3 parses them."""
+    rng = random.Random(seed)
+    return [
+        {
+            "vector_id": f"doc-{i:05d}",
+            "embedding": [
+                struct.unpack("f", struct.pack("f", rng.uniform(-1, 1)))[0]
+                for _ in range(dimension)
+            ],
+            "metadata": {"title": f"Document {i}", "lang": "en"},
+            "found": True,
+        }
+        for i in range(count)
+    ]
+
+
+def test_vectors_whose_wire_size_could_grow_past_the_limit_are_counted_not_serialised(measured):
+    rows = _get_rows(100, 768)
+    answer = {"vectors": [{"key": r["vector_id"], "data": {"float32": r["embedding"]},
+                           "metadata": r["metadata"]} for r in rows]}  # fmt: skip
+    wire = wire_bytes(answer)
+    # What the wire size alone allows (6 bytes out per byte in) would need measuring.
+    assert wire * 6 + 100 * 256 > LIMIT
+    budget.check_size(
+        rows, row_bound=budget.row_bound(with_metadata=True, dimension=768), hint="h",
+        wire_bytes=wire,
+    )  # fmt: skip
+    assert measured.dumps_calls == 0
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "plain",
+        'quote " and backslash \\',
+        "control \x01\n\t characters",
+        "Пример текста",
+        "\U0001f600 outside the BMP",
+        "",
+        0,
+        -(10**40),
+        True,
+        False,
+        None,
+        [],
+        {},
+        [1, "two", None, [True]],
+        {"é": {"nested": ["deep", {"k": 2}]}, "n": -7},
+    ],
+)
+def test_counting_is_exact_for_everything_but_floats(value):
+    assert budget.counted_bytes(value) == runtime_bytes(value)
+    row = {"vector_id": "k", "metadata": {"v": value}}
+    assert budget.counted_bytes([row, row]) == runtime_bytes([row, row])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        [WIDEST_FLOAT] * 4096,
+        [0.5, WIDEST_FLOAT, 1e300, float("nan"), float("inf")],
+        {"distance": WIDEST_FLOAT, "scores": {"fused": 0.25}, "mixed": [1, 2.5, "x"]},
+        _get_rows(3, 16),
+    ],
+)
+def test_counting_never_falls_below_what_the_runtime_prints(value):
+    assert budget.counted_bytes(value) >= runtime_bytes(value)
+
+
+def test_widest_floats_are_counted_exactly():
+    vector = [WIDEST_FLOAT] * 1000
+    assert budget.counted_bytes(vector) == runtime_bytes(vector)
+
+
+def test_vectors_too_large_for_the_limit_are_refused():
+    rows = [{"vector_id": f"k{i}", "embedding": [WIDEST_FLOAT] * 4096} for i in range(60)]
+    assert runtime_bytes(rows) > LIMIT
+    with pytest.raises(ResponseTooLarge, match="60 rows"):
+        budget.check_size(rows, row_bound=10 * LIMIT, hint="h")
+
+
+def test_vectors_whose_count_passes_the_limit_are_measured_and_pass_when_they_fit(measured):
+    rows = [{"vector_id": f"k{i}", "embedding": [0.5] * 4096} for i in range(70)]
+    assert budget.counted_bytes(rows) > LIMIT > runtime_bytes(rows)
+    budget.check_size(rows, row_bound=10 * LIMIT, hint="h")
+    assert measured.dumps_calls >= 1
+
+
+def test_a_value_json_would_not_print_itself_is_measured(measured):
+    rows = [{"vector_id": "k", "embedding": (0.5, 0.25)}]  # a tuple: printed as a list
+    assert budget.counted_bytes(rows) is None
+    budget.check_size(rows, row_bound=10 * LIMIT, hint="h")
     assert measured.dumps_calls == 1

@@ -10,6 +10,10 @@ from tests.support import sql_mutant
 # jsii (under aws-cdk-lib) prints a large end-of-life banner for Node 20 at import; it drowns
 # the test output and says nothing about our code. The value lists the Node majors to silence.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+# Production-shaped latency (devstack/production_latency.py) is for benchmarks: a developer's
+# own DEVSTACK_PRODUCTION_LATENCY must not slow the servers tests start as processes
+# (tests/devstack/test_production_latency.py turns it on for its own servers only).
+os.environ.pop("DEVSTACK_PRODUCTION_LATENCY", None)
 
 _MUTANT = pytest.StashKey[str]()
 

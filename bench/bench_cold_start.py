@@ -1,6 +1,9 @@
 """Cold start of the bridge Lambda: a fresh Python process importing the handler module and
-answering one request, against a fresh process that only imports boto3 and creates the
-s3vectors client (the floor any Python Lambda calling S3 Vectors pays).
+answering one request, against the same request answered by a handler shaped like the
+aws-samples integration's bare one (bench/sample_handler.py says what it mirrors: boto3
+imported, a client made per request, checks written out in Python; the issue's yardstick,
+`x sample`), and against a fresh process that only imports boto3 and creates the s3vectors
+client (the floor any Python Lambda calling S3 Vectors pays, `x base`).
 
 Each case runs in a new interpreter several times (interleaved, so drift on a shared
 machine hits every case alike); the table shows medians. The clock starts when the
@@ -11,23 +14,32 @@ interpreter teardown does not (a Lambda container lives on after its first answe
 CPU time is the steadier figure on a shared machine. Byte code is cached (in a temporary
 PYTHONPYCACHEPREFIX) as in a deployed bundle built with compileall; the first run of each
 case fills that cache and is not counted. The query cases answer one real query_vectors
-over HTTP from a local S3 Vectors server started by this benchmark.
+over HTTP from a local S3 Vectors server started by this benchmark. Before a handler is
+imported, the child does what the Lambda runtime does first: a handler on the root logger
+writing to stdout (the sample logs through the root logger).
 
     .venv/bin/python -m bench bench_cold_start
 
 With S3VL_BENCH_BUNDLE set to a bundle built by infra/bundling.py for this machine's
-architecture, every case runs as Lambda would run it instead: the runtime's Python (3.13)
-seeing only the bundle (boto3 included) and its shipped byte code, nothing written:
+architecture, every case runs as Lambda would run it instead: the runtime's Python (3.13),
+nothing written. Ours sees the bundle alone and its shipped byte code. The sample and the
+boto3 rows see what a function shipping only its handler sees on Lambda: its handler as a
+source file (compiled at every start, as the sample's zip holds no byte code) and the
+runtime's own boto3, stood in for by boto3 and botocore of the bundle's versions installed
+whole (all of botocore's data) by python3.13's pip into build/bench/ once:
 
     .venv/bin/python -c "from pathlib import Path; from infra.bundling import build_bundle; \
         build_bundle(Path('lambda_src'), Path('/tmp/s3vl-bundle'), architecture='x86_64')"
     S3VL_BENCH_BUNDLE=/tmp/s3vl-bundle .venv/bin/python -m bench bench_cold_start
+
+S3VL_BENCH_RUNS sets the runs per case (default 21).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -36,7 +48,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNS = 11
+RUNS = int(os.environ.get("S3VL_BENCH_RUNS", "21"))
+# Where the bundle mode keeps its stand-in for the runtime's boto3 (one per version).
+RUNTIME_SDK_CACHE = ROOT / "build" / "bench"
 INDEX_ARN = "arn:aws:s3vectors:us-east-1:123456789012:bucket/bench-cold/index/docs"
 DIMENSION = 1024
 QUERY = {
@@ -101,7 +115,16 @@ gc.enable()
 """
 )
 
-HANDLER = """
+# What the Lambda runtime sets up before it imports a handler: its log handler on the root
+# logger (the sample's INFO lines go through it).
+RUNTIME = """
+import logging as _logging, sys as _sys
+_logging.getLogger().addHandler(_logging.StreamHandler(_sys.stdout))
+"""
+
+HANDLER = (
+    RUNTIME
+    + """
 from s3vl_bridge.handler import lambda_handler
 
 class Context:
@@ -113,14 +136,35 @@ class Context:
 response = lambda_handler(EVENT, Context())
 assert response["success"], response
 """
+)
+
+# The sample-shaped handler, as Lambda loads it from the sample's zip (lambda_function.py).
+SAMPLE_MODULE = "lambda_function"
+SAMPLE = (
+    RUNTIME
+    + f"""
+from {SAMPLE_MODULE} import lambda_handler
+
+class Context:
+    aws_request_id = "cold-start"
+
+response = lambda_handler(EVENT, Context())
+assert response["success"], response
+"""
+)
 
 BASELINE = "boto3: import + create client"
+SAMPLE_ROW = "sample-shaped: query_vectors"
 
 # What each row includes (printed under the table).
 ROWS = {
     BASELINE: "the issue's baseline: interpreter, `import boto3`, the s3vectors client",
     "boto3: same, GC paused": "reference only: the baseline with the cyclic GC paused too",
     "boto3: same + one query_vectors": "baseline + the one QueryVectors call the handler makes",
+    SAMPLE_ROW: (
+        "the issue's yardstick: bench/sample_handler.py, one query_vectors (boto3 import, "
+        "client, checks, the call)"
+    ),
     "libraries only, no bridge code": (
         "Powertools Logger+Metrics, one pydantic model, boto3 + the call, GC paused"
     ),
@@ -172,6 +216,32 @@ def _bundle_env(env: dict[str, str], bundle: str) -> dict[str, str]:
     return out
 
 
+def runtime_sdk(bundle: Path, python: str) -> Path:
+    """A stand-in for the runtime's boto3 (/var/runtime): boto3 and botocore of the bundle's
+    versions, whole, installed by the runtime's Python (which writes their byte code)."""
+    versions = {
+        name: next(bundle.glob(f"{name}-*.dist-info")).name.split("-")[1].removesuffix(".dist")
+        for name in ("boto3", "botocore")
+    }
+    target = RUNTIME_SDK_CACHE / f"runtime-sdk-{versions['boto3']}-{versions['botocore']}"
+    if not (target / "botocore" / "data" / "s3").is_dir():
+        shutil.rmtree(target, ignore_errors=True)
+        pins = [f"{name}=={version}" for name, version in versions.items()]
+        subprocess.run(
+            [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             "--target", str(target), *pins],
+            check=True,
+        )  # fmt: skip
+    return target
+
+
+def _sample_dir(where: str) -> str:
+    """The sample's code as its zip holds it: the handler's source alone."""
+    Path(where).mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "bench" / "sample_handler.py", Path(where) / f"{SAMPLE_MODULE}.py")
+    return where
+
+
 def _run(code: str, env: dict[str, str], python: str = sys.executable) -> tuple[float, float]:
     """Wall and CPU seconds of one fresh interpreter running `code`, up to the end of it."""
     started = time.time_ns()
@@ -216,16 +286,20 @@ def _prepare(url: str) -> None:
     )
 
 
-def cases(url: str, env: dict[str, str]) -> dict[str, tuple[str, dict[str, str]]]:
-    """Row name -> (child code, child environment)."""
+def cases(
+    url: str, env: dict[str, str], plain_env: dict[str, str], sample_env: dict[str, str]
+) -> dict[str, tuple[str, dict[str, str]]]:
+    """Row name -> (child code, child environment): `env` runs ours, `plain_env` the boto3
+    rows (boto3 as a function without its own gets it) and `sample_env` the sample."""
     query_code = HANDLER.replace("EVENT", json.dumps(QUERY))
     return {
-        BASELINE: (BOTO3_ONLY.replace("URL", repr(url)), env),
+        BASELINE: (BOTO3_ONLY.replace("URL", repr(url)), plain_env),
         "boto3: same, GC paused": (
             "import gc\ngc.disable()\n" + BOTO3_ONLY.replace("URL", repr(url)),
-            env,
+            plain_env,
         ),
-        "boto3: same + one query_vectors": (BOTO3_CALL.replace("URL", repr(url)), env),
+        "boto3: same + one query_vectors": (BOTO3_CALL.replace("URL", repr(url)), plain_env),
+        SAMPLE_ROW: (SAMPLE.replace("EVENT", json.dumps(QUERY)), sample_env),
         "libraries only, no bridge code": (
             LIBRARIES_ONLY.replace("URL", repr(url)).replace("EVENT", json.dumps(QUERY)),
             env,
@@ -251,16 +325,26 @@ def measure(
     return samples
 
 
-def table(samples: dict[str, list[tuple[float, float]]], baseline: str = BASELINE) -> None:
-    base_wall = statistics.median(w for w, _ in samples[baseline])
-    base_cpu = statistics.median(c for _, c in samples[baseline])
-    print(f"{'case':<34} {'wall ms':>9} {'x base':>7} {'cpu ms':>9} {'x base':>7}")
-    for name, runs in samples.items():
-        wall = statistics.median(w for w, _ in runs)
-        cpu = statistics.median(c for _, c in runs)
+def table(
+    samples: dict[str, list[tuple[float, float]]],
+    baseline: str = BASELINE,
+    sample: str = SAMPLE_ROW,
+) -> None:
+    def medians(name: str) -> tuple[float, float]:
+        runs = samples[name]
+        return statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs)
+
+    base_wall, base_cpu = medians(baseline)
+    sample_wall, sample_cpu = medians(sample)
+    print(
+        f"{'case':<34} {'wall ms':>8} {'x base':>7} {'x sample':>8} "
+        f"{'cpu ms':>8} {'x base':>7} {'x sample':>8}"
+    )
+    for name in samples:
+        wall, cpu = medians(name)
         print(
-            f"{name:<34} {wall * 1e3:>9.1f} {wall / base_wall:>7.2f} "
-            f"{cpu * 1e3:>9.1f} {cpu / base_cpu:>7.2f}"
+            f"{name:<34} {wall * 1e3:>8.1f} {wall / base_wall:>7.2f} {wall / sample_wall:>8.2f} "
+            f"{cpu * 1e3:>8.1f} {cpu / base_cpu:>7.2f} {cpu / sample_cpu:>8.2f}"
         )
 
 
@@ -272,6 +356,7 @@ def main() -> None:
 
     python, where = sys.executable, f"python {sys.version.split()[0]}, lambda_src + .venv"
     bundle = os.environ.get("S3VL_BENCH_BUNDLE")
+    sdk = None
     if bundle:
         from infra.bundling import runtime_python
 
@@ -279,16 +364,26 @@ def main() -> None:
         if found is None:
             raise SystemExit("S3VL_BENCH_BUNDLE needs python3.13 (the runtime's Python)")
         python, where = found, f"python 3.13, bundle {bundle}"
+        sdk = runtime_sdk(Path(bundle), python)
 
-    with LocalS3Vectors("127.0.0.1", port=0) as url, tempfile.TemporaryDirectory() as pycache:
+    with LocalS3Vectors("127.0.0.1", port=0) as url, tempfile.TemporaryDirectory() as scratch:
         _prepare(url)
-        env = _child_env(url, pycache)
-        named = cases(url, _bundle_env(env, bundle) if bundle else env)
+        env = _child_env(url, str(Path(scratch) / "pycache"))
+        sample_code = _sample_dir(str(Path(scratch) / "sample"))
+        # The sample reaches the local service as its unmodified code would: through
+        # botocore's per-service endpoint variable.
+        sample_env = {**env, "PYTHONPATH": sample_code, "AWS_ENDPOINT_URL_S3VECTORS": url}
+        plain_env = {**env, "PYTHONPATH": ""}
+        if bundle and sdk is not None:
+            env = _bundle_env(env, bundle)
+            plain_env = _bundle_env(plain_env, str(sdk))
+            sample_env = _bundle_env(sample_env, f"{sample_code}{os.pathsep}{sdk}")
+        named = cases(url, env, plain_env, sample_env)
         samples = measure(named, python=python)
 
     print(
         f"cold start, {RUNS} fresh processes per case, medians ({where}, "
-        f"load {os.getloadavg()[0]:.1f}); x base = / '{BASELINE}'"
+        f"load {os.getloadavg()[0]:.1f}); x base = / '{BASELINE}', x sample = / '{SAMPLE_ROW}'"
     )
     table(samples)
     print("rows (clock: process spawn -> work done; teardown not counted):")

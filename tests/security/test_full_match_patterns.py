@@ -60,6 +60,14 @@ EXAMPLES: dict[str, str | bytes] = {
         "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     ),
     "infra.config._EC2_ID": "vpc-0123456789abcdef0",
+    "devstack.bedrock.catalog.FOUNDATION_MODEL_ARN": (
+        "arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-embed-text-v2:0"
+    ),
+    # Scanned for in Bedrock's error messages (findall), never used to validate.
+    "s3vl_bridge.operations.embed._TOO_MANY_TOKENS": (
+        "Max input tokens: 8192, request input token count: 9000"
+    ),
+    "s3vl_bridge.operations.embed._COHERE_TEXT": "#/texts/3",
     "sql.compat.aws_lambda_invoke.FULL_ARN": (
         "arn:aws:lambda:us-east-1:123456789012:function:s3vl-bridge:$LATEST"
     ),

@@ -86,27 +86,29 @@ def _titan(
 ) -> tuple[list[float], int | None, bool]:
     """One text: (vector, tokens counted, whether it was cut to fit Titan's tokens)."""
     field = f"texts[{position}]"
-    body: dict[str, Any] = {"inputText": text, "dimensions": dimension}
-    body["normalize"] = request.normalize
+    body: dict[str, Any] = {
+        "inputText": text,
+        "dimensions": dimension,
+        "normalize": request.normalize,
+    }
     cut = False
     for attempt in range(_TOKEN_CUTS_MAX + 1):
         try:
             answer = invoke_model(model.model_id, body, field=field)
             break
         except InvalidRequest as error:
-            over = _TOO_MANY_TOKENS.search(error.message)
-            if over is None:
+            over = _TOO_MANY_TOKENS.findall(error.message)
+            if not over:
                 raise
-            limit, count = int(over[1]), int(over[2])
+            limit, count = int(over[0][0]), int(over[0][1])
             if request.truncate == "NONE" or attempt == _TOKEN_CUTS_MAX:
                 raise InvalidRequest(
                     f"has {count:,} tokens, over the {limit:,} that {model.model_id} takes; "
                     "shorten it, or set truncate to END (keep its start) or START (keep its end)",
                     field=field,
                 ) from None
-            text = _cut(
-                text, math.floor(len(text) * limit / count * _TOKEN_CUT_MARGIN), request.truncate
-            )
+            keep = max(1, math.floor(len(text) * limit / count * _TOKEN_CUT_MARGIN))
+            text = _cut(text, keep, request.truncate)
             body["inputText"] = text
             cut = True
     vector = _floats(answer.body.get("embedding"), dimension, model.model_id)
@@ -123,9 +125,9 @@ def _cohere(
         answer = invoke_model(model.model_id, body, field="texts")
     except InvalidRequest as error:
         # Bedrock names a text by its place in this batch; the request's place is `start` on.
-        found = _COHERE_TEXT.search(error.message)
-        if found is not None:
-            error.field = f"texts[{start + int(found[1])}]"
+        found = _COHERE_TEXT.findall(error.message)
+        if found:
+            error.field = f"texts[{start + int(found[0])}]"
             error.message = _COHERE_TEXT.sub(lambda m: f"texts[{start + int(m[1])}]", error.message)
         raise
     embeddings = answer.body.get("embeddings")

@@ -73,8 +73,10 @@ def _make_client() -> Any:
     import botocore.session
     from botocore.config import Config
 
+    from . import read_answers
+
     conf = settings()
-    return botocore.session.get_session().create_client(
+    client = botocore.session.get_session().create_client(
         "s3vectors",
         region_name=conf.region,
         endpoint_url=conf.endpoint_url,
@@ -87,6 +89,8 @@ def _make_client() -> Any:
             parameter_validation=False,  # the request models validated it all
         ),
     )
+    read_answers.register(client)
+    return client
 
 
 def _with_own_bodies(made: Any) -> Any:

@@ -31,6 +31,7 @@ BEGIN;
 \ir parts/20_configuration.sql
 \ir parts/30_registry.sql
 \ir parts/40_query.sql
+\ir parts/45_text_search.sql
 \ir parts/50_get_list_scan.sql
 \ir parts/60_bucket_import.sql
 \ir parts/70_write.sql

@@ -156,3 +156,19 @@ CREATE TABLE IF NOT EXISTS s3vl.key_version (
 );
 COMMENT ON TABLE s3vl.key_version IS
     'Per index and key: how many times s3vl.flush wrote it and the hash of what it wrote (embedding as float32 and metadata)';
+
+-- What the registry knows of full-text search (45_text_search.sql): per registered name, the
+-- mode and searchable keys S3 Vectors last reported for the ARN the name had then (a name
+-- registered again for another ARN is described anew).
+CREATE TABLE IF NOT EXISTS s3vl.index_text_search (
+    index_name text PRIMARY KEY
+        REFERENCES s3vl.index_registry (index_name) ON UPDATE CASCADE ON DELETE CASCADE,
+    index_arn text NOT NULL,
+    index_mode text,
+    searchable_keys jsonb NOT NULL DEFAULT '{}',
+    described_at timestamp with time zone NOT NULL DEFAULT pg_catalog.now(),
+    CONSTRAINT valid_index_mode CHECK (index_mode IN ('CLASSIC', 'ENHANCED')),
+    CONSTRAINT searchable_keys_by_name CHECK (pg_catalog.jsonb_typeof(searchable_keys) = 'object')
+);
+COMMENT ON TABLE s3vl.index_text_search IS
+    'Per registered index: its mode and full-text searchable keys ({"title": {"language": "en", "status": "ACTIVE"}}) as describe_index last reported them, so a text search names a wrong key or mode before any invocation';

@@ -24,7 +24,11 @@ AS $$
            ('float32_max', 3.4028234663852886e38),   -- largest finite float32 (vector data)
            ('float64_max', 1.7976931348623157e308),  -- largest finite float64 (metadata numbers)
            ('lambda_request_bytes', 6291456),        -- Lambda's synchronous request payload (6 MB)
-           ('filter_depth', 32)                      -- JSON objects and arrays on a filter's longest path
+           ('filter_depth', 32),                     -- JSON objects and arrays on a filter's longest path
+           ('query_texts', 10),                      -- queryTexts entries of one full-text query
+           ('query_text_length', 1024),              -- characters of one query text
+           ('searchable_keys', 10),                  -- full-text searchable keys of an index
+           ('metadata_key_length', 63)               -- characters of a metadata key
 $$;
 COMMENT ON FUNCTION s3vl._limits() IS
     'Private: the limits of S3 Vectors, Lambda and the bridge that s3vl checks before invoking, by name';

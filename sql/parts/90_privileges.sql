@@ -58,6 +58,14 @@ GRANT EXECUTE ON FUNCTION
     s3vl.index_rows(text),
     s3vl.index_rows(text, text[])
 TO s3vl_reader;
+-- Full-text and hybrid search, and the searchable keys the registry knows (45_text_search.sql).
+GRANT EXECUTE ON FUNCTION
+    s3vl.search_text(jsonb, text, text, integer, boolean, jsonb, text),
+    s3vl.hybrid_search(double precision[], jsonb, text, text, integer, boolean, jsonb, text),
+    s3vl.hybrid_search(real[], jsonb, text, text, integer, boolean, jsonb, text),
+    s3vl.hybrid_search(numeric[], jsonb, text, text, integer, boolean, jsonb, text),
+    s3vl.searchable_keys(text)
+TO s3vl_reader;
 -- scan_vectors runs with the caller's rights, so PostgreSQL can inline it and stream its pages
 -- (50_get_list_scan.sql): its body calls these. _scan_page is a definer function that does no
 -- more than list_vectors; _float8_array only converts JSON numbers.
@@ -125,4 +133,11 @@ GRANT EXECUTE ON FUNCTION
     s3vl.unregister_index(text),
     s3vl.import_bucket(text, text, text),
     s3vl.create_index_view(text, text, text)
+TO s3vl_admin;
+-- Searchable keys and the index mode (the bridge serves them only with indexAdmin).
+GRANT EXECUTE ON FUNCTION
+    s3vl.add_searchable_keys(text, text[], text),
+    s3vl.remove_searchable_keys(text, text[]),
+    s3vl.set_index_mode(text, text),
+    s3vl.refresh_text_search(text)
 TO s3vl_admin;

@@ -37,6 +37,10 @@ LIMITS = [
     # the local Lambda endpoint stands in for Lambda.
     ("lambda_request_bytes", None, local_lambda.MAX_SYNC_REQUEST_BYTES),
     ("filter_depth", bridge.FILTER_DEPTH_MAX, service.MAX_FILTER_DEPTH),
+    ("query_texts", bridge.QUERY_TEXTS_MAX, service.MAX_QUERY_TEXTS),
+    ("query_text_length", bridge.QUERY_TEXT_LENGTH_MAX, service.MAX_QUERY_TEXT_LENGTH),
+    ("searchable_keys", bridge.TEXT_SEARCH_KEYS_MAX, service.MAX_TEXT_SEARCH_KEYS),
+    ("metadata_key_length", bridge.METADATA_KEY_LENGTH_MAX, service.MAX_METADATA_KEY_LENGTH),
 ]
 
 

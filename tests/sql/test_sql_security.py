@@ -38,6 +38,15 @@ READER_CALLS: list[tuple[str, Outcome]] = [
         reaches_the_lambda("list_vectors"),
     ),
     ("SELECT * FROM s3vl.scan_vectors('demo-index')", reaches_the_lambda("scan_vectors")),
+    (
+        "SELECT * FROM s3vl.search_text('{\"title\": \"red\"}', 'demo-index')",
+        reaches_the_lambda("search_text"),
+    ),
+    (
+        f"SELECT * FROM s3vl.hybrid_search({V5}, '{{\"title\": \"red\"}}', 'demo-index')",
+        reaches_the_lambda("hybrid_search"),
+    ),
+    ("SELECT * FROM s3vl.searchable_keys('demo-index')", reaches_the_lambda("searchable_keys")),
 ]
 ADMIN_CALLS: list[tuple[str, Outcome]] = [
     (f"SELECT s3vl.configure('{LAMBDA_ARN}', 'us-east-1', validate => false)", None),
@@ -48,10 +57,27 @@ ADMIN_CALLS: list[tuple[str, Outcome]] = [
     ("SELECT s3vl.activate_index('demo-index')", None),
     ("SELECT s3vl.unregister_index('demo-index')", None),
     ("SELECT * FROM s3vl.import_bucket('demo-bucket')", reaches_the_lambda("import_bucket")),
+    (
+        "SELECT * FROM s3vl.add_searchable_keys('demo-index', ARRAY['title'])",
+        reaches_the_lambda("add_searchable_keys"),
+    ),
+    (
+        "SELECT * FROM s3vl.remove_searchable_keys('demo-index', ARRAY['title'])",
+        reaches_the_lambda("remove_searchable_keys"),
+    ),
+    (
+        "SELECT s3vl.set_index_mode('demo-index', 'ENHANCED')",
+        reaches_the_lambda("set_index_mode"),
+    ),
+    (
+        "SELECT * FROM s3vl.refresh_text_search('demo-index')",
+        reaches_the_lambda("refresh_text_search"),
+    ),
 ]
 PRIVATE: list[tuple[str, Outcome]] = [
     ("SELECT * FROM s3vl.config", None),
     ("SELECT * FROM s3vl.index_registry", None),
+    ("SELECT * FROM s3vl.index_text_search", None),
     ("UPDATE s3vl.config SET lambda_arn = 'evil'", None),
     (
         "SELECT s3vl._invoke('x', '{\"operation\": \"availability_check\"}')",

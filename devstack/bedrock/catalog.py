@@ -15,7 +15,7 @@ from .projection import projection
 
 # InvokeModel takes a base model's id or its ARN (arn:aws:bedrock:<region>::foundation-model/<id>).
 FOUNDATION_MODEL_ARN = re.compile(
-    r"arn:aws(?:-[a-z]+)*:bedrock:[a-z0-9-]+::foundation-model/(?P<model_id>[^/]+)"
+    r"arn:aws(?:-[a-z]+)*:bedrock:[a-z0-9-]+::foundation-model/(?P<model_id>[a-z0-9][a-z0-9.:-]*)"
 )
 
 

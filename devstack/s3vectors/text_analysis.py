@@ -93,7 +93,7 @@ def _standard_cjk(run: str) -> list[str]:
     tokens: list[str] = []
     word = ""
     for char in run:
-        if _HAN_OR_HIRAGANA.match(char):
+        if _HAN_OR_HIRAGANA.fullmatch(char):
             if word:
                 tokens.append(word)
                 word = ""

@@ -68,6 +68,10 @@ EXAMPLES: dict[str, str | bytes] = {
         "Max input tokens: 8192, request input token count: 9000"
     ),
     "s3vl_bridge.operations.embed._COHERE_TEXT": "#/texts/3",
+    # The local service's text analysis: split and scanned (split, findall), never validating.
+    "devstack.s3vectors.text_analysis._RUNS": "\u8dd1\u6b65\u30e9\ub7ec",
+    "devstack.s3vectors.text_analysis._HAN_OR_HIRAGANA": "\u8dd1",
+    "devstack.s3vectors.text_analysis._WORD": "don't",
     "sql.compat.aws_lambda_invoke.FULL_ARN": (
         "arn:aws:lambda:us-east-1:123456789012:function:s3vl-bridge:$LATEST"
     ),

@@ -93,9 +93,6 @@ class Columns:
         self._metadata = metadata
         self._columns: dict[str, Column] = {}
 
-    def __len__(self) -> int:
-        return len(self._metadata)
-
     def column(self, key: str) -> Column:
         column = self._columns.get(key)
         if column is None:
@@ -136,7 +133,6 @@ class Condition(Node):
         self.op = op
         self.arg = arg
         self.negated = op in ("$ne", "$nin")
-        self.positive = {"$ne": "$eq", "$nin": "$in"}.get(op, op)
 
     def mask(self, columns: Columns) -> np.ndarray:
         column = columns.column(self.key)
@@ -149,14 +145,13 @@ class Condition(Node):
         return ~hit if self.negated else hit
 
     def _scalar_mask(self, column: Column) -> np.ndarray:
-        op, arg = self.positive, self.arg
-        if op in _RANGE:
-            with np.errstate(invalid="ignore"):  # NaN marks "not a number": never in range
-                return np.asarray(_RANGE[op](column.numbers, arg), dtype=bool)
+        op, arg = self.op, self.arg
+        if op in _RANGE:  # NaN marks "not a number": it compares false, never in range
+            return _RANGE[op](column.numbers, arg)
         string_rows, codes = column.strings
         if op == "$startsWith":
             return np.isin(string_rows, [c for text, c in codes.items() if text.startswith(arg)])
-        options = arg if op == "$in" else [arg]
+        options = arg if op in ("$in", "$nin") else [arg]  # else $eq or $ne
         hit = np.zeros(len(column.values), dtype=bool)
         for option in options:
             if isinstance(option, bool):
@@ -268,7 +263,7 @@ def _compile_operator(key: str, op: str, arg: Any, path: str, enhanced: bool) ->
     return Condition(key, op, arg)
 
 
-_RANGE: dict[str, Callable[[Any, Any], bool]] = {
+_RANGE: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
     "$gt": lambda v, a: v > a,
     "$gte": lambda v, a: v >= a,
     "$lt": lambda v, a: v < a,

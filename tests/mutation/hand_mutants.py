@@ -231,7 +231,7 @@ BRIDGE = (
 LOCAL_SERVICE = (
     # The limits (limits.py), each one step past the edge the tests hold it to.
     _local(
-        "a filter may nest 33 levels",
+        "the local service takes a filter of 33 levels",
         "s3vectors/limits.py",
         "MAX_FILTER_DEPTH = 32",
         "MAX_FILTER_DEPTH = 33",
@@ -301,7 +301,7 @@ LOCAL_SERVICE = (
         ("test_limit_edges.py",),
     ),
     _local(
-        "metadata may hold 51 keys",
+        "the local service takes metadata of 51 keys",
         "s3vectors/limits.py",
         "MAX_METADATA_KEYS = 50",
         "MAX_METADATA_KEYS = 51",
@@ -334,6 +334,13 @@ LOCAL_SERVICE = (
         "MAX_SEGMENTS = 16",
         "MAX_SEGMENTS = 17",
         ("test_limits.py",),
+    ),
+    _local(
+        "an ENHANCED filter may hold 101 constraints",
+        "s3vectors/limits.py",
+        "MAX_ENHANCED_FILTER_CONSTRAINTS = 100",
+        "MAX_ENHANCED_FILTER_CONSTRAINTS = 101",
+        ("test_text_queries.py",),
     ),
     _local(
         "query pages hold 101 results",
@@ -469,6 +476,7 @@ LOCAL_SERVICE = (
 )
 
 MUTANTS = BRIDGE + LOCAL_SERVICE
+assert len({m.name for m in MUTANTS}) == len(MUTANTS), "each mutant needs a name of its own"
 
 
 def _copy_project(scratch: Path) -> None:

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from devstack.s3vectors.filters import Columns
+
 # Values under "v" (and some under "w"): every JSON type a metadata value can have, lists
 # of one type and of mixed types, an empty list, look-alikes across types ("5" and 5, true
 # and 1, "" and false), a prefix and its extension.
@@ -239,3 +241,14 @@ def test_every_generated_filter_matches_what_the_reference_says(client, index) -
     # The set is not trivial: most filters match some rows and miss others.
     sizes = [sum(reference(d, m) for m in ROWS.values()) for d in FILTERS]
     assert sum(0 < s < len(ROWS) for s in sizes) > len(FILTERS) / 2
+
+
+def test_a_column_is_built_once_per_key_and_snapshot() -> None:
+    """Every condition on a key, in every query of an unchanged index, reads the same typed
+    views (store.columns() is kept per snapshot)."""
+    columns = Columns([{"v": 1}, {"w": "x"}])
+    first = columns.column("v")
+    assert columns.column("v") is first
+    assert columns.column("w") is not first
+    assert first.present.tolist() == [True, False]
+    assert first.numbers[0] == 1

@@ -7,13 +7,12 @@ HTTP body boto3 sends for a PutVectors request), never read back from the servic
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 
 import pytest
 
-from tests.support.s3vectors import all_keys, expect_validation
+from tests.support.s3vectors import all_keys, expect_validation, says, sending
 
 KB = 1024
 MIB = 1024 * 1024
@@ -39,22 +38,6 @@ def padded(key: str, size: int, char: str = "x") -> dict[str, str]:
     return meta
 
 
-@contextlib.contextmanager
-def sending(client, operation: str, document: dict):
-    """The next `operation` call sends `document` as its JSON body, whatever botocore would
-    make of the call's arguments: another SDK, or a hand-made request, may send anything."""
-
-    def swap(request, **_):
-        request.data = json.dumps(document).encode()
-
-    event = f"before-sign.s3vectors.{operation}"
-    client.meta.events.register(event, swap)
-    try:
-        yield
-    finally:
-        client.meta.events.unregister(event, swap)
-
-
 def put_raw(client, index, vectors) -> None:
     """PutVectors of `vectors` exactly as given, as JSON."""
     with sending(client, "PutVectors", {**index, "vectors": vectors}):
@@ -71,8 +54,66 @@ def put(client, index, *vectors):
 
 
 def refused(raw_client, index, field, *vectors):
-    error = expect_validation(lambda: put(raw_client, index, *vectors), field)
-    return error.response["Error"]["Message"]
+    return expect_validation(lambda: put(raw_client, index, *vectors), field)
+
+
+def test_an_error_names_the_field_says_the_problem_and_adds_a_hint_only_when_there_is_one(
+    raw_client, index
+):
+    error = expect_validation(lambda: put(raw_client, index, vec(7, [1, 2, 3])), "vectors[0].key")
+    assert error.response["Error"]["Message"] == (
+        "Invalid value for 'vectors[0].key': a key must be a string, got number."
+    )
+    assert error.response["fieldList"] == [
+        {"path": "vectors[0].key", "message": "a key must be a string, got number"}
+    ]
+    error = expect_validation(lambda: put(raw_client, index), "vectors")
+    assert error.response["Error"]["Message"] == (
+        "Invalid value for 'vectors': has 0 items; between 1 and 500 are allowed. Send at least 1."
+    )
+    assert error.response["fieldList"] == [
+        {"path": "vectors", "message": "has 0 items; between 1 and 500 are allowed"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("selector", "field", "problem", "hint"),
+    [
+        (
+            {"indexArn": "arn", "indexName": "idx"},
+            "indexArn",
+            "indexArn was given together with vectorBucketName/indexName",
+            "Specify either indexArn or both vectorBucketName and indexName, not both.",
+        ),
+        (
+            {"indexArn": "arn", "vectorBucketName": "test-bucket"},
+            "indexArn",
+            "indexArn was given together with vectorBucketName/indexName",
+            "Specify either indexArn or both vectorBucketName and indexName, not both.",
+        ),
+        (
+            {"vectorBucketName": "test-bucket"},
+            "indexName",
+            "the index is not fully specified",
+            "Specify either indexArn or both vectorBucketName and indexName.",
+        ),
+        (
+            {"indexName": "idx"},
+            "vectorBucketName",
+            "the index is not fully specified",
+            "Specify either indexArn or both vectorBucketName and indexName.",
+        ),
+    ],
+    ids=["arn and name", "arn and bucket", "bucket alone", "name alone"],
+)
+def test_an_index_named_both_ways_or_half_says_how_to_name_it(
+    raw_client, index, selector, field, problem, hint
+):
+    error = expect_validation(
+        lambda: raw_client.query_vectors(**selector, topK=1, queryVector={"float32": [1, 1, 1]}),
+        field,
+    )
+    says(error, problem, hint)
 
 
 # -- metadata sizes ------------------------------------------------------------------------
@@ -83,15 +124,18 @@ def test_metadata_of_exactly_40_kb_is_taken_and_one_byte_more_is_refused(
     client, raw_client, index, char
 ):
     put(client, index, vec("edge", [1, 2, 3], padded("body", 40 * KB, char)))
-    message = refused(
+    error = refused(
         raw_client,
         index,
         "vectors[1].metadata",
         vec("fine", [1, 2, 3]),
         vec("over", [1, 2, 3], padded("body", 40 * KB + 1, char)),
     )
-    assert f"metadata is {40 * KB + 1} bytes; at most {40 * KB} bytes" in message
-    assert "store a reference" in message
+    says(
+        error,
+        f"metadata is {40 * KB + 1} bytes; at most {40 * KB} bytes are allowed",
+        "Keep large content outside S3 Vectors and store a reference to it.",
+    )
     assert all_keys(client, index) == ["edge"]
 
 
@@ -103,48 +147,81 @@ def test_filterable_metadata_of_exactly_2_kb_is_taken_and_one_byte_more_is_refus
     edge = {**padded("title", 2 * KB, char), "body": "y" * (30 * KB)}
     put(client, index, vec("edge", [1, 2, 3], edge))
     over = {**padded("title", 2 * KB + 1, char), "body": "y"}
-    message = refused(raw_client, index, "vectors[0].metadata", vec("over", [1, 2, 3], over))
-    assert f"filterable metadata is {2 * KB + 1} bytes; at most {2 * KB} bytes" in message
-    assert "nonFilterableMetadataKeys" in message
-    assert all_keys(client, index) == ["edge"]
+    says(
+        refused(raw_client, index, "vectors[0].metadata", vec("over", [1, 2, 3], over)),
+        f"filterable metadata is {2 * KB + 1} bytes; at most {2 * KB} bytes are allowed",
+        "Declare large keys in metadataConfiguration.nonFilterableMetadataKeys.",
+    )
+    # Metadata of filterable keys only counts whole.
+    only = padded("title", 2 * KB + 1, char)
+    says(
+        refused(raw_client, index, "vectors[0].metadata", vec("only", [1, 2, 3], only)),
+        f"filterable metadata is {2 * KB + 1} bytes; at most {2 * KB} bytes are allowed",
+        "Declare large keys in metadataConfiguration.nonFilterableMetadataKeys.",
+    )
+    put(client, index, vec("alone", [1, 2, 3], padded("title", 2 * KB, char)))
+    assert sorted(all_keys(client, index)) == ["alone", "edge"]
 
 
 def test_metadata_of_50_keys_is_taken_and_51_are_refused(client, raw_client, index):
     put(client, index, vec("edge", [1, 2, 3], {f"m{i}": i for i in range(50)}))
     over = vec("over", [1, 2, 3], {f"m{i}": i for i in range(51)})
-    message = refused(raw_client, index, "vectors[0].metadata", over)
-    assert "has 51 keys; at most 50 are allowed" in message
-    assert "Combine or drop keys." in message
+    says(
+        refused(raw_client, index, "vectors[0].metadata", over),
+        "has 51 keys; at most 50 are allowed",
+        "Combine or drop keys.",
+    )
+
+
+FLOAT64 = "S3 Vectors keeps metadata numbers as float64; store larger numbers as strings."
+NOT_SCALAR = "metadata values must be a string, number, boolean or list of those"
+NOT_SCALAR_ITEM = "list elements must be strings, numbers or booleans"
 
 
 @pytest.mark.parametrize(
-    ("metadata", "field", "says"),
+    ("metadata", "field", "problem", "hint"),
     [
-        ({"m": 10**309}, "vectors[0].metadata.m", "about 310 digits is beyond float64"),
-        ({"m": -(10**400)}, "vectors[0].metadata.m", "about 401 digits is beyond float64"),
-        ({"m": [1, 10**309]}, "vectors[0].metadata.m[1]", "beyond float64"),
-        ({"m": math.inf}, "vectors[0].metadata.m", "inf is not a finite number"),
-        ({"m": [1.5, -math.inf]}, "vectors[0].metadata.m[1]", "-inf is not a finite number"),
-        ({"m": math.nan}, "vectors[0].metadata.m", "nan is not a finite number"),
-        ({"m": None}, "vectors[0].metadata.m", "string, number, boolean or list"),
-        ({"m": [None]}, "vectors[0].metadata.m[0]", "list elements must be strings"),
-        ({"m": [{"a": 1}]}, "vectors[0].metadata.m[0]", "Flatten nested values"),
-        ({"m": {"a": 1}}, "vectors[0].metadata.m", "Flatten nested objects"),
+        ({"m": 10**309}, "m", "a number of about 310 digits is beyond float64", FLOAT64),
+        ({"m": -(10**400)}, "m", "a number of about 401 digits is beyond float64", FLOAT64),
+        ({"m": 18 * 10**307}, "m", "a number of about 309 digits is beyond float64", FLOAT64),
+        ({"m": [1, 10**309]}, "m[1]", "a number of about 310 digits is beyond float64", FLOAT64),
+        ({"m": math.inf}, "m", "inf is not a finite number", FLOAT64),
+        ({"m": [1.5, -math.inf]}, "m[1]", "-inf is not a finite number", FLOAT64),
+        ({"m": math.nan}, "m", "nan is not a finite number", FLOAT64),
+        ({"m": None}, "m", NOT_SCALAR, "Flatten nested objects into keys of their own."),
+        ({"m": {"a": 1}}, "m", NOT_SCALAR, "Flatten nested objects into keys of their own."),
+        ({"m": [None]}, "m[0]", NOT_SCALAR_ITEM, "Flatten nested values into keys of their own."),
+        (
+            {"m": [{"a": 1}]},
+            "m[0]",
+            NOT_SCALAR_ITEM,
+            "Flatten nested values into keys of their own.",
+        ),
+        (
+            {"m": ["a", [1]]},
+            "m[1]",
+            NOT_SCALAR_ITEM,
+            "Flatten nested values into keys of their own.",
+        ),
     ],
     ids=str,
 )
 def test_a_metadata_value_s3_vectors_cannot_keep_is_refused_where_it_is(
-    raw_client, index, metadata, field, says
+    client, raw_client, index, metadata, field, problem, hint
 ):
-    message = refused(raw_client, index, field, vec("bad", [1, 2, 3], metadata))
-    assert says in message
-    if "float64" in says or "finite" in says:
-        assert "store larger numbers as strings" in message
+    good = vec("good", [1, 2, 3], {"m": [1, "a", True, 2.5]})
+    error = refused(
+        raw_client, index, f"vectors[1].metadata.{field}", good, vec("bad", [1, 2, 3], metadata)
+    )
+    says(error, problem, hint)
+    assert all_keys(client, index) == []
 
 
 def test_metadata_that_is_not_an_object_is_refused(raw_client, index):
-    message = refused(raw_client, index, "vectors[0].metadata", vec("bad", [1, 2, 3], ["a"]))
-    assert "metadata must be a JSON object" in message
+    says(
+        refused(raw_client, index, "vectors[0].metadata", vec("bad", [1, 2, 3], ["a"])),
+        "metadata must be a JSON object",
+    )
 
 
 def test_the_largest_float64_numbers_are_taken(client, index):
@@ -159,39 +236,52 @@ def test_the_largest_float64_numbers_are_taken(client, index):
 
 def test_a_key_of_1024_characters_is_taken_whatever_its_bytes(client, raw_client, index):
     put(client, index, vec("é" * 1024, [1, 2, 3]), vec("k" * 1024, [1, 2, 3]))
-    message = refused(raw_client, index, "vectors[0].key", vec("é" * 1025, [1, 2, 3]))
-    assert "a key must be 1 to 1024 characters, got 1025 characters" in message
+    says(
+        refused(raw_client, index, "vectors[0].key", vec("é" * 1025, [1, 2, 3])),
+        "a key must be 1 to 1024 characters, got 1025 characters",
+    )
+    says(
+        refused(raw_client, index, "vectors[1].key", vec("k", [1, 2, 3]), vec("", [1, 2, 3])),
+        "a key must be 1 to 1024 characters, got 0 characters",
+    )
     assert sorted(all_keys(client, index)) == sorted(["é" * 1024, "k" * 1024])
 
 
 @pytest.mark.parametrize(
-    ("key", "says"), [(7, "got number"), (None, "got null"), ([], "got array"), ({}, "got object")]
+    ("key", "type_name"),
+    [
+        (7, "got number"),
+        (None, "got null"),
+        ([], "got array"),
+        ({}, "got object"),
+        (True, "got boolean"),
+    ],
 )
-def test_a_key_that_is_not_a_string_is_refused_naming_its_type(raw_client, index, key, says):
-    assert f"a key must be a string, {says}" in refused(
-        raw_client, index, "vectors[0].key", vec(key, [1, 2, 3])
+def test_a_key_that_is_not_a_string_is_refused_naming_its_type(raw_client, index, key, type_name):
+    says(
+        refused(raw_client, index, "vectors[0].key", vec(key, [1, 2, 3])),
+        f"a key must be a string, {type_name}",
     )
 
 
 def test_vectors_that_are_not_a_list_of_objects_are_refused(client, raw_client, index):
     error = expect_validation(lambda: put_raw(raw_client, index, {"key": "a"}), "vectors")
-    assert "must be a list. Send a JSON array." in error.response["Error"]["Message"]
+    says(error, "must be a list", "Send a JSON array.")
     error = expect_validation(
         lambda: put_raw(raw_client, index, [vec("a", [1, 2, 3]), "b"]), "vectors[1]"
     )
-    assert "must be an object" in error.response["Error"]["Message"]
+    says(error, "must be an object {key, data}")
     assert all_keys(client, index) == []
 
 
 @pytest.mark.parametrize(
-    ("count", "says"),
+    ("count", "hint"),
     [(0, "Send at least 1."), (501, "Send at most 500 per request and split larger batches.")],
 )
-def test_a_put_count_out_of_range_says_what_to_send(raw_client, index, count, says):
+def test_a_put_count_out_of_range_says_what_to_send(raw_client, index, count, hint):
     vectors = [vec(f"k{i}", [1, 2, 3]) for i in range(count)]
-    message = refused(raw_client, index, "vectors", *vectors)
-    assert f"has {count} items; between 1 and 500 are allowed" in message
-    assert says in message
+    error = refused(raw_client, index, "vectors", *vectors)
+    says(error, f"has {count} items; between 1 and 500 are allowed", hint)
 
 
 # -- vector data ---------------------------------------------------------------------------
@@ -205,27 +295,41 @@ def test_the_largest_float32_values_are_taken(client, index):
     assert got["data"]["float32"] == [FLOAT32_MAX, -FLOAT32_MAX, 1]
 
 
+NOT_FINITE = "NaN and Infinity are not allowed (nor values beyond float32 range)"
+NOT_A_NUMBER = "every element must be a number"
+ALL_ZERO = "an all-zero vector has no direction under the cosine metric"
+HINTS = {
+    NOT_FINITE: "Send finite float32 values.",
+    NOT_A_NUMBER: "Send {'float32': [number, ...]}.",
+    ALL_ZERO: "Send a vector with a non-zero value, or use a euclidean index.",
+}
+
+
 @pytest.mark.parametrize(
-    ("values", "says"),
+    ("values", "problem"),
     [
-        ([3.5e38, 1, 1], "beyond float32 range"),
-        ([1, -3.5e38, 1], "beyond float32 range"),
-        ([1, [2], 3], "every element must be a number"),
-        ([1, "2", 3], "every element must be a number"),
-        ([1, None, 3], "every element must be a number"),
-        ([1.5, True, 1], "every element must be a number"),
-        ([True, False, True], "every element must be a number"),
-        ([10**400, 1, 1], "beyond float32 range"),
-        ([1e-46, 0, 0], "an all-zero vector has no direction"),  # zero once stored as float32
+        ([3.5e38, 1, 1], NOT_FINITE),
+        ([1, -3.5e38, 1], NOT_FINITE),
+        ([10**400, 1, 1], NOT_FINITE),
+        ([1, 1, 10**39], NOT_FINITE),
+        ([1, [2], 3], NOT_A_NUMBER),
+        ([1, "2", 3], NOT_A_NUMBER),
+        ([1, None, 3], NOT_A_NUMBER),
+        ([1.5, True, 1], NOT_A_NUMBER),
+        ([True, False, True], NOT_A_NUMBER),
+        ([0, 0, 0], ALL_ZERO),
+        ([1e-46, 0, -1e-46], ALL_ZERO),  # zero once stored as float32
     ],
     ids=str,
 )
-def test_vector_data_that_float32_cannot_hold_is_refused(client, raw_client, index, values, says):
+def test_vector_data_that_float32_cannot_hold_is_refused(
+    client, raw_client, index, values, problem
+):
     good = vec("good", [1, 2, 3])
     error = expect_validation(
         lambda: put_raw(raw_client, index, [good, vec("bad", values)]), "vectors[1].data"
     )
-    assert says in error.response["Error"]["Message"]
+    says(error, problem, HINTS[problem])
     assert all_keys(client, index) == []
 
 
@@ -236,27 +340,30 @@ def test_vector_data_not_given_as_float32_is_refused(raw_client, index, data):
     error = expect_validation(
         lambda: put_raw(raw_client, index, [{"key": "bad", "data": data}]), "vectors[0].data"
     )
-    assert "vector data must be given as {'float32': [...]}" in error.response["Error"]["Message"]
+    says(error, "vector data must be given as {'float32': [...]}", "Send float32 values only.")
 
 
 @pytest.mark.parametrize(
-    ("values", "says"),
-    [([1, "2", 3], "every element must be a number"), ([1, 2, 10**400], "float32 range")],
+    ("values", "problem"),
+    [([1, "2", 3], NOT_A_NUMBER), ([1, 2, 10**400], NOT_FINITE), ([0, 0, 0], ALL_ZERO)],
     ids=str,
 )
-def test_a_query_vector_float32_cannot_hold_is_refused(raw_client, index, values, says):
+def test_a_query_vector_float32_cannot_hold_is_refused(raw_client, index, values, problem):
     body = {**index, "topK": 1, "queryVector": {"float32": values}}
     with sending(raw_client, "QueryVectors", body):
         error = expect_validation(
             lambda: raw_client.query_vectors(**index, topK=1, queryVector={"float32": [1, 2, 3]}),
             "queryVector",
         )
-    assert says in error.response["Error"]["Message"]
+    says(error, problem, HINTS[problem])
 
 
 def test_a_vector_of_the_wrong_dimension_says_both_dimensions(raw_client, index):
-    message = refused(raw_client, index, "vectors[0].data", vec("bad", [1, 2, 3, 4]))
-    assert "vector has dimension 4 but the index has dimension 3" in message
+    says(
+        refused(raw_client, index, "vectors[0].data", vec("bad", [1, 2, 3, 4])),
+        "vector has dimension 4 but the index has dimension 3",
+        "Send vectors with exactly the index's dimension.",
+    )
 
 
 # -- the PutVectors request ----------------------------------------------------------------
@@ -292,9 +399,12 @@ def test_a_put_request_of_exactly_20_mib_is_taken_and_one_byte_more_is_refused(
         lambda: raw_client.put_vectors(**selector, vectors=request("c", room + 1)), "vectors"
     )
     assert sent[-1] == 20 * MIB + 1
-    message = error.response["Error"]["Message"]
-    assert f"{20 * MIB + 1:,} bytes; at most {20 * MIB:,} (20 MiB)" in message
-    assert "Send fewer vectors per request." in message
+    says(
+        error,
+        f"the PutVectors request is {20 * MIB + 1:,} bytes; at most {20 * MIB:,} (20 MiB) are"
+        " allowed",
+        "Send fewer vectors per request.",
+    )
     keys = all_keys(client, selector)
     assert len(keys) == 1000
     assert not any(k.startswith("c") for k in keys)
@@ -309,9 +419,11 @@ def test_top_k_must_be_an_integer(raw_client, index, top_k):
         lambda: raw_client.query_vectors(**index, topK=top_k, queryVector={"float32": [1, 1, 1]}),
         "topK",
     )
-    message = error.response["Error"]["Message"]
-    assert "must be between 1 and 10000" in message
-    assert "pages of 100 that follow nextToken" in message
+    says(
+        error,
+        f"must be between 1 and 10000, got {top_k}",
+        "Results come back in pages of 100 that follow nextToken.",
+    )
 
 
 def test_top_k_from_1_to_10000_is_taken(client, index):
@@ -322,17 +434,26 @@ def test_top_k_from_1_to_10000_is_taken(client, index):
 
 
 @pytest.mark.parametrize(
-    ("request_extra", "field"),
+    ("request_extra", "field", "problem"),
     [
-        ({"maxResults": 0}, "maxResults"),
-        ({"segmentCount": 2, "segmentIndex": -1}, "segmentIndex"),
-        ({"segmentCount": 2, "segmentIndex": 2}, "segmentIndex"),
+        ({"maxResults": 0}, "maxResults", "must be between 1 and 1000, got 0"),
+        (
+            {"segmentCount": 2, "segmentIndex": -1},
+            "segmentIndex",
+            "must be between 0 and 1, got -1",
+        ),
+        ({"segmentCount": 2, "segmentIndex": 2}, "segmentIndex", "must be between 0 and 1, got 2"),
+        (
+            {"segmentCount": 17, "segmentIndex": 0},
+            "segmentCount",
+            "must be between 1 and 16, got 17",
+        ),
     ],
     ids=str,
 )
-def test_list_integers_out_of_range_say_the_range(raw_client, index, request_extra, field):
+def test_list_integers_out_of_range_say_the_range(raw_client, index, request_extra, field, problem):
     error = expect_validation(lambda: raw_client.list_vectors(**index, **request_extra), field)
-    assert "must be between" in error.response["Error"]["Message"]
+    says(error, problem)
 
 
 def test_list_takes_1000_results_and_16_segments(client, index):
@@ -378,22 +499,27 @@ NAMES = "metadataConfiguration.nonFilterableMetadataKeys"
 
 
 @pytest.mark.parametrize(
-    ("names", "field", "says"),
+    ("names", "field", "problem", "hint"),
     [
-        (["k" * 64], f"{NAMES}[0]", "a metadata key must be 1 to 63 characters"),
-        (["a", ""], f"{NAMES}[1]", "a metadata key must be 1 to 63 characters"),
-        (["a", 7], f"{NAMES}[1]", "a metadata key must be 1 to 63 characters"),
-        (["a", "b", "a"], NAMES, "contains the same key more than once. List each key once."),
-        ([f"k{i}" for i in range(11)], NAMES, "has 11 items; between 0 and 10 are allowed"),
+        (["k" * 64], f"{NAMES}[0]", "a metadata key must be 1 to 63 characters", ""),
+        (["a", ""], f"{NAMES}[1]", "a metadata key must be 1 to 63 characters", ""),
+        (["a", 7], f"{NAMES}[1]", "a metadata key must be 1 to 63 characters", ""),
+        (["a", "b", "a"], NAMES, "contains the same key more than once", "List each key once."),
+        (
+            [f"k{i}" for i in range(11)],
+            NAMES,
+            "has 11 items; between 0 and 10 are allowed",
+            "Send at most 10 per request and split larger batches.",
+        ),
     ],
     ids=str,
 )
 def test_a_bad_index_configuration_is_refused_where_it_is(
-    client, raw_client, make_index, names, field, says
+    client, raw_client, make_index, names, field, problem, hint
 ):
     make_index("first")
     error = expect_validation(lambda: create(raw_client, **non_filterable(names)), field)
-    assert says in error.response["Error"]["Message"]
+    says(error, problem, hint)
     names = [i["indexName"] for i in client.list_indexes(vectorBucketName="test-bucket")["indexes"]]
     assert names == ["first"]
 
@@ -402,5 +528,4 @@ def test_a_bad_index_configuration_is_refused_where_it_is(
 def test_a_dimension_out_of_range_says_the_range(raw_client, make_index, dimension):
     make_index("first")
     error = expect_validation(lambda: create(raw_client, dimension=dimension), "dimension")
-    message = error.response["Error"]["Message"]
-    assert f"must be between 1 and 4096, got {dimension}" in message
+    says(error, f"must be between 1 and 4096, got {dimension}")

@@ -4,6 +4,7 @@ vectors in chunks, following list and query pages, the local service over HTTP, 
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -140,3 +141,29 @@ def expect_validation(call: Callable[[], Any], field: str) -> ClientError:
     assert f"'{field}'" in error["Error"]["Message"], error["Error"]["Message"]
     assert error["fieldList"][0]["path"] == field
     return caught.value
+
+
+def says(error: ClientError, problem: str, hint: str = "") -> None:
+    """The local service's ValidationException states exactly `problem`, then `hint` if it
+    has one: "Invalid value for 'FIELD': PROBLEM. HINT", and fieldList [{path, message}]."""
+    field = error.response["fieldList"][0]["path"]
+    assert error.response["fieldList"] == [{"path": field, "message": problem}]
+    message = f"Invalid value for '{field}': {problem}." + (f" {hint}" if hint else "")
+    assert error.response["Error"]["Message"] == message
+
+
+@contextlib.contextmanager
+def sending(client: Any, operation: str, document: dict[str, Any]) -> Iterator[None]:
+    """Calls of `operation` on `client` send `document` as their JSON body, whatever botocore
+    would make of the call's arguments: another SDK, or a hand-made request, may send
+    anything (a string among vector values, a filter that is an array)."""
+
+    def swap(request: Any, **_: Any) -> None:
+        request.data = json.dumps(document).encode()
+
+    event = f"before-sign.s3vectors.{operation}"
+    client.meta.events.register(event, swap)
+    try:
+        yield
+    finally:
+        client.meta.events.unregister(event, swap)

@@ -34,6 +34,7 @@ BEGIN;
 \ir parts/45_text_search.sql
 \ir parts/50_get_list_scan.sql
 \ir parts/60_bucket_import.sql
+\ir parts/65_embeddings.sql
 \ir parts/70_write.sql
 \ir parts/75_index_views.sql
 \ir parts/80_sync_capture.sql

@@ -172,3 +172,22 @@ CREATE TABLE IF NOT EXISTS s3vl.index_text_search (
 );
 COMMENT ON TABLE s3vl.index_text_search IS
     'Per registered index: its mode and full-text searchable keys ({"title": {"language": "en", "status": "ACTIVE"}}) as describe_index last reported them, so a text search names a wrong key or mode before any invocation';
+
+-- What the registry knows of embeddings (65_embeddings.sql): per registered name, the Bedrock
+-- model its vectors are made with and how (for the ARN the name had when it was set), so text is
+-- embedded for it the same way and a model or dimension that does not match fails before any
+-- invocation.
+CREATE TABLE IF NOT EXISTS s3vl.index_embedding (
+    index_name text PRIMARY KEY
+        REFERENCES s3vl.index_registry (index_name) ON UPDATE CASCADE ON DELETE CASCADE,
+    index_arn text NOT NULL,
+    model_id text NOT NULL,
+    dimension integer NOT NULL,
+    normalized boolean NOT NULL,
+    set_at timestamp with time zone NOT NULL DEFAULT pg_catalog.now(),
+    -- Bedrock's model id characters; the known models are s3vl._embedding_models()'s.
+    CONSTRAINT valid_model_id CHECK (model_id ~ '^[a-z0-9][a-z0-9.:-]{0,127}$'),
+    CONSTRAINT valid_embedding_dimension CHECK (dimension BETWEEN 1 AND 4096)
+);
+COMMENT ON TABLE s3vl.index_embedding IS
+    'Per registered index: the Bedrock embedding model (and dimension, normalisation) its vectors are made with, set by s3vl.set_embedding_model; s3vl.embed, query_text, put_texts and text sync use it';

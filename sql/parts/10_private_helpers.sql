@@ -28,7 +28,8 @@ AS $$
            ('query_texts', 10),                      -- queryTexts entries of one full-text query
            ('query_text_length', 1024),              -- characters of one query text
            ('searchable_keys', 10),                  -- full-text searchable keys of an index
-           ('metadata_key_length', 63)               -- characters of a metadata key
+           ('metadata_key_length', 63),              -- characters of a metadata key
+           ('embed_texts', 256)                      -- texts per embed invocation (the bridge's)
 $$;
 COMMENT ON FUNCTION s3vl._limits() IS
     'Private: the limits of S3 Vectors, Lambda and the bridge that s3vl checks before invoking, by name';

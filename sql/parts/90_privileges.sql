@@ -66,6 +66,14 @@ GRANT EXECUTE ON FUNCTION
     s3vl.hybrid_search(numeric[], jsonb, text, text, integer, boolean, jsonb, text),
     s3vl.searchable_keys(text)
 TO s3vl_reader;
+-- Text to vectors (65_embeddings.sql): embedding and asking in words are reading.
+GRANT EXECUTE ON FUNCTION
+    s3vl.embed(text, text, integer, boolean, text, text, text),
+    s3vl.embed(text[], text, integer, boolean, text, text, text),
+    s3vl.query_text(text, text, text, integer, boolean, jsonb, text, text, text),
+    s3vl.embedding_models(),
+    s3vl.embedding_model(text)
+TO s3vl_reader;
 -- scan_vectors runs with the caller's rights, so PostgreSQL can inline it and stream its pages
 -- (50_get_list_scan.sql): its body calls these. _scan_page is a definer function that does no
 -- more than list_vectors; _float8_array only converts JSON numbers.
@@ -96,6 +104,10 @@ GRANT EXECUTE ON FUNCTION
     s3vl.reconcile(regclass, text, boolean),
     s3vl.sync_status(),
     s3vl.purge_outbox(interval)
+TO s3vl_writer;
+
+GRANT EXECUTE ON FUNCTION
+    s3vl.put_texts(text, text[], text[], jsonb[], text, text, text)
 TO s3vl_writer;
 
 -- sync_table, unsync_table, stale_keys and reconcile run with the caller's rights (they make
@@ -140,4 +152,8 @@ GRANT EXECUTE ON FUNCTION
     s3vl.remove_searchable_keys(text, text[]),
     s3vl.set_index_mode(text, text),
     s3vl.refresh_text_search(text)
+TO s3vl_admin;
+-- The embedding model an index is filled with (65_embeddings.sql).
+GRANT EXECUTE ON FUNCTION
+    s3vl.set_embedding_model(text, text, boolean)
 TO s3vl_admin;

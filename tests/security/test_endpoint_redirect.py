@@ -94,6 +94,23 @@ def test_a_reader_cannot_redirect_query_vectors(
     assert_refused(reader, f"SELECT * FROM s3vl.query_vectors({V4}, 'items')", fake)
 
 
+# Text to vectors: the embedding goes through the same invocation path, which reads the text a
+# reader sends (a forged answer would be a vector of the attacker's choosing).
+EMBEDDINGS = {
+    "embed": "SELECT s3vl.embed('a thermos')",
+    "embed many": "SELECT s3vl.embed(ARRAY['a thermos', 'a desk lamp'])",
+}
+
+
+@pytest.mark.parametrize("call", EMBEDDINGS.values(), ids=list(EMBEDDINGS))
+def test_a_reader_cannot_redirect_embed(
+    attacker: Callable[..., psycopg.Connection], fake: FakeEndpoint, call: str
+) -> None:
+    reader = attacker("s3vl_reader")
+    reader.execute(f"SET aws_lambda.endpoint_override = '{fake.url}'")
+    assert_refused(reader, call, fake)
+
+
 # scan_vectors runs with the caller's rights (so it is inlined and streams); its pages come
 # through the definer function s3vl._scan_page, which a reader may also call itself.
 SCANS = {

@@ -41,6 +41,7 @@ LIMITS = [
     ("query_text_length", bridge.QUERY_TEXT_LENGTH_MAX, service.MAX_QUERY_TEXT_LENGTH),
     ("searchable_keys", bridge.TEXT_SEARCH_KEYS_MAX, service.MAX_TEXT_SEARCH_KEYS),
     ("metadata_key_length", bridge.METADATA_KEY_LENGTH_MAX, service.MAX_METADATA_KEY_LENGTH),
+    ("embed_texts", bridge.EMBED_TEXTS_MAX, None),
 ]
 
 
@@ -54,6 +55,26 @@ def test_sql_the_bridge_and_the_local_services_state_the_same_limits(
     table = [(name, sql[name], in_bridge, in_service) for name, in_bridge, in_service in LIMITS]
     disagree = [row for row in table if any(other not in (None, row[1]) for other in row[2:])]
     assert disagree == []
+
+
+def test_sql_the_bridge_and_the_local_bedrock_know_the_same_embedding_models(
+    db: psycopg.Connection,
+) -> None:
+    from s3vl_bridge.embedding import DEFAULT_MODEL, KNOWN_MODELS
+
+    from devstack.bedrock.catalog import MODELS
+
+    sql = db.execute(
+        "SELECT model_id, dimensions, characters_max, chooses_normalization, takes_input_type,"
+        " is_default FROM s3vl.embedding_models()"
+    ).fetchall()
+    in_bridge = [
+        (m.model_id, list(m.dimensions), m.characters_max, m.chooses_normalization,
+         m.family == "cohere", m.model_id == DEFAULT_MODEL)
+        for m in KNOWN_MODELS.values()
+    ]  # fmt: skip
+    assert sorted(sql) == sorted(in_bridge)
+    assert sorted(MODELS) == sorted(KNOWN_MODELS)
 
 
 # Names on both sides of each rule: length 3..63, first and last a letter or digit, lowercase,

@@ -47,6 +47,12 @@ READER_CALLS: list[tuple[str, Outcome]] = [
         reaches_the_lambda("hybrid_search"),
     ),
     ("SELECT * FROM s3vl.searchable_keys('demo-index')", reaches_the_lambda("searchable_keys")),
+    ("SELECT s3vl.embed('a thermos')", reaches_the_lambda("embed")),
+    ("SELECT s3vl.embed(ARRAY['a thermos', 'a lamp'])", reaches_the_lambda("embed")),
+    # demo-index (5 dimensions) has no model: refused from inside, before invoking
+    ("SELECT * FROM s3vl.query_text('a thermos', 'demo-index')", ("22023", "s3vl.query_text")),
+    ("SELECT * FROM s3vl.embedding_models()", None),
+    ("SELECT * FROM s3vl.embedding_model('demo-index')", None),
 ]
 ADMIN_CALLS: list[tuple[str, Outcome]] = [
     (f"SELECT s3vl.configure('{LAMBDA_ARN}', 'us-east-1', validate => false)", None),
@@ -73,11 +79,18 @@ ADMIN_CALLS: list[tuple[str, Outcome]] = [
         "SELECT * FROM s3vl.refresh_text_search('demo-index')",
         reaches_the_lambda("refresh_text_search"),
     ),
+    ("SELECT s3vl.set_embedding_model('demo-index', NULL)", None),
+    (
+        "SELECT s3vl.set_embedding_model('demo-index', 'amazon.titan-embed-text-v2:0')",
+        ("22023", "s3vl.set_embedding_model"),
+    ),
 ]
 PRIVATE: list[tuple[str, Outcome]] = [
     ("SELECT * FROM s3vl.config", None),
     ("SELECT * FROM s3vl.index_registry", None),
     ("SELECT * FROM s3vl.index_text_search", None),
+    ("SELECT * FROM s3vl.index_embedding", None),
+    ("SELECT * FROM s3vl._embedding_models()", None),
     ("UPDATE s3vl.config SET lambda_arn = 'evil'", None),
     (
         "SELECT s3vl._invoke('x', '{\"operation\": \"availability_check\"}')",

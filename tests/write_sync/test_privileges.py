@@ -17,6 +17,7 @@ WRITES = [
     "SELECT s3vl.put_vectors('items', ARRAY['p'], ARRAY[[1, 2, 3, 4]]::real[])",
     """SELECT s3vl.put_vectors('items', '[{"key": "p", "data": [1, 2, 3, 4]}]'::jsonb)""",
     "SELECT s3vl.delete_vectors('items', ARRAY['p'])",
+    "SELECT s3vl.put_texts('items', ARRAY['p'], ARRAY['a thermos'])",
     "SELECT * FROM s3vl.flush('items')",
     "SELECT s3vl.sync_table('priv_docs', 'id', 'emb', 'items')",
     "SELECT * FROM s3vl.reconcile('priv_docs', 'items')",

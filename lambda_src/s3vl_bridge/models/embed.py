@@ -1,9 +1,16 @@
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, TypeVar
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from ..embedding import DEFAULT_MODEL, KNOWN_MODELS
-from ..errors import InvalidRequest
+from ..errors import BridgeError, InvalidRequest
 from ..limits import EMBED_TEXTS_MAX
 from .common import Request
 
@@ -16,6 +23,9 @@ def _has_text(text: str) -> str:
 
 EmbedText = Annotated[str, AfterValidator(_has_text)]
 ModelId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+E = TypeVar("E", bound=BridgeError)
+InputType = Literal["search_document", "search_query", "classification", "clustering"]
+Truncate = Literal["NONE", "START", "END"]
 
 
 class Embed(Request):
@@ -28,10 +38,8 @@ class Embed(Request):
     model_id: ModelId = DEFAULT_MODEL
     dimension: int | None = None
     normalize: bool = True
-    input_type: Literal["search_document", "search_query", "classification", "clustering"] = (
-        "search_document"
-    )
-    truncate: Literal["NONE", "START", "END"] = "NONE"
+    input_type: InputType = "search_document"
+    truncate: Truncate = "NONE"
 
     @model_validator(mode="before")
     @classmethod
@@ -78,3 +86,46 @@ class Embed(Request):
                         field=f"texts[{i}]",
                     )
         return self
+
+
+class EmbedQuery(BaseModel):
+    """A query_vectors search by text: the text is embedded first (one text, the fields of
+    embed), in the same invocation. input_type defaults to Cohere's search_query, the side of
+    a search that asks; the index's vectors were made with search_document."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
+
+    text: EmbedText
+    model_id: ModelId = DEFAULT_MODEL
+    dimension: int | None = None
+    normalize: bool = True
+    input_type: InputType = "search_query"
+    truncate: Truncate = "NONE"
+
+    @model_validator(mode="after")
+    def _fits_the_model(self) -> Self:
+        """embed's checks, each error naming this member's field (embed_query.text, ...)."""
+        try:
+            self.as_embed()
+        except InvalidRequest as error:
+            raise renamed(error) from None
+        return self
+
+    def as_embed(self) -> Embed:
+        return Embed(
+            operation="embed",
+            texts=[self.text],
+            model_id=self.model_id,
+            dimension=self.dimension,
+            normalize=self.normalize,
+            input_type=self.input_type,
+            truncate=self.truncate,
+        )
+
+
+def renamed(error: E) -> E:
+    """An embed error (a check's, or Bedrock's) about the one text of an embed_query, naming
+    embed_query's field instead."""
+    if error.field is not None:
+        error.field = "embed_query." + ("text" if error.field == "texts[0]" else error.field)
+    return error

@@ -8,14 +8,16 @@ from typing import TYPE_CHECKING, Any
 from .. import client
 from ..allowlist import served_index_arn
 from ..budget import check_size, row_bound, wire_total
-from ..errors import UpstreamError
-from ..index_info import metric_of
+from ..errors import BridgeError, InvalidRequest, UpstreamError
+from ..index_info import index_info, metric_of
 from ..limits import METADATA_KEY_LENGTH_MAX
+from ..models.embed import renamed
 from ..models.text_search import wire_texts
 from .pool import run_all
 
 if TYPE_CHECKING:
     from ..models.common import Search
+    from ..models.embed import EmbedQuery
     from ..models.query_vectors import QueryVectors
     from ..models.query_vectors_batch import QueryVectorsBatch
     from ..models.text_search import QueryText
@@ -29,10 +31,13 @@ _SCORE_BYTES = 128
 
 def query_vectors(request: QueryVectors) -> list[dict[str, Any]]:
     index_arn = served_index_arn(request)
+    vector = request.query_vector
+    if request.embed_query is not None:
+        vector = _embedded(index_arn, request.embed_query)
     rows, wire_bytes = _search(
         index_arn,
         request,
-        request.query_vector,
+        vector,
         texts=request.query_texts,
         return_scores=request.return_scores,
     )
@@ -69,6 +74,28 @@ def query_vectors_batch(request: QueryVectorsBatch) -> list[dict[str, Any]]:
     bound = row_bound(with_metadata=request.return_metadata) + _scores_bound(request)
     check_size(rows, row_bound=bound, hint=_TOO_LARGE, wire_bytes=wire_bytes)
     return rows
+
+
+def _embedded(index_arn: str, query: EmbedQuery) -> list[float]:
+    """The query text's vector: embed's one InvokeModel, once the index is known to be served
+    and of the dimension asked (GetIndex, once per container and index), so a request that
+    cannot search costs no Bedrock call; its errors name embed_query's fields."""
+    from ..embedding import KNOWN_MODELS
+    from .embed import embed
+
+    dimension = query.dimension or KNOWN_MODELS[query.model_id].default_dimension
+    index_dimension = index_info(index_arn).dimension
+    if dimension != index_dimension:
+        raise InvalidRequest(
+            f"{query.model_id} would answer {dimension} values but the index has dimension "
+            f"{index_dimension}; pass the dimension (and model) the index was filled with",
+            field="embed_query.dimension",
+        )
+    try:
+        (vector,) = embed(query.as_embed())["embeddings"]
+    except BridgeError as error:
+        raise renamed(error) from error
+    return list(vector)
 
 
 def _scores_bound(request: QueryVectors | QueryVectorsBatch) -> int:

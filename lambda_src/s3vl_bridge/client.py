@@ -19,6 +19,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from .aws_fields import bridge_field
 from .errors import (
     AccessDenied,
     BridgeError,
@@ -143,10 +144,13 @@ class Answer:
     wire_bytes: int | None
 
 
-def call(operation: str, *, body: bytes | None = None, **params: Any) -> Answer:
+def call(
+    operation: str, *, body: bytes | None = None, item_offset: int | None = 0, **params: Any
+) -> Answer:
     """Call one S3 Vectors API (snake_case boto3 name); AWS errors become domain errors.
     `body` (an OWN_BODY operation's): its JSON body, ready, holding the same parameters as
-    `params` (what handlers of botocore's events see)."""
+    `params` (what handlers of botocore's events see). `item_offset`: where this call's first
+    list item is in the bridge's request, for the field of a refusal (aws_fields.py)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     if body is not None:
@@ -154,7 +158,7 @@ def call(operation: str, *, body: bytes | None = None, **params: Any) -> Answer:
     try:
         answer: dict[str, Any] = getattr(s3vectors(), operation)(**params)
     except ClientError as exc:
-        raise _from_client_error(exc, operation) from None
+        raise _from_client_error(exc, operation, item_offset) from None
     except BotoCoreError as exc:
         # Connection refused / timeouts after botocore's own retries.
         raise ServiceUnavailable(
@@ -178,7 +182,7 @@ def _wire_bytes(body: dict[str, Any]) -> int | None:
     return int(length) if length is not None and str(length).isdigit() else None
 
 
-def _from_client_error(exc: Any, operation: str) -> BridgeError:
+def _from_client_error(exc: Any, operation: str, item_offset: int | None = 0) -> BridgeError:
     error = exc.response.get("Error", {})
     code = str(error.get("Code", "Unknown"))
     message = str(error.get("Message", "")) or code
@@ -191,5 +195,17 @@ def _from_client_error(exc: Any, operation: str) -> BridgeError:
     else:
         hint = " (retry later)" if cls.retryable else ""
         err = cls(f"S3 Vectors {operation}: {message}{hint}")
+    err.field = _refused_field(exc.response, operation, item_offset)
     err.details = {"aws_error_code": code}
     return err
+
+
+def _refused_field(response: dict[str, Any], operation: str, item_offset: int | None) -> str | None:
+    """The bridge's name for the first place AWS's fieldList names (a ValidationException's)."""
+    fields = response.get("fieldList")
+    if not isinstance(fields, list) or not fields or not isinstance(fields[0], dict):
+        return None
+    path = fields[0].get("path")
+    if not isinstance(path, str):
+        return None
+    return bridge_field(operation, path, item_offset=item_offset)

@@ -27,6 +27,8 @@ def get_vectors(request: GetVectors) -> list[dict[str, Any]]:
             partial(
                 client.call,
                 "get_vectors",
+                # Keys are deduplicated and chunked: a refusal names the list, not a position.
+                item_offset=None,
                 indexArn=index_arn,
                 keys=chunk,
                 returnData=request.include_vector_data,

@@ -44,6 +44,7 @@ def put_vectors(request: PutVectors) -> dict[str, Any]:
             "body": head + b",".join(sent for _, sent in chunk) + b"]}",
         },
         key_of=lambda item: item[0]["key"],
+        in_request_order=True,
     )
     # The keys, in request order: what the caller may now consider written.
     return {"written_count": len(items), "written_keys": keys, "chunk_count": len(chunks)}
@@ -55,7 +56,12 @@ def delete_vectors(request: DeleteVectors) -> dict[str, Any]:
     check_keys_fit(keys, "vector_ids")
     chunks = [keys[i : i + DELETE_CHUNK] for i in range(0, len(keys), DELETE_CHUNK)]
     _write_chunks(
-        "delete_vectors", index_arn, chunks, lambda chunk: {"keys": chunk}, key_of=lambda key: key
+        "delete_vectors",
+        index_arn,
+        chunks,
+        lambda chunk: {"keys": chunk},
+        key_of=lambda key: key,
+        in_request_order=len(keys) == len(request.vector_ids),
     )
     # The keys, in request order (each once): what the caller may now consider deleted.
     return {"deleted_count": len(keys), "deleted_keys": keys, "chunk_count": len(chunks)}
@@ -127,11 +133,20 @@ def _write_chunks(
     body: Callable[[list[Any]], dict[str, Any]],
     *,
     key_of: Callable[[Any], str],
+    in_request_order: bool,
 ) -> None:
-    """Write chunk by chunk; on failure say exactly which keys were written and which not."""
+    """Write chunk by chunk; on failure say exactly which keys were written and which not.
+    in_request_order: the chunks hold the request's items at their positions, so a refusal
+    names the request's item (else, with duplicates dropped, it names the list)."""
+    offset = 0
     for n, chunk in enumerate(chunks):
         try:
-            client.call(operation, indexArn=index_arn, **body(chunk))
+            client.call(
+                operation,
+                indexArn=index_arn,
+                item_offset=offset if in_request_order else None,
+                **body(chunk),
+            )
         except BridgeError as exc:
             if n == 0:
                 raise
@@ -150,3 +165,4 @@ def _write_chunks(
                     f"not_{verb}_keys": left,
                 },
             ) from None
+        offset += len(chunk)

@@ -114,13 +114,15 @@ class BridgeFunction(Construct):
             )
         )
 
+        # The bundle; the stack's index setup function runs from the same asset.
+        self.code = bridge_code(source, architecture=settings.architecture, runtime=RUNTIME)
         self.function = lambda_.Function(
             self,
             "Function",
             description="s3vl bridge: PostgreSQL aws_lambda.invoke -> Amazon S3 Vectors",
             runtime=RUNTIME,
             handler=HANDLER,
-            code=bridge_code(source, architecture=settings.architecture, runtime=RUNTIME),
+            code=self.code,
             architecture=_ARCHITECTURES[settings.architecture],
             memory_size=settings.memory_mb,
             timeout=Duration.seconds(settings.timeout_seconds),

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
+from infra.text_search_config import TextSearchConfigError, TextSearchSettings, text_search
+
 ContextLookup = Callable[[str], Any]
 
 NetworkMode = Literal["new", "existing"]
@@ -33,6 +35,14 @@ EMBEDDING_MODELS = (
 )
 _MAX_DIMENSION = 4096
 _MAX_NON_FILTERABLE_KEYS = 10
+_INDEX_FIELDS = (
+    "name",
+    "dimension",
+    "metric",
+    "nonFilterableKeys",
+    "searchableKeys",
+    "indexMode",
+)
 _LAMBDA_MAX_TIMEOUT_SECONDS = 900
 
 
@@ -48,6 +58,8 @@ class IndexSettings:
     dimension: int
     metric: Metric = "cosine"
     non_filterable_keys: tuple[str, ...] = ()
+    # Searchable keys and index mode, applied after creation (infra/index_setup.py).
+    text_search: TextSearchSettings = field(default_factory=TextSearchSettings)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -214,11 +226,9 @@ def _index(position: int, item: Any) -> IndexSettings:
     where = f"context 'indexes[{position}]'"
     if not isinstance(item, dict):
         raise ConfigError(f"{where} must be an object with name, dimension and metric")
-    unknown = sorted(set(item) - {"name", "dimension", "metric", "nonFilterableKeys"})
+    unknown = sorted(set(item) - set(_INDEX_FIELDS))
     if unknown:
-        raise ConfigError(
-            f"{where} has unknown keys {unknown}: use name, dimension, metric, nonFilterableKeys"
-        )
+        raise ConfigError(f"{where} has unknown keys {unknown}: use {', '.join(_INDEX_FIELDS)}")
     name = item.get("name")
     if not isinstance(name, str) or not _INDEX_NAME.fullmatch(name):
         raise ConfigError(
@@ -240,8 +250,16 @@ def _index(position: int, item: Any) -> IndexSettings:
         raise ConfigError(
             f"{where}.nonFilterableKeys holds at most {_MAX_NON_FILTERABLE_KEYS} keys"
         )
+    try:
+        searchable = text_search(where, item)
+    except TextSearchConfigError as error:
+        raise ConfigError(str(error)) from None
     return IndexSettings(
-        name=name, dimension=dimension, metric=metric, non_filterable_keys=tuple(keys)
+        name=name,
+        dimension=dimension,
+        metric=metric,
+        non_filterable_keys=tuple(keys),
+        text_search=searchable,
     )
 
 

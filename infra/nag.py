@@ -12,6 +12,7 @@ from constructs import Construct, IConstruct
 
 from infra.aurora_access import AuroraAccess
 from infra.bridge_function import BridgeFunction
+from infra.index_setup import IndexSetup
 
 PACK = "AwsSolutions"
 
@@ -23,13 +24,22 @@ def acknowledge(construct: IConstruct, rule: str, reason: str) -> None:
     )
 
 
-def suppress_findings(*, bridge: BridgeFunction, aurora: AuroraAccess) -> None:
+def suppress_findings(
+    *, bridge: BridgeFunction, aurora: AuroraAccess, index_setup: IndexSetup | None = None
+) -> None:
     acknowledge(
         bridge.function,
         "L1",
         "The wire contract pins Python 3.13: the bundle is built and tested for cp313 wheels; "
         "moving to a newer runtime is a deliberate change of the bundle, not a default.",
     )
+    if index_setup is not None:
+        acknowledge(
+            index_setup.function,
+            "L1",
+            "The index setup function runs from the bridge's bundle (cp313 wheels, boto3 pinned "
+            "for the s3vectors text search API), so it runs the bridge's Python 3.13.",
+        )
     acknowledge(
         bridge.role,
         "IAM5[Resource::*]",

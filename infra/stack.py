@@ -15,8 +15,9 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from infra.aurora_access import AuroraAccess, cli_command
-from infra.bridge_function import BridgeFunction
+from infra.bridge_function import RUNTIME, BridgeFunction
 from infra.config import Settings
+from infra.index_setup import IndexSetup
 from infra.nag import suppress_findings
 from infra.network import Network
 from infra.vector_store import VectorStore
@@ -96,11 +97,33 @@ class S3vlStack(Stack):
                     resources=[self.foundation_model_arn(m) for m in settings.embedding_models],
                 )
             )
+        index_setup = self._index_setup(settings, store, bridge)
         aurora = AuroraAccess(
             self, "Aurora", alias=bridge.alias, cluster_identifier=settings.aurora_cluster_id
         )
-        suppress_findings(bridge=bridge, aurora=aurora)
+        suppress_findings(bridge=bridge, aurora=aurora, index_setup=index_setup)
         self._add_outputs(store, bridge, aurora, settings)
+
+    def _index_setup(
+        self, settings: Settings, store: VectorStore, bridge: BridgeFunction
+    ) -> IndexSetup | None:
+        """Searchable keys and modes from context, for the indexes that set them."""
+        indexes = [
+            (index, store.index_arns[index.name])
+            for index in settings.indexes
+            if index.text_search.applies
+        ]
+        if not indexes:
+            return None
+        return IndexSetup(
+            self,
+            "IndexSetup",
+            code=bridge.code,
+            runtime=RUNTIME,
+            architecture=bridge.function.architecture,
+            indexes=indexes,
+            log_retention_days=settings.function.log_retention_days,
+        )
 
     def foundation_model_arn(self, model_id: str) -> str:
         """arn:PARTITION:bedrock:REGION::foundation-model/MODEL (base models have no account)."""

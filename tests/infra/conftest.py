@@ -183,6 +183,31 @@ def synth_nat_open(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     )
 
 
-@pytest.fixture(scope="session", params=["default", "existing", "nat", "nat_open", "embeddings"])
+# Searchable keys and modes (issue 12): two indexes set up after creation, one left alone.
+TEXT_SEARCH_INDEXES = [
+    {
+        "name": "products",
+        "dimension": 384,
+        "nonFilterableKeys": ["description"],
+        "searchableKeys": [
+            {"metadataKey": "title", "language": "en"},
+            {"metadataKey": "description"},
+        ],
+    },
+    {"name": "legacy", "dimension": 8, "indexMode": "ENHANCED"},
+    {"name": "plain", "dimension": 8},
+]
+
+
+@pytest.fixture(scope="session")
+def synth_text_search(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The defaults with TEXT_SEARCH_INDEXES: an index setup function and two resources."""
+    return synthesized(tmp_path_factory.mktemp("text-search"), {"indexes": TEXT_SEARCH_INDEXES})
+
+
+@pytest.fixture(
+    scope="session",
+    params=["default", "existing", "nat", "nat_open", "embeddings", "text_search"],
+)
 def every_synth(request: pytest.FixtureRequest) -> Synthesized:
     return request.getfixturevalue(f"synth_{request.param}")

@@ -310,3 +310,42 @@ def test_the_bridge_creates_clients_only_for_services_the_bundle_keeps():
         f"the bridge calls {sorted(named - set(BOTOCORE_SERVICES))}: add them to "
         "infra/bundling.py BOTOCORE_SERVICES, or the deployed bundle will not know them"
     )
+
+
+# Runs inside the bundle: the index setup's client (Custom::S3vlIndexSetup) and what its
+# botocore knows of full-text search.
+INDEX_SETUP = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import boto3, botocore
+from s3vl_bridge import index_setup
+model = index_setup._client().meta.service_model
+print(json.dumps({
+    "operations": sorted(model.operation_names),
+    "configuration": sorted(model.shape_for("TextSearchConfiguration").members),
+    "files": [boto3.__file__, botocore.__file__, index_setup.__file__],
+}))
+"""
+
+
+def test_the_bundled_index_setup_calls_text_search_apis_its_own_boto3_knows(
+    host_bundle, python_313
+):
+    """Why the setup is a Python function on this bundle and not CDK's AwsCustomResource:
+    the bundle's boto3 is the one that knows UpdateMetadataConfiguration (infra/index_setup.py)."""
+    environment = {"PATH": "/usr/bin:/bin", "AWS_REGION": "eu-west-1"}
+    result = subprocess.run(
+        [python_313, "-I", "-S", "-c", INDEX_SETUP, str(host_bundle)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert {"GetIndex", "UpdateIndexMode", "UpdateMetadataConfiguration"} <= set(
+        outcome["operations"]
+    )
+    assert {"metadataKey", "language", "status"} <= set(outcome["configuration"])
+    assert all(path.startswith(str(host_bundle)) for path in outcome["files"]), outcome["files"]

@@ -35,7 +35,14 @@ class BridgeSettings(BaseModel):
     connect_timeout_s: Seconds = 1.0
     read_timeout_s: Seconds = 5.0
     max_attempts: Annotated[int, Field(ge=1, le=10)] = 4
-    max_workers: Annotated[int, Field(ge=1, le=64)] = 8
+    # The fan-out of query_vectors_batch, get_vectors chunks and embed (operations/pool.py).
+    # 32, from bench/bench_production.py (AWS's latencies, 100 queries on 10,000 x 768, five
+    # runs): 100 statements took 13.4-15.9 s, one batch 1.7-2.6 s at 8 workers (the old
+    # default) and 1.0-1.5 s at 32 (9.5-13.1x). From 16 workers up this machine's CPU set the
+    # pace; the modelled waits alone fall from 0.72 s at 16 to 0.42 s at 25-32 (four rounds) and
+    # 0.22 s from 50 (two), but 32 in flight already asks ~320 QueryVectors a second of one
+    # index, where AWS states "hundreds": more leaves no room for another session's batch.
+    max_workers: Annotated[int, Field(ge=1, le=64)] = 32
 
     @field_validator("index_arns", "bucket_arns", "embedding_models", mode="before")
     @classmethod

@@ -501,3 +501,213 @@ END
 $$;
 COMMENT ON FUNCTION s3vl.set_embedding_model(text, text, boolean) IS
     'Records the Bedrock embedding model a registered index is filled with (its dimension is the index''s; normalized for Titan), after checking the model answers that dimension and the bridge function may call it (one availability_check), and returns it; query_text, put_texts, text sync and embed(index_name => ...) then use it, and refuse another. model NULL forgets it';
+
+-- Syncing a text column (sync_table with a text embedding_column; 80_sync_capture.sql reads it
+-- as a JSON string). The capture trigger records the text itself (outbox.data, a JSON string)
+-- and may not invoke; flush embeds it first (s3vl._embed_pending), with the index's model.
+
+-- s3vl._text_column
+CREATE OR REPLACE FUNCTION s3vl._text_column(source_table regclass, column_name text)
+RETURNS boolean
+LANGUAGE sql STABLE
+AS $$
+    SELECT coalesce((SELECT a.atttypid IN ('text'::regtype, 'character varying'::regtype, 'character'::regtype)
+                     FROM pg_catalog.pg_attribute AS a
+                     WHERE a.attrelid = source_table AND a.attname = column_name
+                       AND a.attnum > 0 AND NOT a.attisdropped), false)
+$$;
+COMMENT ON FUNCTION s3vl._text_column(regclass, text) IS
+    'Private: whether a column holds text (text, varchar or char), which sync embeds, rather than a vector';
+
+-- s3vl._check_text_sync
+-- Definer through s3vl._add_sync_source (sync_table runs with the caller's rights and cannot
+-- read the registry).
+CREATE OR REPLACE FUNCTION s3vl._check_text_sync(source_table regclass, embedding_column text,
+                                                 label text, arn text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+    IF s3vl._text_column(source_table, embedding_column)
+       AND NOT EXISTS (SELECT 1 FROM s3vl.index_embedding AS e WHERE e.index_name = label AND e.index_arn = arn) THEN
+        PERFORM s3vl._invalid('sync_table', 'embedding_column',
+            pg_catalog.format('names text column %I of %s, and index %s records no embedding model to embed it with',
+                embedding_column, source_table, label),
+            pg_catalog.format('As s3vl_admin run SELECT s3vl.set_embedding_model(%L, ''amazon.titan-embed-text-v2:0''); then sync again.', label));
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION s3vl._check_text_sync(regclass, text, text, text) IS
+    'Private: SQLSTATE 22023 when sync_table names a text column for an index that records no embedding model';
+
+-- s3vl._text_change
+-- The key and metadata are checked as a vector row's are (s3vl._row_change, with a stand-in
+-- vector of the index's dimension: the real one is made at flush), the text against the
+-- model's characters. The hash covers the model, so a change of model shows in stale_keys.
+CREATE OR REPLACE FUNCTION s3vl._text_change(
+    source s3vl.sync_source, p_key text, p_text text, p_metadata jsonb)
+RETURNS TABLE (key text, data jsonb, metadata jsonb, content_hash text)
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    v_index s3vl.index_registry;
+    v_model s3vl.index_embedding;
+    v_limit integer;
+    v_change record;
+BEGIN
+    IF p_text IS NULL OR pg_catalog.btrim(p_text, E' \t\r\n\f\v') = '' THEN
+        -- Nothing to embed: not indexed, as a row without an embedding.
+        RETURN QUERY SELECT p_key, NULL::jsonb, NULL::jsonb, NULL::text;
+        RETURN;
+    END IF;
+    SELECT r.* INTO v_index FROM s3vl.index_registry AS r WHERE r.index_name = source.index_name;
+    SELECT e.* INTO v_model FROM s3vl.index_embedding AS e
+    WHERE e.index_name = source.index_name AND e.index_arn = v_index.index_arn;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 's3vl sync of %: the row with key % cannot go to index "%": its text (column %) has no model to be embedded with',
+            source.source_table, pg_catalog.quote_literal(p_key), source.index_name, pg_catalog.quote_ident(source.embedding_column)
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'A synced text column is embedded with the model its index records (s3vl.embedding_model), and it records none.',
+                  HINT = pg_catalog.format('As s3vl_admin run SELECT s3vl.set_embedding_model(%L, ''amazon.titan-embed-text-v2:0'');', source.index_name);
+    END IF;
+    SELECT m.characters_max INTO v_limit FROM s3vl._embedding_models() AS m WHERE m.model_id = v_model.model_id;
+    IF pg_catalog.length(p_text) > v_limit THEN
+        RAISE EXCEPTION 's3vl sync of %: the row with key % cannot go to index "%": its text (column %) is % characters long, over the % that % takes',
+            source.source_table, pg_catalog.quote_literal(p_key), source.index_name,
+            pg_catalog.quote_ident(source.embedding_column), pg_catalog.length(p_text), v_limit, v_model.model_id
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'A synced row must be writable to the index: the change is refused before it is recorded.',
+                  HINT = pg_catalog.format('Shorten it, or sync a generated column that keeps its start: ALTER TABLE %s ADD COLUMN %I text GENERATED ALWAYS AS (left(%I, %s)) STORED;',
+                      source.source_table, source.embedding_column || '_start', source.embedding_column, v_limit);
+    END IF;
+    SELECT * INTO v_change FROM s3vl._row_change(source, p_key,
+        pg_catalog.to_jsonb(pg_catalog.array_fill(1::real, ARRAY[v_index.dimension])), p_metadata);
+    RETURN QUERY SELECT p_key, pg_catalog.to_jsonb(p_text), v_change.metadata,
+        pg_catalog.md5(pg_catalog.jsonb_build_array(v_model.model_id, v_model.dimension, v_model.normalized,
+                                                    p_text, v_change.metadata)::text);
+END
+$$;
+COMMENT ON FUNCTION s3vl._text_change(s3vl.sync_source, text, text, jsonb) IS
+    'Private: what a text-synced row means for the index: key, data (the text as a JSON string, embedded at flush), metadata and a hash of model, text and metadata (data NULL for a NULL or blank text: not indexed); SQLSTATE 22023 naming the table and key when the index records no model, the text is over its characters, or the key or metadata would be refused';
+
+-- s3vl._embed_pending
+-- Before flush claims its changes: the text puts that are the newest unfinished change of their
+-- key (what flush will send for it) get their vectors, in invocations of at most
+-- s3vl._limit('embed_texts') texts, locked as flush locks what it claims. A text the bridge
+-- refuses is charged alone (an attempt, dead at max_attempts) and the rest go on; any other
+-- failure charges that invocation's texts and stops embedding. passed: the unfinished changes of
+-- the keys left without a vector, which flush must pass over (it would send their text).
+CREATE OR REPLACE FUNCTION s3vl._embed_pending(label text, arn text, most integer, max_attempts integer)
+RETURNS TABLE (passed bigint[], failed_count integer, died_count integer, error text)
+LANGUAGE plpgsql VOLATILE
+SET plan_cache_mode = force_custom_plan
+AS $$
+DECLARE
+    v_doubt text[] := s3vl._keys_in_doubt(label);
+    v_step constant integer := s3vl._limit('embed_texts');
+    v_rows jsonb;
+    v_model s3vl.index_embedding;
+    v_fields jsonb;
+    v_queue jsonb[];
+    v_part jsonb;
+    v_result jsonb;
+    v_left text[] := '{}';
+    v_failed integer := 0;
+    v_died integer := 0;
+    v_error text;
+    v_state text;
+    v_message text;
+    v_detail text;
+    v_kind text;
+    v_culprit integer;
+BEGIN
+    SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('ids', ARRAY[c.id], 'key', c.key, 'text', c.data #>> '{}')
+                                ORDER BY c.id)
+    INTO v_rows
+    FROM (SELECT o.id, o.key, o.data FROM s3vl.outbox AS o
+          WHERE o.index_name = label AND o.done_at IS NULL AND o.dead_at IS NULL
+            AND o.operation = 'put' AND pg_catalog.jsonb_typeof(o.data) = 'string'
+            AND o.key <> ALL (v_doubt)
+            AND NOT EXISTS (SELECT 1 FROM s3vl.outbox AS n
+                            WHERE n.index_name = label AND n.key = o.key AND n.done_at IS NULL AND n.id > o.id)
+          ORDER BY o.id
+          LIMIT most
+          FOR UPDATE OF o SKIP LOCKED) AS c;
+    IF v_rows IS NULL THEN
+        RETURN QUERY SELECT '{}'::bigint[], 0, 0, NULL::text;
+        RETURN;
+    END IF;
+
+    SELECT e.* INTO v_model FROM s3vl.index_embedding AS e WHERE e.index_name = label AND e.index_arn = arn;
+    IF NOT FOUND THEN
+        v_error := pg_catalog.format('s3vl.flush: index %s records no embedding model, so its text changes cannot be embedded; as s3vl_admin run SELECT s3vl.set_embedding_model(%L, ''MODEL'');', label, label);
+        PERFORM s3vl._settle_failed(v_rows, v_error, false, max_attempts, NULL);
+        v_queue := '{}';
+        v_left := ARRAY(SELECT e ->> 'key' FROM pg_catalog.jsonb_array_elements(v_rows) AS e);
+        v_failed := pg_catalog.jsonb_array_length(v_rows);
+    ELSE
+        v_fields := pg_catalog.jsonb_build_object('operation', 'embed', 'model_id', v_model.model_id,
+            'dimension', v_model.dimension, 'normalize', v_model.normalized, 'input_type', 'search_document');
+        v_queue := ARRAY(SELECT g.part FROM (
+                             SELECT (e.n - 1) / v_step AS k, pg_catalog.jsonb_agg(e.c ORDER BY e.n) AS part
+                             FROM pg_catalog.jsonb_array_elements(v_rows) WITH ORDINALITY AS e(c, n)
+                             GROUP BY 1) AS g
+                         ORDER BY g.k);
+    END IF;
+
+    WHILE pg_catalog.cardinality(v_queue) > 0 LOOP
+        v_part := v_queue[1];
+        v_queue := v_queue[2:];
+        v_state := NULL;
+        BEGIN
+            v_result := s3vl._invoke('flush', v_fields || pg_catalog.jsonb_build_object('texts',
+                (SELECT pg_catalog.jsonb_agg(e -> 'text' ORDER BY n)
+                 FROM pg_catalog.jsonb_array_elements(v_part) WITH ORDINALITY AS x(e, n))));
+        EXCEPTION WHEN OTHERS OR query_canceled THEN
+            GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
+                                    v_detail = PG_EXCEPTION_DETAIL;
+        END;
+        IF v_state IS NULL THEN
+            UPDATE s3vl.outbox AS o SET data = v_result -> 'embeddings' -> (x.n - 1)::integer
+            FROM pg_catalog.jsonb_array_elements(v_part) WITH ORDINALITY AS x(e, n)
+            WHERE o.id = (x.e -> 'ids' ->> 0)::bigint;
+            CONTINUE;
+        END IF;
+        v_kind := s3vl._failure_kind(v_state, v_detail);
+        v_error := v_message;
+        IF v_kind = 'refused' AND pg_catalog.jsonb_array_length(v_part) > 1 THEN
+            -- The bridge checks every text before invoking Bedrock, and Bedrock names the
+            -- text it refuses: texts[i], 0-based in the order sent.
+            v_culprit := pg_catalog.substring(v_detail, ' on field "texts\[([0-9]{1,6})\]')::integer;
+            IF v_culprit IS NOT NULL AND v_culprit < pg_catalog.jsonb_array_length(v_part) THEN
+                v_died := v_died + s3vl._settle_failed(pg_catalog.jsonb_build_array(v_part -> v_culprit),
+                                                       v_error, true, max_attempts, NULL);
+                v_failed := v_failed + 1;
+                v_left := v_left || (v_part -> v_culprit ->> 'key');
+                v_queue := ARRAY[v_part - v_culprit] || v_queue;
+            ELSE
+                v_queue := ARRAY(SELECT pg_catalog.jsonb_build_array(x.e)
+                                 FROM pg_catalog.jsonb_array_elements(v_part) WITH ORDINALITY AS x(e, n)
+                                 ORDER BY x.n) || v_queue;
+            END IF;
+            CONTINUE;
+        END IF;
+        v_died := v_died + s3vl._settle_failed(v_part, v_error, v_kind <> 'not_sent', max_attempts, NULL);
+        v_failed := v_failed + pg_catalog.jsonb_array_length(v_part);
+        v_left := v_left || ARRAY(SELECT x.e ->> 'key' FROM pg_catalog.jsonb_array_elements(v_part) AS x(e));
+        IF v_kind <> 'refused' THEN
+            -- Not one text's fault: the rest waits for the next flush.
+            v_left := v_left || ARRAY(SELECT x.e ->> 'key' FROM pg_catalog.unnest(v_queue) AS q(part),
+                                      pg_catalog.jsonb_array_elements(q.part) AS x(e));
+            EXIT;
+        END IF;
+    END LOOP;
+
+    RETURN QUERY
+    SELECT coalesce((SELECT pg_catalog.array_agg(o.id) FROM s3vl.outbox AS o
+                     WHERE o.index_name = label AND o.done_at IS NULL AND o.key = ANY (v_left)), '{}'),
+           v_failed, v_died, v_error;
+END
+$$;
+COMMENT ON FUNCTION s3vl._embed_pending(text, text, integer, integer) IS
+    'Private: flush''s first step for text-synced changes: embeds (at most most) pending text puts that are the newest change of their key with the index''s model, in invocations of at most s3vl._limit(''embed_texts''), replacing each text with its vector; a refused text is charged alone, another failure charges its invocation''s texts and stops; returns the changes flush must pass over (keys left without a vector), how many failed and died, and the last error';

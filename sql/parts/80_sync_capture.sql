@@ -70,7 +70,7 @@ BEGIN
             pg_catalog.format('names no column of %s: %L', source_table, v_bad.name),
             CASE v_bad.argument
                 WHEN 'key_column' THEN 'Pass the column whose value names each row''s vector, usually the primary key.'
-                WHEN 'embedding_column' THEN 'Pass the column holding the embedding (real[], double precision[], numeric[] or pgvector''s vector).'
+                WHEN 'embedding_column' THEN 'Pass the column holding the embedding (real[], double precision[], numeric[] or pgvector''s vector), or a text column to embed.'
                 ELSE 'List columns of the table whose values become the vector''s metadata, or pass NULL.' END);
     END IF;
     PERFORM s3vl._invalid(fn, v_bad.argument,
@@ -90,9 +90,12 @@ LANGUAGE sql STABLE
 AS $$
     SELECT pg_catalog.format('(%1$s.%2$I)::text AS key, pg_catalog.to_jsonb((%1$s.%3$I)%4$s) AS embedding, %5$s AS metadata',
                row_ref, source.key_column, source.embedding_column,
-               -- pgvector's vector becomes real[] through the extension's own cast.
+               -- pgvector's vector becomes real[] through the extension's own cast; a text
+               -- column is read as text (a JSON string), embedded at flush (65_embeddings.sql).
                CASE WHEN a.atttypid IN ('real[]'::regtype, 'double precision[]'::regtype, 'numeric[]'::regtype)
-                    THEN '' ELSE '::pg_catalog.float4[]' END,
+                    THEN ''
+                    WHEN s3vl._text_column(source.source_table, source.embedding_column) THEN '::pg_catalog.text'
+                    ELSE '::pg_catalog.float4[]' END,
                coalesce((SELECT pg_catalog.string_agg(
                                     pg_catalog.format('pg_catalog.jsonb_build_object(%L, %s.%I)', m.name, row_ref, m.name),
                                     ' || ' ORDER BY m.n)
@@ -126,6 +129,11 @@ BEGIN
     END IF;
     IF p_embedding IS NULL OR p_embedding = 'null'::jsonb THEN
         RETURN QUERY SELECT p_key, NULL::jsonb, NULL::jsonb, NULL::text;
+        RETURN;
+    END IF;
+    IF pg_catalog.jsonb_typeof(p_embedding) = 'string' THEN
+        -- A text column: embedded at flush with the index's model (65_embeddings.sql).
+        RETURN QUERY SELECT * FROM s3vl._text_change(source, p_key, p_embedding #>> '{}', p_metadata);
         RETURN;
     END IF;
     SELECT * INTO v_index FROM s3vl.index_registry AS r WHERE r.index_name = source.index_name;
@@ -333,6 +341,7 @@ BEGIN
             'Register the index with s3vl.register_index(index_name => ''NAME'', index_arn => ''arn:...'') first.');
     END IF;
     PERFORM s3vl._check_sync_columns('sync_table', source_table, key_column, embedding_column, metadata_columns);
+    PERFORM s3vl._check_text_sync(source_table, embedding_column, v_index.label, v_index.arn);
     IF EXISTS (SELECT 1 FROM s3vl.sync_source AS s
                WHERE s.source_table = _add_sync_source.source_table AND s.index_name = v_index.label) THEN
         RAISE EXCEPTION 's3vl.sync_table: table % is already synced with index "%"', source_table, v_index.label
@@ -467,10 +476,11 @@ BEGIN
     SELECT a.atttypid::regtype INTO v_type FROM pg_catalog.pg_attribute AS a
     WHERE a.attrelid = p_table AND a.attname = embedding_column;
     IF v_type NOT IN ('real[]'::regtype, 'double precision[]'::regtype, 'numeric[]'::regtype)
-       AND NOT (pg_catalog.format_type(v_type, NULL) ~ '(^|\.)vector$') THEN
+       AND NOT (pg_catalog.format_type(v_type, NULL) ~ '(^|\.)vector$')
+       AND NOT s3vl._text_column(p_table, embedding_column) THEN
         PERFORM s3vl._invalid('sync_table', 'embedding_column',
-            pg_catalog.format('is of type %s; it must hold numbers', pg_catalog.format_type(v_type, NULL)),
-            'Use a real[], double precision[], numeric[] or pgvector vector column.');
+            pg_catalog.format('is of type %s; it must hold numbers, or text to embed', pg_catalog.format_type(v_type, NULL)),
+            'Use a real[], double precision[], numeric[] or pgvector vector column, or a text column (embedded with the index''s model).');
     END IF;
     PERFORM s3vl._check_table_privilege('sync_table', p_table, 'TRIGGER',
                                         ARRAY[key_column, embedding_column] || p_metadata);

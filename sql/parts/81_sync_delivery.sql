@@ -361,6 +361,7 @@ DECLARE
     v_doubt text[];
     v_send record;
     v_sent record;
+    v_embedded record;
     v_puts integer := 0;
     v_deletes integer := 0;
     v_failed integer := 0;
@@ -385,6 +386,15 @@ BEGIN
     -- Only what is pending now: changes recorded while this flush runs wait for the next call.
     SELECT pg_catalog.max(o.id) INTO v_horizon FROM s3vl.outbox AS o
     WHERE o.index_name = v_index.label AND o.done_at IS NULL AND o.dead_at IS NULL;
+
+    -- A synced text column's changes get their vectors first (65_embeddings.sql); the keys left
+    -- without one are passed over.
+    SELECT * INTO v_embedded FROM s3vl._embed_pending(v_index.label, v_index.arn,
+        batch_size * max_batches, v_config.max_attempts);
+    v_passed := v_embedded.passed;
+    v_failed := v_embedded.failed_count;
+    v_died := v_embedded.died_count;
+    v_error := v_embedded.error;
 
     WHILE v_horizon IS NOT NULL AND v_batches < max_batches AND NOT v_stop LOOP
         SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(c) - 'last_first_id' ORDER BY c.first_id),

@@ -58,18 +58,26 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_arn text;
+    v_label text;
+    v_text boolean;
     v_problems jsonb;
 BEGIN
-    SELECT r.index_arn INTO STRICT v_arn
+    SELECT r.index_arn, s.index_name, s3vl._text_column(s.source_table, s.embedding_column)
+    INTO STRICT v_arn, v_label, v_text
     FROM s3vl.sync_source AS s JOIN s3vl.index_registry AS r ON r.index_name = s.index_name
     WHERE s.id = _reconcile_problems.source_id;
     WITH w AS (
         SELECT e ->> 'key' AS key, e ->> 'content_hash' AS content_hash
         FROM pg_catalog.jsonb_array_elements(wanted) AS e
     ), held AS (
+        -- A synced text column's vectors cannot be told from its texts without embedding every
+        -- row again: the hash flush recorded for the key stands in for what the index holds.
         SELECT v.vector_id AS key,
-               s3vl._content_hash(v.vector_data::real[], v.metadata) AS content_hash
-        FROM s3vl.scan_vectors(index_arn => v_arn, return_data => true, return_metadata => true) AS v
+               CASE WHEN v_text
+                    THEN (SELECT k.content_hash FROM s3vl.key_version AS k
+                          WHERE k.index_name = v_label AND k.key = v.vector_id)
+                    ELSE s3vl._content_hash(v.vector_data::real[], v.metadata) END AS content_hash
+        FROM s3vl.scan_vectors(index_arn => v_arn, return_data => NOT v_text, return_metadata => true) AS v
     )
     SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                'key', coalesce(w.key, h.key),

@@ -175,8 +175,8 @@ def test_a_throttled_bedrock_is_retryable_and_nothing_is_searched(invoke, s3v, s
 
 
 def test_bedrock_refusing_the_text_names_embed_query_text(invoke, s3v, shop):
-    # Titan's token limit is Bedrock's to count: 8,192 tokens of "x " fit in 50,000 characters.
-    text = "x " * 20_000
+    # Titan's token limit is Bedrock's to count: 9,000 tokens of "x " fit in 50,000 characters.
+    text = "x " * 9_000
     error = refused(invoke(query(embed_query={"text": text, "dimension": 256})))
     assert (error["type"], error["field"]) == ("ValidationError", "embed_query.text")
     assert "tokens" in error["message"]

@@ -21,6 +21,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from devstack.bedrock.server import LocalBedrock
 from devstack.lambda_invoke.server import LocalLambda
 from devstack.postgres import TemporaryCluster
 from devstack.s3vectors import hooks
@@ -40,6 +41,7 @@ class LocalPath:
     bucket: str
     function: LocalLambda
     s3vectors: LocalS3Vectors
+    bedrock: LocalBedrock | None = None  # the local Bedrock Runtime the bridge embeds with
 
     def vectors(self, index: str = "items") -> dict[str, tuple[list[float], dict[str, Any]]]:
         """Everything the index holds, read through boto3: key -> (data, metadata)."""
@@ -112,9 +114,8 @@ def open_local_path(
         },
     ) as stack:
         dsn = stack.add_database(dbname)
-        yield LocalPath(
-            cluster, dbname, dsn, stack.client, stack.bucket, stack.function, stack.s3vectors
-        )
+        parts = (stack.client, stack.bucket, stack.function, stack.s3vectors)
+        yield LocalPath(cluster, dbname, dsn, *parts, bedrock=stack.bedrock)
 
 
 class SpyOnWrites:

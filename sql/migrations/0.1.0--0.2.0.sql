@@ -79,3 +79,10 @@ DROP FUNCTION IF EXISTS s3vl._settle(text, jsonb, text);
 -- One index-argument convention: s3vl._resolve_index takes a name or an ARN as index_name, so
 -- the writes' own resolver is gone.
 DROP FUNCTION IF EXISTS s3vl._write_target(text, text);
+
+-- Writes send their requests as JSON text (issue 11): the arrays form's rows stay real[] through
+-- the checks, and batches are runs of item texts.
+DROP FUNCTION IF EXISTS s3vl._check_put_items(text, text, jsonb, text, integer, text, text);
+DROP FUNCTION IF EXISTS s3vl._put_items(text, text, text, jsonb);
+DROP FUNCTION IF EXISTS s3vl._put_batches(jsonb);
+DROP FUNCTION IF EXISTS s3vl._send_put(text, text, jsonb);

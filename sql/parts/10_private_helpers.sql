@@ -426,10 +426,13 @@ $$;
 COMMENT ON FUNCTION s3vl._check_endpoint(text) IS
     'Private: SQLSTATE 42501 unless aws_lambda.endpoint_override is unset (the real Lambda endpoint) or was set by an administrator: the value in force when install.sql ran, ALTER DATABASE ... SET on a database a superuser (or rds_superuser) owns, or any value in a session whose login role is a superuser';
 
--- s3vl._invoke
+-- s3vl._invoke_json
+-- The request as json, sent as written: a write's request is built as text (s3vl._put_request),
+-- and aws_lambda.invoke's json form passes it on unchanged, where jsonb would convert every
+-- number of its vectors twice (in, then out as text for the HTTP request).
 -- The configured timeout is applied to aws_lambda.request_timeout_ms for this call only: the
 -- SET clause makes PostgreSQL restore the caller's value (or none) when the function returns.
-CREATE OR REPLACE FUNCTION s3vl._invoke(fn text, request jsonb)
+CREATE OR REPLACE FUNCTION s3vl._invoke_json(fn text, request json)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
 SET aws_lambda.request_timeout_ms = 3000
@@ -445,7 +448,7 @@ BEGIN
     PERFORM pg_catalog.set_config('aws_lambda.request_timeout_ms',
         (v_config.timeout_seconds * 1000)::text, true);
     BEGIN
-        SELECT r.payload INTO v_envelope
+        SELECT r.payload::jsonb INTO v_envelope
         FROM aws_lambda.invoke(function_name => v_config.lambda_arn, payload => request,
                                region => v_config.aws_region) AS r;
     EXCEPTION WHEN OTHERS OR query_canceled THEN
@@ -473,8 +476,16 @@ BEGIN
     RETURN v_envelope -> 'result';
 END
 $$;
+COMMENT ON FUNCTION s3vl._invoke_json(text, json) IS
+    'Private: one synchronous invocation of the configured bridge with the configured timeout, the request sent as written; returns the result of its envelope, raises its error';
+
+-- s3vl._invoke
+CREATE OR REPLACE FUNCTION s3vl._invoke(fn text, request jsonb)
+RETURNS jsonb
+LANGUAGE sql VOLATILE
+AS $$ SELECT s3vl._invoke_json(fn, request::json) $$;
 COMMENT ON FUNCTION s3vl._invoke(text, jsonb) IS
-    'Private: one synchronous invocation of the configured bridge with the configured timeout; returns the result of its envelope, raises its error';
+    'Private: one synchronous invocation of the configured bridge with the configured timeout (s3vl._invoke_json); returns the result of its envelope, raises its error';
 
 -- s3vl._float8_array
 CREATE OR REPLACE FUNCTION s3vl._float8_array(value jsonb)

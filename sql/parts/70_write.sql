@@ -3,6 +3,9 @@
 -- writes nothing; then the items go out in batches within PutVectors' (or DeleteVectors')
 -- count and Lambda's request payload (one PutVectors per invocation, so a batch is written or
 -- not, never half). The index argument is resolved by s3vl._resolve_index.
+-- A put's request is written as JSON text and sent as written (s3vl._invoke_json): the arrays
+-- form's real[] rows are checked as arrays and printed once by array_to_string, never taken
+-- through jsonb, which would turn each number into a numeric and back into text.
 
 -- s3vl._metadata_bytes
 -- jsonb's text adds one space after each ':' and ','; metadata is flat (scalars and lists of
@@ -36,8 +39,11 @@ COMMENT ON FUNCTION s3vl._item_argument(text, text, bigint) IS
     'Private: how an error names one item: keys[3], vectors[3] or metadata[3] in the array form (1-based, as SQL arrays), vectors[2].key in the jsonb form (0-based, as JSON)';
 
 -- s3vl._check_put_items
+-- items holds each vector's key and metadata, and its data in the jsonb form; the arrays form's
+-- data is vectors, one row per item (a two-dimensional real[]).
 CREATE OR REPLACE FUNCTION s3vl._check_put_items(
-    fn text, form text, items jsonb, arn text, dimension integer, distance_metric text, label text)
+    fn text, form text, items jsonb, arn text, dimension integer, distance_metric text, label text,
+    vectors real[])
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -45,30 +51,48 @@ DECLARE
     v_bad record;
     v_hidden jsonb;
     v_first_dimension integer;
+    v_lower integer := pg_catalog.array_lower(vectors, 1);
+    v_max constant real := s3vl._limit('float32_max');
+    v_some_not_finite boolean := false;
 BEGIN
-    -- Without a registered dimension, every vector must match the first one.
-    SELECT pg_catalog.jsonb_array_length(e.item -> 'data') INTO v_first_dimension
-    FROM pg_catalog.jsonb_array_elements(items) AS e(item)
-    WHERE pg_catalog.jsonb_typeof(e.item -> 'data') = 'array' LIMIT 1;
+    IF vectors IS NULL THEN
+        -- Without a registered dimension, every vector must match the first one.
+        SELECT pg_catalog.jsonb_array_length(e.item -> 'data') INTO v_first_dimension
+        FROM pg_catalog.jsonb_array_elements(items) AS e(item)
+        WHERE pg_catalog.jsonb_typeof(e.item -> 'data') = 'array' LIMIT 1;
+    ELSE
+        v_first_dimension := pg_catalog.array_length(vectors, 2);
+        -- One pass over every element: only NaN and +Infinity compare above the largest
+        -- float32, only -Infinity below its negative, and a NULL element leaves the answer
+        -- unknown. The rows are looked at one by one only when some element is one of those.
+        v_some_not_finite := (v_max < ANY (vectors) OR -v_max > ANY (vectors)) IS NOT FALSE;
+    END IF;
 
     -- Each item's facts are computed once (the data arrays are large), then turned into the
     -- first problem found, in item order.
     WITH item AS MATERIALIZED (
-        SELECT e.n, e.item -> 'key' AS k, e.item -> 'data' AS d, e.item -> 'metadata' AS m
+        SELECT e.n, e.item -> 'key' AS k, e.item -> 'data' AS d, e.item -> 'metadata' AS m,
+               (v_lower + e.n - 1)::integer AS r  -- the item's row of vectors
         FROM pg_catalog.jsonb_array_elements(items) WITH ORDINALITY AS e(item, n)
     ), fact AS MATERIALIZED (
         SELECT i.n, pg_catalog.jsonb_typeof(i.k) AS key_type,
                pg_catalog.length(i.k #>> '{}') AS key_length,
-               pg_catalog.jsonb_typeof(i.d) AS data_type,
-               CASE WHEN pg_catalog.jsonb_typeof(i.d) = 'array' THEN pg_catalog.jsonb_array_length(i.d) END AS data_length,
-               pg_catalog.jsonb_typeof(i.d) = 'array'
-                   AND pg_catalog.jsonb_path_exists(i.d, '$[*] ? (@.type() != "number")') AS non_numeric,
+               CASE WHEN vectors IS NOT NULL THEN 'array' ELSE pg_catalog.jsonb_typeof(i.d) END AS data_type,
+               CASE WHEN vectors IS NOT NULL THEN v_first_dimension
+                    WHEN pg_catalog.jsonb_typeof(i.d) = 'array' THEN pg_catalog.jsonb_array_length(i.d) END AS data_length,
+               CASE WHEN vectors IS NOT NULL
+                    THEN v_some_not_finite
+                         AND (v_max < ANY (vectors[i.r:i.r]) OR -v_max > ANY (vectors[i.r:i.r])) IS NOT FALSE
+                    ELSE pg_catalog.jsonb_typeof(i.d) = 'array'
+                         AND pg_catalog.jsonb_path_exists(i.d, '$[*] ? (@.type() != "number")') END AS non_numeric,
                -- real[] input is float32 already; JSON input may hold any number.
                form = 'jsonb' AND pg_catalog.jsonb_typeof(i.d) = 'array'
                    AND pg_catalog.jsonb_path_exists(i.d, '$[*] ? (@.type() == "number" && (@ > $max || @ < -$max))',
                        pg_catalog.jsonb_build_object('max', s3vl._limit('float32_max'))) AS out_of_range,
-               _check_put_items.distance_metric = 'cosine' AND pg_catalog.jsonb_typeof(i.d) = 'array'
-                   AND NOT pg_catalog.jsonb_path_exists(i.d, '$[*] ? (@ != 0)') AS all_zero,
+               _check_put_items.distance_metric = 'cosine'
+                   AND CASE WHEN vectors IS NOT NULL THEN coalesce(real '0' = ALL (vectors[i.r:i.r]), false)
+                            ELSE pg_catalog.jsonb_typeof(i.d) = 'array'
+                                 AND NOT pg_catalog.jsonb_path_exists(i.d, '$[*] ? (@ != 0)') END AS all_zero,
                pg_catalog.jsonb_typeof(i.m) AS metadata_type,
                pg_catalog.jsonb_typeof(i.m) = 'object'
                    AND pg_catalog.jsonb_path_exists(i.m,
@@ -171,61 +195,130 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION s3vl._check_put_items(text, text, jsonb, text, integer, text, text) IS
-    'Private: every check S3 Vectors would make, on all items, before any write (key present, within s3vl._limits() and unique; data numbers only, finite, float32, the index''s dimension, not all zeros for cosine; metadata an object of scalars or lists of scalars within the key, size and float64 limits, and the filterable size, asked of the index only when some metadata passes it); raises SQLSTATE 22023 naming the first bad item';
+COMMENT ON FUNCTION s3vl._check_put_items(text, text, jsonb, text, integer, text, text, real[]) IS
+    'Private: every check S3 Vectors would make, on all items (data in items, or the rows of vectors), before any write (key present, within s3vl._limits() and unique; data numbers only, finite, float32, the index''s dimension, not all zeros for cosine; metadata an object of scalars or lists of scalars within the key, size and float64 limits, and the filterable size, asked of the index only when some metadata passes it); raises SQLSTATE 22023 naming the first bad item';
+
+-- s3vl._put_item
+-- One vector as put_vectors sends it, data already JSON text. No metadata (NULL, JSON null or
+-- {}) is left out: the bridge sends none for it either. STABLE as to_json is, so PostgreSQL
+-- inlines it (and s3vl._put_request): a SQL function it runs instead keeps its result in a
+-- tuplestore, on disk past work_mem.
+CREATE OR REPLACE FUNCTION s3vl._put_item(key text, data text, metadata jsonb)
+RETURNS text
+LANGUAGE sql STABLE
+AS $$
+    SELECT '{"key":' || pg_catalog.to_json(key)::text || ',"data":' || data
+           || CASE WHEN metadata IS NULL OR metadata IN ('null'::jsonb, '{}'::jsonb) THEN ''
+                   ELSE ',"metadata":' || metadata::text END
+           || '}'
+$$;
+COMMENT ON FUNCTION s3vl._put_item(text, text, jsonb) IS
+    'Private: the JSON text of one vector of a put_vectors request, {"key", "data", "metadata"}, from its key, its data as JSON text and its metadata';
+
+-- s3vl._put_item_texts
+-- A row of real[] is printed by float4's own output, the shortest text that reads back as the
+-- same float32 (-0, 1e+38 and 1e-45 are JSON numbers too), once extra_float_digits is above 0:
+-- at 0 or below (a session may set it) it would print 6 significant digits. array_to_string
+-- would drop a NULL element and print NaN or Infinity, which JSON has not: s3vl._check_put_items
+-- refused those first. The largest float32 alone prints as a decimal above its own value
+-- (3.4028235e+38), past the float32 range the bridge checks: a row holding it is printed in
+-- double precision, which is exact for every float32 (3.4028234663852886e+38).
+CREATE OR REPLACE FUNCTION s3vl._put_item_texts(items jsonb, vectors real[])
+RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE
+SET extra_float_digits = 1
+AS $$
+DECLARE
+    v_lower integer := pg_catalog.array_lower(vectors, 1);
+    v_max constant real := s3vl._limit('float32_max');
+    v_max_somewhere constant boolean := v_max = ANY (vectors) OR -v_max = ANY (vectors);
+BEGIN
+    IF vectors IS NULL THEN
+        RETURN ARRAY(SELECT s3vl._put_item(e.item ->> 'key', (e.item -> 'data')::text, e.item -> 'metadata')
+                     FROM pg_catalog.jsonb_array_elements(items) WITH ORDINALITY AS e(item, n)
+                     ORDER BY e.n);
+    END IF;
+    RETURN ARRAY(SELECT s3vl._put_item(i.item ->> 'key',
+                            '[' || CASE WHEN v_max_somewhere
+                                             AND (v_max = ANY (vectors[i.r:i.r]) OR -v_max = ANY (vectors[i.r:i.r]))
+                                        THEN pg_catalog.array_to_string(vectors[i.r:i.r]::double precision[], ',')
+                                        ELSE pg_catalog.array_to_string(vectors[i.r:i.r], ',') END || ']',
+                            i.item -> 'metadata')
+                 FROM (SELECT e.n, e.item, (v_lower + e.n - 1)::integer AS r
+                       FROM pg_catalog.jsonb_array_elements(items) WITH ORDINALITY AS e(item, n)) AS i
+                 ORDER BY i.n);
+END
+$$;
+COMMENT ON FUNCTION s3vl._put_item_texts(jsonb, real[]) IS
+    'Private: the JSON text of each checked put item, in order (s3vl._put_item): data from the item (jsonb form) or its row of vectors (arrays form, each float32 printed exactly)';
 
 -- s3vl._put_batches
--- The payload goes out as jsonb text, with ", " between items; 16 KiB of Lambda's request
--- payload are kept for the operation, the ARN and the envelope. Greedy: a batch closes when the
--- next item would not fit.
-CREATE OR REPLACE FUNCTION s3vl._put_batches(items jsonb)
-RETURNS TABLE (batch integer, vectors jsonb, keys text[])
+-- Items (their JSON text, in order, from 1) go out in runs, one invocation each, within
+-- PutVectors' count and Lambda's request payload: an item counts its bytes and a comma, and
+-- 16 KiB are kept for the operation, the ARN and the brackets. Greedy: a batch closes when the
+-- next item would not fit. The items are walked with FOREACH: unnest in a FROM clause would
+-- first copy them all into a tuplestore (to disk, past work_mem).
+CREATE OR REPLACE FUNCTION s3vl._put_batches(items text[])
+RETURNS TABLE (batch integer, first_item integer, last_item integer)
 LANGUAGE plpgsql IMMUTABLE
 AS $$
 DECLARE
     v_budget constant integer := s3vl._limit('lambda_request_bytes') - 16384;
     v_most constant integer := s3vl._limit('put_vectors');
-    v_sizes integer[];
-    v_batch_of integer[] := '{}';
-    v_batch integer := 1;
+    v_item text;
+    v_size integer;
+    v_n integer := 0;
     v_count integer := 0;
     v_bytes bigint := 0;
-    v_size integer;
 BEGIN
-    v_sizes := ARRAY(SELECT pg_catalog.octet_length(e.item::text) + 2
-                     FROM pg_catalog.jsonb_array_elements(items) WITH ORDINALITY AS e(item, n)
-                     ORDER BY e.n);
-    FOREACH v_size IN ARRAY v_sizes LOOP
+    batch := 0;
+    FOREACH v_item IN ARRAY items LOOP
+        v_size := pg_catalog.octet_length(v_item) + 1;
+        v_n := v_n + 1;
         IF v_count = v_most OR (v_count > 0 AND v_bytes + v_size > v_budget) THEN
-            v_batch := v_batch + 1;
+            last_item := v_n - 1;
+            RETURN NEXT;
             v_count := 0;
             v_bytes := 0;
         END IF;
+        IF v_count = 0 THEN
+            batch := batch + 1;
+            first_item := v_n;
+        END IF;
         v_count := v_count + 1;
         v_bytes := v_bytes + v_size;
-        v_batch_of := pg_catalog.array_append(v_batch_of, v_batch);
     END LOOP;
-    RETURN QUERY
-    SELECT v_batch_of[e.n], pg_catalog.jsonb_agg(e.item ORDER BY e.n),
-           pg_catalog.array_agg(e.item ->> 'key' ORDER BY e.n)
-    FROM pg_catalog.jsonb_array_elements(items) WITH ORDINALITY AS e(item, n)
-    GROUP BY v_batch_of[e.n]
-    ORDER BY 1;
+    IF v_count > 0 THEN
+        last_item := v_n;
+        RETURN NEXT;
+    END IF;
 END
 $$;
-COMMENT ON FUNCTION s3vl._put_batches(jsonb) IS
-    'Private: cuts put items, in order, into invocations within PutVectors'' count and Lambda''s request payload (s3vl._limit put_vectors and lambda_request_bytes)';
+COMMENT ON FUNCTION s3vl._put_batches(text[]) IS
+    'Private: cuts put items (their JSON text), in order, into runs first_item..last_item, each one invocation within PutVectors'' count and Lambda''s request payload (s3vl._limit put_vectors and lambda_request_bytes)';
+
+-- s3vl._put_request
+-- Written as text from the items' own JSON; the cast to json checks that it is JSON, and
+-- s3vl._invoke_json sends it as written.
+CREATE OR REPLACE FUNCTION s3vl._put_request(arn text, items text[])
+RETURNS json
+LANGUAGE sql STABLE
+AS $$
+    SELECT ('{"operation":"put_vectors","index_arn":' || pg_catalog.to_json(arn)::text
+            || ',"vectors":[' || pg_catalog.array_to_string(items, ',') || ']}')::json
+$$;
+COMMENT ON FUNCTION s3vl._put_request(text, text[]) IS
+    'Private: the put_vectors request of one batch: its items (JSON text, s3vl._put_item) for the index ARN';
 
 -- s3vl._send_put
-CREATE OR REPLACE FUNCTION s3vl._send_put(fn text, arn text, vectors jsonb)
+CREATE OR REPLACE FUNCTION s3vl._send_put(fn text, arn text, items text[])
 RETURNS integer
 LANGUAGE sql VOLATILE
 AS $$
-    SELECT (s3vl._invoke(fn, pg_catalog.jsonb_build_object(
-                'operation', 'put_vectors', 'index_arn', arn, 'vectors', vectors)) ->> 'written_count')::integer
+    SELECT (s3vl._invoke_json(fn, s3vl._put_request(arn, items)) ->> 'written_count')::integer
 $$;
-COMMENT ON FUNCTION s3vl._send_put(text, text, jsonb) IS
-    'Private: one put_vectors invocation; returns how many vectors S3 Vectors accepted';
+COMMENT ON FUNCTION s3vl._send_put(text, text, text[]) IS
+    'Private: one put_vectors invocation of items (JSON text); returns how many vectors S3 Vectors accepted';
 
 -- s3vl._send_delete
 CREATE OR REPLACE FUNCTION s3vl._send_delete(fn text, arn text, keys text[])
@@ -262,13 +355,16 @@ COMMENT ON FUNCTION s3vl._raise_partial(text, text, text, text, text, text, bigi
     'Private: re-raises the error of a failed batch with what the earlier batches already wrote';
 
 -- s3vl._put_items
-CREATE OR REPLACE FUNCTION s3vl._put_items(fn text, form text, index_name text, items jsonb)
+CREATE OR REPLACE FUNCTION s3vl._put_items(fn text, form text, index_name text, items jsonb,
+                                           vectors real[])
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
     v_index record;
+    v_texts text[];
     v_batch record;
+    v_part text[];
     v_done integer := 0;
     v_state text;
     v_message text;
@@ -277,23 +373,31 @@ DECLARE
 BEGIN
     SELECT * INTO v_index FROM s3vl._resolve_index(fn, index_name, NULL);
     PERFORM s3vl._check_put_items(fn, form, items, v_index.arn, v_index.dimension,
-                                  v_index.distance_metric, v_index.label);
+                                  v_index.distance_metric, v_index.label, vectors);
+    v_texts := s3vl._put_item_texts(items, vectors);
     FOR v_batch IN SELECT b.*, pg_catalog.count(*) OVER () AS batch_count
-                   FROM s3vl._put_batches(items) AS b LOOP
+                   FROM s3vl._put_batches(v_texts) AS b LOOP
+        -- Element by element: a slice v_texts[first:last] of a variable's (expanded) array
+        -- copies the whole array first, and unnest in FROM copies it into a tuplestore.
+        v_part := '{}';
+        FOR v_n IN v_batch.first_item .. v_batch.last_item LOOP
+            v_part := v_part || v_texts[v_n];
+        END LOOP;
         BEGIN
-            v_done := v_done + s3vl._send_put(fn, v_index.arn, v_batch.vectors);
+            v_done := v_done + s3vl._send_put(fn, v_index.arn, v_part);
         EXCEPTION WHEN OTHERS THEN
             GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
                                     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
             PERFORM s3vl._raise_partial(fn, 'written', v_state, v_message, v_detail, v_hint,
-                                        v_batch.batch, v_batch.batch_count, v_done, v_batch.keys[1]);
+                                        v_batch.batch, v_batch.batch_count, v_done,
+                                        items -> (v_batch.first_item - 1) ->> 'key');
         END;
     END LOOP;
     RETURN v_done;
 END
 $$;
-COMMENT ON FUNCTION s3vl._put_items(text, text, text, jsonb) IS
-    'Private: the body of both put_vectors forms: checks the items, then writes them in batches (s3vl._put_batches); returns how many were written';
+COMMENT ON FUNCTION s3vl._put_items(text, text, text, jsonb, real[]) IS
+    'Private: the body of both put_vectors forms (items with their data, or keys and metadata as items and the rows of vectors): checks them, then writes them in batches (s3vl._put_batches); returns how many were written';
 
 -- s3vl.put_vectors
 CREATE OR REPLACE FUNCTION s3vl.put_vectors(
@@ -333,19 +437,17 @@ BEGIN
             'Pass one metadata object (or NULL) per key, or leave metadata out.');
     END IF;
 
-    -- to_jsonb of a two-dimensional array is a JSON array of its rows.
+    -- Keys and metadata become the items; the rows stay real[] (s3vl._put_items).
     SELECT pg_catalog.jsonb_agg(
-               pg_catalog.jsonb_build_object('key', k.key, 'data', d.row)
+               pg_catalog.jsonb_build_object('key', k.key)
                || CASE WHEN m.meta IS NULL OR m.meta = 'null'::jsonb THEN '{}'::jsonb
                        ELSE pg_catalog.jsonb_build_object('metadata', m.meta) END
                ORDER BY k.n)
     INTO v_items
     FROM pg_catalog.unnest(keys) WITH ORDINALITY AS k(key, n)
-    JOIN pg_catalog.jsonb_array_elements(pg_catalog.to_jsonb(vectors)) WITH ORDINALITY AS d(row, n)
-        ON d.n = k.n
     LEFT JOIN pg_catalog.unnest(metadata) WITH ORDINALITY AS m(meta, n) ON m.n = k.n;
 
-    RETURN s3vl._put_items('put_vectors', 'arrays', index_name, v_items);
+    RETURN s3vl._put_items('put_vectors', 'arrays', index_name, v_items, vectors);
 END
 $$;
 COMMENT ON FUNCTION s3vl.put_vectors(text, text[], real[], jsonb[]) IS
@@ -401,7 +503,7 @@ BEGIN
     INTO v_items
     FROM pg_catalog.jsonb_array_elements(vectors) WITH ORDINALITY AS e(item, n);
 
-    RETURN s3vl._put_items('put_vectors', 'jsonb', index_name, v_items);
+    RETURN s3vl._put_items('put_vectors', 'jsonb', index_name, v_items, NULL);
 END
 $$;
 COMMENT ON FUNCTION s3vl.put_vectors(text, jsonb) IS

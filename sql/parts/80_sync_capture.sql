@@ -145,7 +145,7 @@ BEGIN
         PERFORM s3vl._check_put_items('sync_table', 'jsonb',
             pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object(
                 'key', p_key, 'data', p_embedding, 'metadata', v_metadata)),
-            NULL, v_index.dimension, v_index.distance_metric, source.index_name);
+            NULL, v_index.dimension, v_index.distance_metric, source.index_name, NULL);
     EXCEPTION WHEN invalid_parameter_value THEN
         GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT, v_hint = PG_EXCEPTION_HINT;
         RAISE EXCEPTION 's3vl sync of %: the row with key % cannot go to index "%": %',
@@ -232,6 +232,7 @@ CREATE OR REPLACE FUNCTION s3vl._sync_capture()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET extra_float_digits = 1  -- real prints its exact float32 (s3vl._put_item_texts)
 AS $$
 DECLARE
     v_source s3vl.sync_source := s3vl._capture_source(TG_ARGV[0], TG_RELID);
@@ -455,6 +456,7 @@ CREATE OR REPLACE FUNCTION s3vl.sync_table(
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
+SET extra_float_digits = 1  -- real prints its exact float32 (s3vl._put_item_texts)
 AS $$
 DECLARE
     p_table ALIAS FOR "table";

@@ -218,8 +218,11 @@ COMMENT ON FUNCTION s3vl._failure_kind(text, text) IS
 -- change its error field names, else each change alone) so only it accrues an attempt and the
 -- others go out. stop: a failure that is not one change's (unknown outcome, the bridge or S3
 -- Vectors failing): the flush ends there.
+-- items: each put's vector as the JSON text it is sent as, by key ({key: text}); the changes
+-- themselves stay small, as every step here takes them apart again.
 CREATE OR REPLACE FUNCTION s3vl._deliver(label text, arn text, operation text, changes jsonb,
-                                         max_attempts integer, function_timeout_seconds integer)
+                                         max_attempts integer, function_timeout_seconds integer,
+                                         items jsonb)
 RETURNS TABLE (done_count integer, failed_count integer, died_count integer, error text,
                stop boolean)
 LANGUAGE plpgsql VOLATILE
@@ -227,7 +230,7 @@ AS $$
 DECLARE
     v_queue jsonb[] := ARRAY[changes];
     v_part jsonb;
-    v_request jsonb;
+    v_request json;
     v_result jsonb;
     v_named text[];
     v_answered jsonb;
@@ -247,23 +250,18 @@ BEGIN
         v_part := v_queue[1];
         v_queue := v_queue[2:];
         IF operation = 'put' THEN
-            v_request := pg_catalog.jsonb_build_object('operation', 'put_vectors', 'index_arn', arn,
-                'vectors', (SELECT pg_catalog.jsonb_agg(
-                                pg_catalog.jsonb_build_object('key', e.c -> 'key', 'data', e.c -> 'data')
-                                || CASE WHEN coalesce(e.c -> 'metadata', '{}'::jsonb) IN ('{}'::jsonb, 'null'::jsonb)
-                                        THEN '{}'::jsonb
-                                        ELSE pg_catalog.jsonb_build_object('metadata', e.c -> 'metadata') END
-                                ORDER BY e.n)
-                            FROM pg_catalog.jsonb_array_elements(v_part) WITH ORDINALITY AS e(c, n)));
+            v_request := s3vl._put_request(arn,
+                ARRAY(SELECT items ->> (e.c ->> 'key')
+                      FROM pg_catalog.jsonb_array_elements(v_part) WITH ORDINALITY AS e(c, n) ORDER BY e.n));
         ELSE
             v_request := pg_catalog.jsonb_build_object('operation', 'delete_vectors', 'index_arn', arn,
                 'vector_ids', (SELECT pg_catalog.jsonb_agg(e.c -> 'key' ORDER BY e.n)
-                               FROM pg_catalog.jsonb_array_elements(v_part) WITH ORDINALITY AS e(c, n)));
+                               FROM pg_catalog.jsonb_array_elements(v_part) WITH ORDINALITY AS e(c, n)))::json;
         END IF;
 
         v_state := NULL;
         BEGIN
-            v_result := s3vl._invoke('flush', v_request);
+            v_result := s3vl._invoke_json('flush', v_request);
         EXCEPTION WHEN OTHERS OR query_canceled THEN
             GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
                                     v_detail = PG_EXCEPTION_DETAIL;
@@ -335,8 +333,8 @@ BEGIN
     RETURN QUERY SELECT v_done, v_failed, v_died, v_error, false;
 END
 $$;
-COMMENT ON FUNCTION s3vl._deliver(text, text, text, jsonb, integer, integer) IS
-    'Private: sends changes of one operation (one batch of put_vectors or delete_vectors) and settles each by the answer: marks done only the keys the success answer names (the others stay pending), isolates changes the bridge refuses, holds keys in doubt after an unknown outcome; stop: the flush ends there';
+COMMENT ON FUNCTION s3vl._deliver(text, text, text, jsonb, integer, integer, jsonb) IS
+    'Private: sends changes of one operation (one batch of put_vectors or delete_vectors; a put''s vector from items, by key) and settles each by the answer: marks done only the keys the success answer names (the others stay pending), isolates changes the bridge refuses, holds keys in doubt after an unknown outcome; stop: the flush ends there';
 
 -- s3vl.flush
 -- The life of a change and the doubt window: see the top of this file. Claimed changes stay
@@ -358,6 +356,8 @@ DECLARE
     v_batches integer := 0;
     v_passed bigint[] := '{}';
     v_changes jsonb;
+    v_items jsonb;
+    v_put_changes jsonb;
     v_doubt text[];
     v_send record;
     v_sent record;
@@ -397,12 +397,21 @@ BEGIN
     v_error := v_embedded.error;
 
     WHILE v_horizon IS NOT NULL AND v_batches < max_batches AND NOT v_stop LOOP
-        SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(c) - 'last_first_id' ORDER BY c.first_id),
+        -- A put's vector is made once here, from the outbox's data, into the JSON text it is
+        -- sent as (v_items, by key); the sends build their requests from it as text.
+        SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                   'key', c.key, 'ids', c.ids, 'operation', c.operation, 'content_hash', c.content_hash,
+                   'first_id', c.first_id) ORDER BY c.first_id),
+               pg_catalog.jsonb_object_agg(c.key, s3vl._put_item(c.key, c.data::text, c.metadata))
+                   FILTER (WHERE c.operation = 'put'),
                pg_catalog.max(c.last_first_id)
-        INTO v_changes, v_after
+        INTO v_changes, v_items, v_after
         FROM s3vl._claim(v_index.label, batch_size, v_after, v_horizon, v_passed) AS c;
         EXIT WHEN v_changes IS NULL;
         v_batches := v_batches + 1;
+        v_put_changes := (SELECT pg_catalog.jsonb_agg(e.c ORDER BY (e.c ->> 'first_id')::bigint)
+                          FROM pg_catalog.jsonb_array_elements(v_changes) AS e(c)
+                          WHERE e.c ->> 'operation' = 'put');
 
         -- Deletes, then puts (distinct keys, so their order does not matter), each cut like
         -- delete_vectors and put_vectors cut theirs.
@@ -416,21 +425,15 @@ BEGIN
             GROUP BY d.n
             UNION ALL
             SELECT 'put', b.batch,
-                   (SELECT pg_catalog.jsonb_agg(e.c ORDER BY pg_catalog.array_position(b.keys, e.c ->> 'key'))
-                    FROM pg_catalog.jsonb_array_elements(v_changes) AS e(c)
-                    WHERE e.c ->> 'operation' = 'put' AND (e.c ->> 'key') = ANY (b.keys))
-            FROM s3vl._put_batches((
-                SELECT pg_catalog.jsonb_agg(
-                           pg_catalog.jsonb_build_object('key', e.c -> 'key', 'data', e.c -> 'data')
-                           || CASE WHEN e.c -> 'metadata' = '{}'::jsonb THEN '{}'::jsonb
-                                   ELSE pg_catalog.jsonb_build_object('metadata', e.c -> 'metadata') END
-                           ORDER BY (e.c ->> 'first_id')::bigint)
-                FROM pg_catalog.jsonb_array_elements(v_changes) AS e(c)
-                WHERE e.c ->> 'operation' = 'put')) AS b
+                   pg_catalog.jsonb_path_query_array(v_put_changes, '$[$first to $last]',
+                       pg_catalog.jsonb_build_object('first', b.first_item - 1, 'last', b.last_item - 1))
+            FROM s3vl._put_batches(ARRAY(SELECT v_items ->> (e.c ->> 'key')
+                                         FROM pg_catalog.jsonb_array_elements(v_put_changes) WITH ORDINALITY AS e(c, n)
+                                         ORDER BY e.n)) AS b
             ORDER BY 1, 2
         LOOP
             SELECT * INTO v_sent FROM s3vl._deliver(v_index.label, v_index.arn, v_send.operation,
-                v_send.changes, v_config.max_attempts, v_config.function_timeout_seconds);
+                v_send.changes, v_config.max_attempts, v_config.function_timeout_seconds, v_items);
             IF v_send.operation = 'delete' THEN
                 v_deletes := v_deletes + v_sent.done_count;
             ELSE

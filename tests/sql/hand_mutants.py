@@ -247,11 +247,52 @@ MUTANTS = (
         ),
     ),
     Mutant(
-        "a vector to write may hold NaN",
+        "a vector to write (jsonb form) may hold strings or booleans",
         "70_write.sql",
         """'$[*] ? (@.type() != "number")'""",
         """'$[*] ? (@.type() == "null")'""",
         ("write_sync/test_write_bad_input.py::test_bad_input_is_refused_before_any_write",),
+    ),
+    # The arrays form's rows are checked as real[]: NaN passes a check for the infinities.
+    Mutant(
+        "a vector to write may hold NaN",
+        "70_write.sql",
+        "v_some_not_finite := (v_max < ANY (vectors) OR -v_max > ANY (vectors)) IS NOT FALSE;",
+        "v_some_not_finite := (real 'Infinity' = ANY (vectors)"
+        " OR real '-Infinity' = ANY (vectors)) IS NOT FALSE;",
+        ("write_sync/test_write_bad_input.py::test_bad_input_is_refused_before_any_write",),
+    ),
+    Mutant(
+        "a row holding NaN is looked for in the whole array: the first row is blamed",
+        "70_write.sql",
+        "AND (v_max < ANY (vectors[i.r:i.r]) OR -v_max > ANY (vectors[i.r:i.r])) IS NOT FALSE",
+        "AND (v_max < ANY (vectors) OR -v_max > ANY (vectors)) IS NOT FALSE",
+        ("write_sync/test_write_bad_input.py::test_bad_input_is_refused_before_any_write",),
+    ),
+    Mutant(
+        "a row of zeros goes out to a cosine index",
+        "70_write.sql",
+        "THEN coalesce(real '0' = ALL (vectors[i.r:i.r]), false)",
+        "THEN false",
+        ("write_sync/test_write_bad_input.py::test_bad_input_is_refused_before_any_write",),
+    ),
+    Mutant(
+        "the largest float32 goes out as real prints it, above the range the bridge checks",
+        "70_write.sql",
+        "THEN pg_catalog.array_to_string(vectors[i.r:i.r]::double precision[], ',')",
+        "THEN pg_catalog.array_to_string(vectors[i.r:i.r], ',')",
+        (
+            "write_sync/test_put_and_delete.py::test_extreme_float32_values_are_stored_exactly_as_given_whatever_the_session_prints",
+        ),
+    ),
+    Mutant(
+        "a session's extra_float_digits rounds the floats put_vectors sends",
+        "70_write.sql",
+        "LANGUAGE plpgsql IMMUTABLE\nSET extra_float_digits = 1\n",
+        "LANGUAGE plpgsql IMMUTABLE\n",
+        (
+            "write_sync/test_put_and_delete.py::test_extreme_float32_values_are_stored_exactly_as_given_whatever_the_session_prints",
+        ),
     ),
     Mutant(
         "the float32 range of a vector to write is checked above only",

@@ -96,6 +96,10 @@ PRIVATE: list[tuple[str, Outcome]] = [
         "SELECT s3vl._invoke('x', '{\"operation\": \"availability_check\"}')",
         reaches_the_lambda("x"),
     ),
+    (
+        "SELECT s3vl._invoke_json('x', '{\"operation\": \"availability_check\"}')",
+        reaches_the_lambda("x"),
+    ),
     ("SELECT * FROM s3vl._configuration('x'::text)", None),
 ]
 
@@ -226,7 +230,9 @@ def test_public_functions_reach_configuration_registry_and_lambda_only_as_define
            WHERE p.pronamespace = 's3vl'::regnamespace AND NOT p.prosecdef
              AND p.proname NOT LIKE '\\_%'"""
     ).fetchall()
-    direct = re.compile(r"s3vl\.(config|index_registry)\b|aws_lambda\.invoke|s3vl\._invoke\(")
+    direct = re.compile(
+        r"s3vl\.(config|index_registry)\b|aws_lambda\.invoke|s3vl\._invoke(_json)?\("
+    )
     assert [name for name, body in bodies if direct.search(body)] == []
     assert len(bodies) >= 5  # version() and the real[] / numeric[] overloads at least
 

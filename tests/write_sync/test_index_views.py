@@ -6,6 +6,12 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from tests.support.float32 import (
+    EXTREME_FLOAT32_VIA_JSONB,
+    as_numeric,
+    float32_bits,
+    real_row,
+)
 from tests.support.local_path import LocalPath, SpyOnWrites
 
 pytestmark = pytest.mark.slow
@@ -33,6 +39,23 @@ def test_insert_into_the_view_puts_vectors(
     assert stored["v1"][0] == pytest.approx([0.1, 0.2, 0.3, 0.4], rel=1e-6)
     assert stored["v1"][1] == {"genre": "news"}
     assert stored["v2"] == ([1.0, 2.0, 3.0, 4.0], {})
+
+
+def test_floats_written_through_the_view_are_sent_exactly_whatever_the_session_prints(
+    db: psycopg.Connection, path: LocalPath, view: str
+) -> None:
+    db.execute("SET extra_float_digits = 0")  # PostgreSQL would print 6 digits
+    for i, row in enumerate(EXTREME_FLOAT32_VIA_JSONB):
+        db.execute(
+            f"INSERT INTO {view} (key, data) VALUES (%s, %s::real[])",
+            (f"f{i}", real_row(row)),
+        )
+    keys = [f"f{i}" for i in range(len(EXTREME_FLOAT32_VIA_JSONB))]
+    stored = path.get("items", keys)
+    # The view sends through put_vectors' jsonb form: numeric has no negative zero.
+    assert float32_bits([stored[k][0] for k in keys]) == float32_bits(
+        as_numeric(EXTREME_FLOAT32_VIA_JSONB)
+    )
 
 
 def test_select_from_the_view_scans_the_index(

@@ -10,6 +10,13 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
+from tests.support.float32 import (
+    EXTREME_FLOAT32,
+    EXTREME_FLOAT32_VIA_JSONB,
+    as_numeric,
+    float32_bits,
+    real_array,
+)
 from tests.support.local_path import LocalPath, SpyOnWrites
 
 pytestmark = pytest.mark.slow
@@ -39,6 +46,41 @@ def test_put_vectors_writes_data_and_metadata_that_boto3_reads_back(
     assert stored["a"][1] == {"genre": "news", "year": 2024}
     assert stored["b"][0] == [1.0, 0.0, 0.0, -2.5]
     assert stored["b"][1] == {}
+
+
+def test_extreme_float32_values_are_stored_exactly_as_given_whatever_the_session_prints(
+    db: psycopg.Connection, path: LocalPath
+) -> None:
+    # At extra_float_digits 0 PostgreSQL prints 6 digits (3.40282e+38): what is sent must not.
+    db.execute("SET extra_float_digits = 0")
+    literal = real_array(EXTREME_FLOAT32)
+    keys = [f"x{i}" for i in range(len(EXTREME_FLOAT32))]
+    written = db.execute(
+        "SELECT s3vl.put_vectors('items', %s::text[], %s::real[])", (keys, literal)
+    ).fetchone()[0]
+    assert written == len(keys)
+    stored = path.get("items", keys)
+    # Bit for bit, but for the sign of zero: the Lambda runtime reads JSON's -0 as the integer 0
+    # (Python's json), as PostgreSQL's jsonb reads it as the numeric 0.
+    assert float32_bits([stored[key][0] for key in keys]) == float32_bits(
+        as_numeric(EXTREME_FLOAT32)
+    )
+
+
+def test_the_jsonb_form_stores_the_float32_nearest_each_json_number(
+    db: psycopg.Connection, path: LocalPath
+) -> None:
+    rows = EXTREME_FLOAT32_VIA_JSONB
+    vectors = (
+        "["
+        + ",".join(f'{{"key": "j{i}", "data": [{", ".join(row)}]}}' for i, row in enumerate(rows))
+        + "]"
+    )
+    keys = [f"j{i}" for i in range(len(rows))]
+    assert db.execute("SELECT s3vl.put_vectors('items', %s::jsonb)", (vectors,)).fetchone()[0] == 3
+    stored = path.get("items", keys)
+    # jsonb holds numbers as numeric, which has no negative zero: -0 arrives as 0.
+    assert float32_bits([stored[key][0] for key in keys]) == float32_bits(as_numeric(rows))
 
 
 def test_put_vectors_overwrites_an_existing_key(db: psycopg.Connection, path: LocalPath) -> None:
@@ -106,17 +148,23 @@ def test_a_thousand_vectors_of_4096_dimensions_go_through_under_6_mb_per_invocat
 
 
 def test_the_batches_stay_under_the_6_mb_payload(db: psycopg.Connection) -> None:
-    row = "[" + ", ".join(["-0.12345678"] * 4096) + "]"
-    items = "[" + ", ".join(f'{{"key": "k{i}", "data": {row}}}' for i in range(300)) + "]"
-    batches = db.execute(
-        "SELECT count(*), max(octet_length(vectors::text)), sum(jsonb_array_length(vectors))"
-        " FROM s3vl._put_batches(%s::jsonb)",
-        (items,),
-    ).fetchone()
-    count, largest, total = batches
-    assert total == 300
-    assert count >= 2
-    assert largest < 6 * 1024 * 1024 - 16 * 1024
+    row = "[" + ",".join(["-0.12345678"] * 4096) + "]"
+    arn = "arn:aws:s3vectors:us-east-1:123456789012:bucket/b/index/wide"
+    sizes = db.execute(
+        """WITH t AS (SELECT ARRAY(SELECT s3vl._put_item('k' || i, %s, NULL)
+                                   FROM generate_series(1, 300) AS i ORDER BY i) AS items)
+           SELECT b.first_item, b.last_item,
+                  octet_length(s3vl._put_request(%s, t.items[b.first_item:b.last_item])::text),
+                  octet_length(s3vl._put_request(%s, t.items[b.first_item:b.last_item + 1])::text)
+           FROM t, s3vl._put_batches(t.items) AS b ORDER BY b.batch""",
+        (row, arn, arn),
+    ).fetchall()
+    # Runs that cover every item once, in order, each request under Lambda's 6 MB, and each cut
+    # only where the next item would have gone over it (the 16 KiB kept aside included).
+    assert [first for first, *_ in sizes] == [1] + [last + 1 for _, last, *_ in sizes[:-1]]
+    assert sizes[-1][1] == 300 and len(sizes) >= 2
+    assert all(request < 6 * 1024 * 1024 - 16 * 1024 for *_, request, _ in sizes)
+    assert all(longer > 6 * 1024 * 1024 - 16 * 1024 - 200 for *_, longer in sizes[:-1])
 
 
 def test_delete_vectors_removes_the_keys_and_ignores_unknown_ones(

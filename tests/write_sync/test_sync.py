@@ -14,6 +14,12 @@ import psycopg
 import psycopg.sql
 import pytest
 
+from tests.support.float32 import (
+    EXTREME_FLOAT32_VIA_JSONB,
+    as_numeric,
+    float32_bits,
+    real_row,
+)
 from tests.support.local_path import LocalPath, SpyOnWrites
 
 pytestmark = pytest.mark.slow
@@ -98,6 +104,33 @@ def test_after_inserts_updates_and_deletes_a_flush_makes_the_index_equal_the_tab
     result = flush(db)
     assert result["failed_count"] == 0 and result["pending_count"] == 0
     assert path.vectors() == table_as_index(db, docs)
+
+
+def test_extreme_float32_values_sync_exactly_whatever_the_session_prints(
+    db: psycopg.Connection, path: LocalPath
+) -> None:
+    # At extra_float_digits 0 PostgreSQL prints 6 digits: the backfill (sync_table), the
+    # trigger, stale_keys and reconcile must read the float32 values as they are all the same.
+    db.execute("SET extra_float_digits = 0")
+    db.execute("CREATE TABLE edges (id text PRIMARY KEY, emb real[])")
+    rows = [real_row(row) for row in EXTREME_FLOAT32_VIA_JSONB]
+    try:
+        db.execute("INSERT INTO edges VALUES ('e0', %s::real[])", (rows[0],))
+        db.execute("SELECT s3vl.sync_table('edges', 'id', 'emb', 'items')")
+        for i, row in enumerate(rows[1:], start=1):
+            db.execute("INSERT INTO edges VALUES (%s, %s::real[])", (f"e{i}", row))
+        assert flush(db)["pending_count"] == 0
+        keys = [f"e{i}" for i in range(len(rows))]
+        stored = path.get("items", keys)
+        # The outbox holds jsonb, whose numbers (numeric) have no negative zero.
+        assert float32_bits([stored[k][0] for k in keys]) == float32_bits(
+            as_numeric(EXTREME_FLOAT32_VIA_JSONB)
+        )
+        assert db.execute("SELECT * FROM s3vl.stale_keys('edges', 'items')").fetchall() == []
+        assert db.execute("SELECT * FROM s3vl.reconcile('edges', 'items')").fetchall() == []
+    finally:
+        db.execute("SELECT s3vl.unsync_table('edges', 'items')")
+        db.execute("DROP TABLE edges")
 
 
 def test_repeated_changes_of_one_key_are_sent_once_with_the_latest_value(

@@ -24,12 +24,11 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"devstack s3vectors: {exc}", file=sys.stderr)
         return 2
-    if latency is not None:
-        # Requests overlap on threads of their own, as on AWS, so numpy's matrix products stay
-        # on one thread each: OpenBLAS's own threads spin while they wait (100 queries one at a
-        # time burned 8 s of CPU against 0.4 s single-threaded, measured), and this machine's
-        # CPU would set the pace in place of the modelled wait. Read when numpy loads, below.
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # Requests overlap on threads of their own, as on AWS, so numpy's matrix products stay on
+    # one thread each: OpenBLAS's own threads spin while they wait (100 queries one at a time
+    # burned 8 s of CPU against 0.4 s single-threaded, measured), taking the CPU from the
+    # database and the function beside it. Read when numpy loads, below.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from .server import LocalS3Vectors
 
     stop = threading.Event()

@@ -128,6 +128,13 @@ def test_extreme_float32_values_sync_exactly_whatever_the_session_prints(
         )
         assert db.execute("SELECT * FROM s3vl.stale_keys('edges', 'items')").fetchall() == []
         assert db.execute("SELECT * FROM s3vl.reconcile('edges', 'items')").fetchall() == []
+        # A vector that differs from its row past the sixth digit (0.33333337 for 0.33333334)
+        # is stale, though both would print as 0.333333.
+        nudged = [0.33333337, *stored["e2"][0][1:]]
+        path.put("items", [{"key": "e2", "data": {"float32": nudged}}])
+        assert db.execute("SELECT * FROM s3vl.reconcile('edges', 'items')").fetchall() == [
+            ("e2", "stale", False)
+        ]
     finally:
         db.execute("SELECT s3vl.unsync_table('edges', 'items')")
         db.execute("DROP TABLE edges")

@@ -42,6 +42,8 @@ INSTALL_SQL = ROOT / "sql" / "install.sql"
 SAMPLE_VECTORS = ROOT / "sample-data" / "sample-vectors.json"
 PRODUCTS_SQL = ROOT / "sample-data" / "products.sql"
 WALKTHROUGH_SQL = ROOT / "sample-data" / "walkthrough.sql"
+CATALOG_SQL = ROOT / "sample-data" / "catalog.sql"
+WALKTHROUGH_WORDS_SQL = ROOT / "sample-data" / "walkthrough_words.sql"
 
 REGION = "us-east-1"
 BUCKET = "s3vl-demo"
@@ -63,9 +65,13 @@ class IndexSpec:
     metric: str = "cosine"
     non_filterable_keys: tuple[str, ...] = ()
     vectors: Path | None = None
+    searchable_keys: tuple[str, ...] = ()  # full-text searchable metadata keys (English)
 
 
 DEMO_INDEX = IndexSpec(INDEX, DIMENSION, vectors=SAMPLE_VECTORS)
+# The walkthrough's questions in words (walkthrough_words.sql): filled from the catalog table's
+# text, embedded with Titan Text Embeddings V2 at its default 1,024 dimensions.
+CATALOG_INDEX = IndexSpec("catalog", 1024, searchable_keys=("title", "description"))
 
 # What LocalStack is about to do (or, for "indexes", has done), for a caller that narrates.
 Step = Literal["postgres", "s3vectors", "indexes", "bedrock", "lambda", "install", "register"]
@@ -312,11 +318,14 @@ def delete_bucket(client: Any, bucket: str) -> None:
 
 def create_index(client: Any, bucket: str, spec: IndexSpec) -> str:
     """Create `spec` in `bucket` (which exists); returns the index ARN."""
-    extra: dict[str, Any] = {}
+    configuration: dict[str, Any] = {}
     if spec.non_filterable_keys:
-        extra["metadataConfiguration"] = {
-            "nonFilterableMetadataKeys": list(spec.non_filterable_keys)
-        }
+        configuration["nonFilterableMetadataKeys"] = list(spec.non_filterable_keys)
+    if spec.searchable_keys:
+        configuration["textSearchConfigurations"] = [
+            {"metadataKey": key, "language": "en"} for key in spec.searchable_keys
+        ]
+    extra: dict[str, Any] = {"metadataConfiguration": configuration} if configuration else {}
     client.create_index(
         vectorBucketName=bucket,
         indexName=spec.name,

@@ -3,10 +3,11 @@
 The demo's LocalStack (devstack/stack.py): a throwaway PostgreSQL cluster, the local S3
 Vectors service, the local Bedrock Runtime (embedding models) and the local Lambda Invoke
 endpoint running the real bridge handler; s3vl
-installed with psql as a user would; a bucket and a 5-dimension cosine index holding
-sample-data/sample-vectors.json; the products table. Then sample-data/walkthrough.sql, shown
-in psql's own tables. With --keep everything stays up for your own psql until Ctrl-C, then
-the cluster is removed. This module only narrates, runs the walkthrough and waits.
+installed with psql as a user would; a bucket with a 5-dimension cosine index holding
+sample-data/sample-vectors.json and an empty 1,024-dimension one for the catalog; the products
+and catalog tables. Then sample-data/walkthrough.sql and walkthrough_words.sql (the catalog's
+text embedded through the whole path, and questions in words), shown in psql's own tables.
+With --keep everything stays up for your own psql until Ctrl-C, then the cluster is removed. This module only narrates, runs the walkthrough and waits.
 """
 
 from __future__ import annotations
@@ -24,7 +25,20 @@ from pathlib import Path
 from types import FrameType
 
 from . import production_latency
-from .stack import DATABASE, DIMENSION, INDEX, WALKTHROUGH_SQL, LocalStack, StackError, Step
+from .stack import (
+    CATALOG_INDEX,
+    CATALOG_SQL,
+    DATABASE,
+    DEMO_INDEX,
+    DIMENSION,
+    INDEX,
+    PRODUCTS_SQL,
+    WALKTHROUGH_SQL,
+    WALKTHROUGH_WORDS_SQL,
+    LocalStack,
+    StackError,
+    Step,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -80,7 +94,12 @@ def _run(args: argparse.Namespace) -> int:
         cleanup.enter_context(contextlib.redirect_stdout(function_log))
         try:
             stack = cleanup.enter_context(
-                LocalStack(on_step=_narrator(logs), production_latency=latency)
+                LocalStack(
+                    indexes=(DEMO_INDEX, CATALOG_INDEX),
+                    database_sql=(PRODUCTS_SQL, CATALOG_SQL),
+                    on_step=_narrator(logs),
+                    production_latency=latency,
+                )
             )
         except (PostgresUnavailableError, StackError) as exc:
             print(f"devstack up: {exc}", file=sys.stderr, flush=True)
@@ -89,11 +108,12 @@ def _run(args: argparse.Namespace) -> int:
             print(f"devstack up: psql failed:\n{exc.stderr}", file=sys.stderr)
             return 1
 
-        say("running sample-data/walkthrough.sql\n")
-        status = run_walkthrough(stack)
-        if status != 0:
-            print(f"devstack up: the walkthrough failed (psql exit {status})", file=sys.stderr)
-            return 1
+        for script in (WALKTHROUGH_SQL, WALKTHROUGH_WORDS_SQL):
+            say(f"running sample-data/{script.name}\n")
+            status = run_walkthrough(stack, script)
+            if status != 0:
+                print(f"devstack up: {script.name} failed (psql exit {status})", file=sys.stderr)
+                return 1
 
         show()
         say("the local stack, for your own psql, scripts and boto3:")
@@ -127,6 +147,10 @@ def _narrator(logs: Path) -> Callable[[Step, LocalStack], None]:
                 f"created {stack.index_arn()} ({DIMENSION} dimensions, cosine), "
                 f"{stack.loaded[INDEX]} vectors"
             )
+            say(
+                f"created {stack.index_arn(CATALOG_INDEX.name)} ({CATALOG_INDEX.dimension}"
+                " dimensions, cosine; title and description full-text searchable), empty"
+            )
         elif step == "bedrock":
             say(
                 "starting the local Bedrock Runtime: Titan and Cohere embedding models on a"
@@ -144,15 +168,16 @@ def _narrator(logs: Path) -> Callable[[Step, LocalStack], None]:
             )
         elif step == "register":
             say(
-                f"pointing s3vl at the bridge (s3vl.configure), registering {INDEX}"
-                " (s3vl.register_index) and loading the products table"
+                f"pointing s3vl at the bridge (s3vl.configure), registering {INDEX} and"
+                f" {CATALOG_INDEX.name} (s3vl.register_index), loading the products and catalog"
+                " tables"
             )
 
     return on_step
 
 
-def run_walkthrough(stack: LocalStack) -> int:
-    """psql -f walkthrough.sql with its output straight to this terminal."""
+def run_walkthrough(stack: LocalStack, script: Path = WALKTHROUGH_SQL) -> int:
+    """psql -f SCRIPT (a walkthrough) with its output straight to this terminal."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     return subprocess.run(
         [
@@ -165,7 +190,7 @@ def run_walkthrough(stack: LocalStack) -> int:
             "-d",
             stack.dsn(),
             "-f",
-            str(WALKTHROUGH_SQL),
+            str(script),
         ],
         env=env,
         check=False,

@@ -54,8 +54,11 @@ def test_devstack_up_shows_the_walkthrough_in_psql_tables(
     demo: subprocess.CompletedProcess[str],
 ) -> None:
     out = demo.stdout
-    assert [int(n) for n in re.findall(r"^== (\d)\.", out, re.M)] == [1, 2, 3, 4, 5, 6, 7]
+    assert [int(n) for n in re.findall(r"^== (\d+)\.", out, re.M)] == list(range(1, 11))
     assert re.search(r"^ vec_048 +\| +1\.0000 \| identical$", out, re.M)
+    # Part 2, questions in words: the catalog embedded, and hot coffee's thermos found first.
+    assert re.search(r"^ +300 \| +0 \| +0$", out, re.M)
+    assert re.search(r"^ +1 \| Stainless steel vacuum thermos", out, re.M)
     assert re.search(r"^ vec_999 +\| f ", out, re.M)
     assert '"_aws"' not in out  # the function's metrics went to its log, not the terminal
 

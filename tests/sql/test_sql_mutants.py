@@ -7,6 +7,7 @@ renamed, fails here instead of silently testing nothing."""
 from __future__ import annotations
 
 import ast
+import importlib
 import shutil
 from pathlib import Path
 
@@ -70,16 +71,20 @@ def test_without_the_variable_the_tests_install_the_real_sql(
 def test_with_the_variable_both_install_paths_take_a_mutated_copy(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    mutant = MUTANTS[0]
-    monkeypatch.setattr(devstack.stack, "INSTALL_SQL", devstack.stack.INSTALL_SQL)
-    monkeypatch.setattr(tests.support.postgres, "INSTALL_SQL", tests.support.postgres.INSTALL_SQL)
+    # The modules as they are now: the local Lambda of earlier tests re-imports tests.*, so the
+    # names imported at the top of this file may be older copies than what the code imports.
+    stack = importlib.import_module("devstack.stack")
+    postgres = importlib.import_module("tests.support.postgres")
+    mutant = importlib.import_module("tests.sql.hand_mutants").MUTANTS[0]
+    monkeypatch.setattr(stack, "INSTALL_SQL", stack.INSTALL_SQL)
+    monkeypatch.setattr(postgres, "INSTALL_SQL", postgres.INSTALL_SQL)
     monkeypatch.setenv(VARIABLE, mutant.name)
     applied = use_from_environment()
     assert applied is not None
     try:
         assert applied[0] == mutant
-        install = devstack.stack.INSTALL_SQL
-        assert install == tests.support.postgres.INSTALL_SQL
+        install = stack.INSTALL_SQL
+        assert install == postgres.INSTALL_SQL
         assert install.is_relative_to(applied[1]) and install.name == "install.sql"
         assert (install.parent / "parts" / mutant.path).read_text() == mutated(
             mutant, (SQL_DIR / "parts" / mutant.path).read_text()

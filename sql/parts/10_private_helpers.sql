@@ -334,7 +334,7 @@ BEGIN
     ELSIF v_kind LIKE '%throttl%' OR v_kind LIKE '%toomanyrequests%' OR v_kind LIKE '%unavailable%'
           OR v_kind LIKE '%timeout%' THEN
         v_state := 'system_error';
-        v_hint := 'S3 Vectors is busy or unavailable; retry shortly with backoff.';
+        v_hint := 'The service the bridge called (S3 Vectors, or Bedrock for embeddings) is busy or unavailable; retry shortly with backoff.';
     ELSIF v_kind LIKE '%quota%' THEN
         v_state := 'configuration_limit_exceeded';
         v_hint := 'A service quota was reached; request fewer vectors or raise the quota.';

@@ -52,7 +52,7 @@ DECLARE
     v_hidden jsonb;
     v_first_dimension integer;
     v_lower integer := pg_catalog.array_lower(vectors, 1);
-    v_max constant real := s3vl._limit('float32_max');
+    v_max real;
     v_some_not_finite boolean := false;
 BEGIN
     IF vectors IS NULL THEN
@@ -62,6 +62,7 @@ BEGIN
         WHERE pg_catalog.jsonb_typeof(e.item -> 'data') = 'array' LIMIT 1;
     ELSE
         v_first_dimension := pg_catalog.array_length(vectors, 2);
+        v_max := s3vl._limit('float32_max');
         -- One pass over every element: only NaN and +Infinity compare above the largest
         -- float32, only -Infinity below its negative, and a NULL element leaves the answer
         -- unknown. The rows are looked at one by one only when some element is one of those.

@@ -278,11 +278,21 @@ def main() -> None:
             with psycopg.connect(cluster.dsn("bench"), autocommit=True) as conn:
                 through_sql = sql_table(client, conn, requests)
         alternating = writes_table(client, requests, products, rng)
+        # Printed before the service stops: a stop that takes long loses no figure.
+        report(latencies, through_sql, alternating, loaded, time.perf_counter() - started)
 
+
+def report(
+    latencies: dict[tuple[str, int], list[float]],
+    through_sql: dict[str, dict[str, list[float]]],
+    alternating: dict[str, list[float]],
+    loaded: float,
+    total: float,
+) -> None:
     print(
         f"full-text and hybrid search: {DOCS:,} documents x {DIMENSION} dimensions, "
-        f"{QUERIES} new queries per row (load {loaded:.0f} s, total "
-        f"{time.perf_counter() - started:.0f} s), milliseconds through boto3"
+        f"{QUERIES} new queries per row (load {loaded:.0f} s, total {total:.0f} s), "
+        "milliseconds through boto3"
     )
     header = f"{'query':<14} | {'top_k':>5} | {'median':>8} | {'p95':>8}"
     print(header)

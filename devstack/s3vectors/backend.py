@@ -232,7 +232,7 @@ class LocalS3VectorsBackend(S3VectorsBackend):
             added, deleted = text_config.update(add, delete, index.text.keys)
             for key in deleted:
                 index.text.remove(key)
-            stored = [(key, store.metadata_of(key)) for key in store.row_keys()]
+            stored = [(row, store.metadata_of(key)) for row, key in enumerate(store.row_keys())]
             for key, language in added:
                 index.text.add(key, language, stored, backfill=bool(stored))
         return index
@@ -308,8 +308,8 @@ class LocalS3VectorsBackend(S3VectorsBackend):
                 )
             )
         with index.store.lock.writing():
-            index.store.put(keys, np.vstack(rows) if matrix is None else matrix, metas)
-            index.text.put(zip(keys, metas, strict=True))
+            written = index.store.put(keys, np.vstack(rows) if matrix is None else matrix, metas)
+            index.text.put(zip(written, metas, strict=True))
         hooks.writes_applied("PutVectors", index.index_arn, keys)
 
     def get_vectors(
@@ -338,8 +338,8 @@ class LocalS3VectorsBackend(S3VectorsBackend):
         index = self.get_index(vector_bucket_name, index_name=index_name, index_arn=index_arn)
         doomed = checks.keys(keys, "keys", limits.MAX_DELETE_KEYS)
         with index.store.lock.writing():
-            index.store.delete(doomed)
-            index.text.delete(doomed)
+            removed, moves = index.store.delete(doomed)
+            index.text.delete(removed, moves)
         hooks.writes_applied("DeleteVectors", index.index_arn, doomed)
 
     # -- vectors: what moto lacks -----------------------------------------------------------

@@ -82,8 +82,11 @@ class IndexStore:
 
     # -- writes (caller holds lock.writing()) ------------------------------------------------
 
-    def put(self, keys: list[str], rows: np.ndarray, metadata: list[dict[str, Any]]) -> None:
+    def put(self, keys: list[str], rows: np.ndarray, metadata: list[dict[str, Any]]) -> list[int]:
+        """Write the vectors (a key already held is overwritten in place); returns the row
+        of each, in order."""
         self._reserve(self._count + len(keys))
+        written = []
         rows64 = rows.astype(np.float64)
         sq_norms = np.einsum("ij,ij->i", rows64, rows64)
         for key, row, sq_norm, meta in zip(keys, rows, sq_norms, metadata, strict=True):
@@ -98,15 +101,24 @@ class IndexStore:
                 self._metadata[position] = meta
             self._data[position] = row
             self._sq_norms[position] = sq_norm
+            written.append(position)
         self._changed()
+        return written
 
-    def delete(self, keys: list[str]) -> None:
+    def delete(self, keys: list[str]) -> tuple[list[int], dict[int, int]]:
+        """Delete the keys held; returns the rows deleted and, for rows moved into their
+        places, old row -> new row, all numbered as before the delete (the text index
+        follows the same rows)."""
+        removed: list[int] = []
+        origin: dict[int, int] = {}  # row now -> its row before this delete, where they differ
         for key in keys:
             position = self._row_of.pop(key, None)
             if position is None:
                 continue
             last = self._count - 1
+            removed.append(origin.pop(position, position))
             if position != last:
+                origin[position] = origin.pop(last, last)
                 moved = self._keys[last]
                 self._data[position] = self._data[last]
                 self._sq_norms[position] = self._sq_norms[last]
@@ -117,6 +129,7 @@ class IndexStore:
             self._metadata.pop()
             self._count = last
         self._changed()
+        return removed, {before: now for now, before in origin.items()}
 
     def _reserve(self, needed: int) -> None:
         capacity = self._data.shape[0]

@@ -189,7 +189,7 @@ def rank(
     """The ranked results: by summed BM25 without a vector, by RRF of the vector ranking and
     that text ranking with one. Caller holds the store's read lock."""
     row_keys = store.row_keys()
-    per_key = [text.scores(t.key, t.text, row_keys) for t in texts]
+    per_key = [text.scores(t.key, t.text, len(row_keys)) for t in texts]
     total = np.sum(per_key, axis=0) if per_key else np.zeros(len(row_keys))
     eligible = total > 0
     if condition is not None and len(row_keys):

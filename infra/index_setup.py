@@ -6,8 +6,8 @@ it) has no property for full-text search or the index mode, so each index whose 
 lambda_src/s3vl_bridge/index_setup.py from the bridge's own bundle (the same asset): a Python
 function rather than CDK's AwsCustomResource, whose Node.js runtime calls the SDK for
 JavaScript the runtime ships, a version Lambda does not pin and that lags new APIs, while the
-bundle pins boto3 >= 1.44, whose s3vectors model has UpdateMetadataConfiguration and
-UpdateIndexMode. It reads the index (GetIndex) and changes only what differs.
+bundle pins boto3 >= 1.44.4, the first whose s3vectors model has UpdateMetadataConfiguration
+(and queryTexts). It reads the index (GetIndex) and changes only what differs.
 
 The function's role may write its own log group and call GetIndex,
 UpdateMetadataConfiguration and UpdateIndexMode on exactly those indexes; it runs outside the

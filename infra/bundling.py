@@ -10,7 +10,10 @@ cold start compiles every module it imports (tens of ms). The .pyc files must co
 runtime's Python version (pip's --python-version only picks wheels; a 3.11 compileall
 writes cpython-311 files that 3.13 ignores), and are hash-based without a source check
 (unchecked-hash) because the zip and the asset copy do not keep the mtimes that a
-timestamp-based .pyc is checked against.
+timestamp-based .pyc is checked against. The same Python then records the code the libraries
+write and compile while every operation loads (dataclasses' methods, TypedDicts' forward
+references, namedtuples): s3vl_bridge/precompiled.py says how a cold start uses it (about a
+sixth of its instructions, bench_cold_start).
 
 botocore's data is cut down to the services the function calls (BOTOCORE_SERVICES): its
 loader lists every service folder (449 of them) before it loads one model, and parses the
@@ -113,7 +116,8 @@ def build_bundle(
         source / PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
     )
     trim_botocore_data(target)
-    compile_bundle(target, python_version=python_version)
+    if compile_bundle(target, python_version=python_version):
+        record_precompiled(target, python_version=python_version)
     return target
 
 
@@ -174,6 +178,57 @@ def compile_bundle(target: Path, *, python_version: str = "3.13") -> bool:
     return True
 
 
+# Run by the runtime's Python on the bundle alone (-I -S, BUNDLE on sys.path): the handler's
+# import and a load of every operation (what any first request could load), recording the
+# code the libraries write and compile meanwhile (s3vl_bridge/precompiled.py). Nothing is
+# sent: the client is made, never called, and no credentials are looked up on the network.
+_RECORD_PRECOMPILED = """
+import os, sys
+sys.path.insert(0, sys.argv[1])
+from s3vl_bridge import precompiled
+with precompiled.recording(precompiled.FILE):
+    from s3vl_bridge import handler, snapstart
+    snapstart.load_everything()
+"""
+# What the recording run sees of an environment: a region for the client, no credentials
+# (botocore makes an unsigned client), no instance metadata look-up.
+_RECORDING_ENVIRONMENT = {
+    "PATH": "/usr/bin:/bin",
+    "AWS_REGION": "us-east-1",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}
+
+
+def record_command(target: str, python: str = "python") -> str:
+    """The shell command that records target's precompiled code (the Docker fallback's step)."""
+    assignments = " ".join(
+        f"{name}={shlex.quote(value)}" for name, value in _RECORDING_ENVIRONMENT.items()
+    )
+    script = shlex.quote(_RECORD_PRECOMPILED)
+    return f"env -i {assignments} {python} -I -S -c {script} {shlex.quote(target)}"
+
+
+def record_precompiled(target: Path, *, python_version: str = "3.13") -> bool:
+    """Write target's s3vl_bridge/precompiled.marshal with the runtime's Python; True when it
+    was written. Without that interpreter, or when the recording fails, the bundle ships
+    without it and compiles that code at each cold start as before (reported, not fatal)."""
+    python = runtime_python(python_version)
+    if python is None:
+        return False
+    result = subprocess.run(
+        [python, "-I", "-S", "-c", _RECORD_PRECOMPILED, str(target)],
+        capture_output=True,
+        text=True,
+        env=_RECORDING_ENVIRONMENT,
+        check=False,
+    )
+    if result.returncode != 0:
+        print(f"s3vl: precompiled code not recorded:\n{result.stderr.strip()}", file=sys.stderr)
+        return False
+    return True
+
+
 @jsii.implements(ILocalBundling)
 class PipLocalBundling:
     """CDK's local bundling hook: builds with pip, or returns False so Docker takes over."""
@@ -209,7 +264,8 @@ def bridge_code(source: Path, *, architecture: str, runtime: lambda_.Runtime) ->
                 f" && {trim_command('/asset-output')}"
                 # The bundling image is the runtime's own Python: its byte code is the right one.
                 " && python -m compileall -q -j 0 --invalidation-mode unchecked-hash"
-                " /asset-output",
+                " /asset-output"
+                f" && {record_command('/asset-output', python='$(command -v python)')}",
             ],
         ),
     )

@@ -38,7 +38,7 @@ def prepare() -> bool:
         from snapshot_restore_py import register_after_restore
     except ImportError:  # not Lambda's runtime: no snapshot will be restored
         return False
-    _load_everything()
+    load_everything()
     register_after_restore(after_restore)
     return True
 
@@ -51,7 +51,9 @@ def after_restore() -> None:
     random.seed()
 
 
-def _load_everything() -> None:
+def load_everything() -> None:
+    """Every operation's model (built) and module, the settings, botocore and a client: what
+    any first request could load (also what infra/bundling.py records precompiled code of)."""
     from . import client, registry
     from .settings import settings
 

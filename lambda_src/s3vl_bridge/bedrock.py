@@ -58,11 +58,12 @@ def bedrock_runtime() -> Any:
 
 @functools.cache
 def _made() -> Any:
-    import botocore.session
     from botocore.config import Config
 
+    from .aws_session import new_session
+
     conf = settings()
-    return botocore.session.get_session().create_client(
+    return new_session().create_client(
         "bedrock-runtime",
         region_name=conf.region,
         config=Config(

@@ -70,14 +70,15 @@ def s3vectors() -> Any:
 def _make_client() -> Any:
     """A client from a botocore session: what boto3's Session().client() makes, without
     importing boto3 itself (boto3 and s3transfer, about 10 ms of a cold start that nothing
-    here uses; bench_cold_start)."""
-    import botocore.session
+    here uses; bench_cold_start), from a session holding only the built-in handlers that can
+    fire for the bridge's services (aws_session.py)."""
     from botocore.config import Config
 
     from . import read_answers
+    from .aws_session import new_session
 
     conf = settings()
-    client = botocore.session.get_session().create_client(
+    client = new_session().create_client(
         "s3vectors",
         region_name=conf.region,
         endpoint_url=conf.endpoint_url,

@@ -52,6 +52,7 @@ mutate: system-deps $(STAMP)
 	ln -sfn ../../lambda_src $(MUTATE_DIR)/src
 	ln -sfn ../../devstack $(MUTATE_DIR)/devstack
 	ln -sfn ../../tests $(MUTATE_DIR)/tests
+	ln -sfn ../../sample-data $(MUTATE_DIR)/sample-data
 	ln -sfn ../../pyproject.toml $(MUTATE_DIR)/pyproject.toml
 	cd $(MUTATE_DIR) && alive="$$(../../$(PY) ../../tests/mutation/mutation_report.py --retest mutants)" \
 		&& if [ -n "$$alive" ] && [ -z "$(MUTANTS)" ]; then ../../$(VENV)/bin/mutmut run $$alive; fi

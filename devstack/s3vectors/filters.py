@@ -188,8 +188,7 @@ def compile_filter(
 def _compile_object(doc: dict, path: str, non_filterable: frozenset, enhanced: bool) -> Node:
     if not doc:
         raise ValidationException(path, "an empty object is not a filter", _HINT)
-    parts = [_compile_entry(k, v, path, non_filterable, enhanced) for k, v in doc.items()]
-    return parts[0] if len(parts) == 1 else AllOf(parts)
+    return AllOf([_compile_entry(k, v, path, non_filterable, enhanced) for k, v in doc.items()])
 
 
 def _compile_entry(
@@ -221,10 +220,9 @@ def _compile_entry(
     if isinstance(value, dict):
         if not value:
             raise ValidationException(here, "an empty operator object is not a condition", _HINT)
-        tests = [
-            _compile_operator(key, op, arg, f"{here}.{op}", enhanced) for op, arg in value.items()
-        ]
-        return tests[0] if len(tests) == 1 else AllOf(tests)
+        return AllOf(
+            [_compile_operator(key, op, arg, f"{here}.{op}", enhanced) for op, arg in value.items()]
+        )
     return _compile_operator(key, "$eq", value, here, enhanced)
 
 

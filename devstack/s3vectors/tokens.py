@@ -55,8 +55,8 @@ def decode(token: Any, kind: str) -> dict[str, Any]:
 
 
 def _pack(payload: dict[str, Any]) -> str:
-    raw = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode("utf-8")
-    return base64.urlsafe_b64encode(raw).decode("ascii")
+    raw = json.dumps(payload, separators=(",", ":")).encode()  # ASCII: ensure_ascii
+    return base64.urlsafe_b64encode(raw).decode()
 
 
 def request_digest(*parts: Any) -> str:

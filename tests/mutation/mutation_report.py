@@ -68,6 +68,50 @@ EQUIVALENT: dict[str, str] = {
         "still named at its own place; which of several bad numbers is named is not specified, "
         "and non-numbers give no problem either way"
     ),
+    # The local S3 Vectors service.
+    "devstack.json_depth.x_text_depth_over__mutmut_13": (
+        "escaped backslashes replaced by 'XXXX' instead of nothing: the next step keeps only "
+        "brackets and quotes, so the X's go too"
+    ),
+    "devstack.json_depth.x_text_depth_over__mutmut_15": (
+        "escaped quotes replaced by 'XXXX' instead of nothing: as for mutant 13"
+    ),
+    "devstack.json_depth.x_text_depth_over__mutmut_19": (
+        "translate(None) keeps every byte instead of brackets and quotes only: the shortcut "
+        "counts the same openers and the string pattern and final translate see the same "
+        "structure; it is only slower"
+    ),
+    "devstack.json_depth.x_text_depth_over__mutmut_25": (
+        "`<` for `<=` in the shortcut: with exactly `limit` openers the text cannot nest "
+        "deeper than `limit`, so the full count answers None as the shortcut does"
+    ),
+    "devstack.json_depth.x_text_depth_over__mutmut_29": (
+        "the final translate keeps the quotes too: after the escapes go, every quote of a "
+        "valid document is paired and the string pattern removes it; a malformed document "
+        "(an unpaired quote) fails to parse anyway"
+    ),
+    "devstack.json_depth.x_text_depth_over__mutmut_34": (
+        "strings replaced by 'XXXX' instead of nothing: the final translate removes the X's"
+    ),
+    "devstack.s3vectors.filters.x__compile_entry__mutmut_91": (
+        "enhanced=None for an implicit $eq: only $startsWith reads the mode, and an implicit "
+        "condition is always $eq"
+    ),
+    "devstack.s3vectors.tokens.x_encode__mutmut_5": (
+        "token_hex(None) makes a 32-byte reference instead of 16: any unguessable name that "
+        "fits in a token serves"
+    ),
+    "devstack.s3vectors.tokens.x_encode__mutmut_6": "token_hex(17): as for mutant 5",
+    "devstack.s3vectors.tokens.x_encode__mutmut_9": (
+        "popitem(last=None): None is false, so the oldest payload goes as with last=False"
+    ),
+    "devstack.s3vectors.tokens.x_decode__mutmut_7": (
+        "'ASCII' for 'ascii': codec names are not case-sensitive"
+    ),
+    "devstack.s3vectors.tokens.x_decode__mutmut_8": (
+        "an unreadable token gives '' instead of None: neither is a dict, so both are refused "
+        "the same way"
+    ),
 }
 
 

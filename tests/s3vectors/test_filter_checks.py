@@ -12,6 +12,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from devstack.s3vectors.backend import LEGACY_BUCKET_TAG
+from devstack.s3vectors.errors import ValidationException
+from devstack.s3vectors.filters import compile_filter
 from tests.support.s3vectors import expect_validation
 
 GUIDE = "See the S3 Vectors metadata filtering guide for the supported operators."
@@ -191,3 +193,11 @@ def test_a_filter_that_is_not_a_non_empty_object_is_refused(raw_client, index, d
     with sending(raw_client, body):
         error = refused(raw_client, index, {"v": 1}, "filter")
     says(error, "a filter must be a non-empty JSON object", "Omit 'filter' to match all.")
+
+
+def test_the_filter_language_is_enhanced_unless_told_otherwise() -> None:
+    """ENHANCED is the mode of every bucket made since September 30, 2026."""
+    compile_filter({"v": {"$startsWith": "a"}})
+    with pytest.raises(ValidationException) as caught:
+        compile_filter({"v": {"$startsWith": "a"}}, enhanced=False)
+    assert caught.value.field == "filter.v.$startsWith"

@@ -293,6 +293,9 @@ def test_the_largest_float32_values_are_taken(client, index):
     put(client, index, vec("max", [FLOAT32_MAX, -FLOAT32_MAX, 1]))
     got = client.get_vectors(**index, keys=["max"], returnData=True)["vectors"][0]
     assert got["data"]["float32"] == [FLOAT32_MAX, -FLOAT32_MAX, 1]
+    # A query vector is checked alone (a put checks its vectors together).
+    found = client.query_vectors(**index, topK=1, queryVector={"float32": [1, 1, FLOAT32_MAX]})
+    assert [v["key"] for v in found["vectors"]] == ["max"]
 
 
 NOT_FINITE = "NaN and Infinity are not allowed (nor values beyond float32 range)"

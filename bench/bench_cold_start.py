@@ -22,11 +22,12 @@ writing to stdout (the sample logs through the root logger).
 
 With S3VL_BENCH_BUNDLE set to a bundle built by infra/bundling.py for this machine's
 architecture, every case runs as Lambda would run it instead: the runtime's Python (3.13),
-nothing written. Ours sees the bundle alone and its shipped byte code. The sample and the
-boto3 rows see what a function shipping only its handler sees on Lambda: its handler as a
-source file (compiled at every start, as the sample's zip holds no byte code) and the
-runtime's own boto3, stood in for by boto3 and botocore of the bundle's versions installed
-whole (all of botocore's data) by python3.13's pip into build/bench/ once:
+nothing written. Ours sees the bundle alone, its shipped byte code and its precompiled code
+(s3vl_bridge/precompiled.py). The sample and the boto3 rows see what a function shipping
+only its handler sees on Lambda: its handler as a source file (compiled at every start, as
+the sample's zip holds no byte code) and the runtime's own boto3, stood in for by boto3 and
+botocore of the bundle's versions installed whole (all of botocore's data) by python3.13's
+pip into build/bench/ once:
 
     .venv/bin/python -c "from pathlib import Path; from infra.bundling import build_bundle; \
         build_bundle(Path('lambda_src'), Path('/tmp/s3vl-bundle'), architecture='x86_64')"

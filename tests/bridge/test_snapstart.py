@@ -2,8 +2,8 @@
 container restored from the snapshot gets credentials and randomness of its own.
 
 A fresh interpreter runs the init with AWS_LAMBDA_INITIALIZATION_TYPE=snap-start (as Lambda
-does when it publishes a version) and the runtime's hook library (a stand-in with its API,
-tests/support/lambda_runtime); then it forks twice, each child being a container restored
+does when it publishes a version) and the runtime's hook library (AWS's snapshot-restore-py,
+the test dependency group's); then it forks twice, each child being a container restored
 from that memory: it runs the registered after-restore hooks as the runtime does, with
 credentials of its own in the environment, signs one S3 Vectors request (never sent) and
 draws a random number.
@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-RUNTIME_HOOKS = ROOT / "tests" / "support" / "lambda_runtime"
 
 SNAPSHOT_THEN_TWO_RESTORES = r"""
 import json, os, random, sys
@@ -35,6 +34,7 @@ init = {
     "botocore": "botocore.client" in sys.modules,
     "client_made": client._client is not None,
     "hooks": len(runtime.get_after_restore()),
+    "hook_library": [runtime.__file__, runtime.__version__],
 }
 
 class Sent(Exception):
@@ -89,10 +89,9 @@ def _environment(**extra: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def snapshot() -> dict:
-    python_path = os.pathsep.join([str(ROOT / "lambda_src"), str(RUNTIME_HOOKS)])
     done = subprocess.run(
         [sys.executable, "-c", SNAPSHOT_THEN_TWO_RESTORES],
-        env=_environment(PYTHONPATH=python_path),
+        env=_environment(PYTHONPATH=str(ROOT / "lambda_src")),
         capture_output=True,
         text=True,
         timeout=120,
@@ -110,6 +109,10 @@ def test_the_snapshotted_init_loads_every_operation_and_the_client(snapshot):
     assert init["botocore"] is True
     assert init["client_made"] is True
     assert init["hooks"] == 1
+    # AWS's library as the runtime ships it, not a stand-in of the tests.
+    where, version = init["hook_library"]
+    assert "site-packages" in where and not where.startswith(str(ROOT / "tests"))
+    assert version.split(".")[0] == "1"
 
 
 def test_each_restored_container_signs_with_the_credentials_of_its_own_restore(snapshot):
@@ -122,8 +125,10 @@ def test_containers_restored_from_one_snapshot_draw_different_random_numbers(sna
 
 
 def test_without_the_runtimes_hook_library_the_init_loads_nothing_more():
+    # Installed for the tests; here it is not importable, as outside Lambda's runtime.
     code = (
-        "import json, sys\nfrom s3vl_bridge import handler\n"
+        "import json, sys\nsys.modules['snapshot_restore_py'] = None\n"
+        "from s3vl_bridge import handler\n"
         "print(json.dumps(sorted(m for m in sys.modules if m.startswith('s3vl_bridge.'))))"
     )
     done = subprocess.run(

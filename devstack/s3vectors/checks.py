@@ -156,11 +156,19 @@ def _as_matrix(vectors: list[Any], dimension: int) -> np.ndarray | None:
 
 
 _NUMBER_TYPES = frozenset({int, float})
+# AWS's JSON protocol writes a float's NaN and infinities as these strings (botocore does).
+_FLOAT_WORDS = frozenset({"NaN", "Infinity", "-Infinity"})
 
 
 def _numbers_only(values: list[Any]) -> bool:
-    """Only JSON numbers: numpy would take "2" and true as 2.0 and 1.0 without a word."""
-    return set(map(type, values)) <= _NUMBER_TYPES
+    """Only JSON numbers and the words for NaN and the infinities (refused as not finite
+    next): numpy would take "2" and true as 2.0 and 1.0 without a word."""
+    kinds = set(map(type, values))
+    if kinds <= _NUMBER_TYPES:
+        return True
+    return kinds <= {*_NUMBER_TYPES, str} and all(
+        v in _FLOAT_WORDS for v in values if isinstance(v, str)
+    )
 
 
 def metadata(meta: Any, field: str, non_filterable: Collection[str]) -> dict[str, Any]:
@@ -231,11 +239,8 @@ def float64(value: Any, field: str) -> None:
 
 
 def _is_scalar(value: Any) -> bool:
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return -FLOAT64_MAX <= value <= FLOAT64_MAX
-    return isinstance(value, str | bool)
+    """A string, boolean or number (float64 has refused the numbers it cannot hold)."""
+    return isinstance(value, str | int | float)  # bool is an int
 
 
 def _json_bytes(value: Any) -> int:

@@ -65,6 +65,6 @@ def request_digest(*parts: Any) -> str:
         if isinstance(part, bytes):
             hasher.update(part)
         else:
-            hasher.update(json.dumps(part, sort_keys=True, separators=(",", ":")).encode())
+            hasher.update(json.dumps(part, sort_keys=True).encode())
         hasher.update(b"\x00")
     return hasher.hexdigest()[:32]

@@ -225,7 +225,13 @@ def test_metadata_that_is_not_an_object_is_refused(raw_client, index):
 
 
 def test_the_largest_float64_numbers_are_taken(client, index):
-    numbers = {"i": 10**308, "n": -(10**308), "f": 1.7976931348623157e308, "l": [10**308, -1e308]}
+    largest = int(1.7976931348623157e308)  # the largest float64, as the integer it is
+    numbers = {
+        "i": largest,
+        "n": -largest,
+        "f": 1.7976931348623157e308,
+        "l": [10**308, -1e308, largest, -largest],
+    }
     put(client, index, vec("big", [1, 2, 3], numbers))
     got = client.get_vectors(**index, keys=["big"], returnMetadata=True)["vectors"][0]
     assert got["metadata"] == numbers
@@ -315,6 +321,11 @@ HINTS = {
         ([1, -3.5e38, 1], NOT_FINITE),
         ([10**400, 1, 1], NOT_FINITE),
         ([1, 1, 10**39], NOT_FINITE),
+        ([1, "NaN", 1], NOT_FINITE),  # AWS's JSON protocol writes NaN and the infinities so
+        (["Infinity", 1, 1], NOT_FINITE),
+        ([1, 1, "-Infinity"], NOT_FINITE),
+        ([1, "nan", 1], NOT_A_NUMBER),
+        ([1, "Inf", 1], NOT_A_NUMBER),
         ([1, [2], 3], NOT_A_NUMBER),
         ([1, "2", 3], NOT_A_NUMBER),
         ([1, None, 3], NOT_A_NUMBER),
@@ -333,6 +344,20 @@ def test_vector_data_that_float32_cannot_hold_is_refused(
         lambda: put_raw(raw_client, index, [good, vec("bad", values)]), "vectors[1].data"
     )
     says(error, problem, HINTS[problem])
+    assert all_keys(client, index) == []
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf], ids=str)
+def test_nan_and_infinity_from_boto3_are_refused_as_not_finite(client, raw_client, index, value):
+    """botocore sends them as the strings "NaN", "Infinity" and "-Infinity"."""
+    vectors = [vec("good", [1, 2, 3]), vec("bad", [1, value, 1])]
+    error = expect_validation(lambda: put(raw_client, index, *vectors), "vectors[1].data")
+    says(error, NOT_FINITE, HINTS[NOT_FINITE])
+    error = expect_validation(
+        lambda: raw_client.query_vectors(**index, topK=1, queryVector={"float32": [value, 1, 1]}),
+        "queryVector",
+    )
+    says(error, NOT_FINITE, HINTS[NOT_FINITE])
     assert all_keys(client, index) == []
 
 

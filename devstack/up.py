@@ -7,7 +7,8 @@ installed with psql as a user would; a bucket with a 5-dimension cosine index ho
 sample-data/sample-vectors.json and an empty 1,024-dimension one for the catalog; the products
 and catalog tables. Then sample-data/walkthrough.sql and walkthrough_words.sql (the catalog's
 text embedded through the whole path, and questions in words), shown in psql's own tables.
-With --keep everything stays up for your own psql until Ctrl-C, then the cluster is removed. This module only narrates, runs the walkthrough and waits.
+With --keep everything stays up for your own psql until Ctrl-C, then the cluster is removed.
+This module only narrates, runs the walkthrough and waits.
 """
 
 from __future__ import annotations

@@ -3,23 +3,31 @@ from typing import Annotated, Any, Self
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     model_validator,
 )
 
+from .. import float4_binary
 from ..errors import InvalidRequest
 from ..json_checks import FLOAT64_HINT, metadata_bytes, not_float64
 from ..limits import METADATA_KEYS_MAX, METADATA_TOTAL_BYTES
 from .common import IndexSelector, Key, Vector
 
 
-def _unwrap_float32(value: Any) -> Any:
-    """Accept the put-vectors file format's `{"float32": [...]}` as well as a plain list."""
-    if isinstance(value, dict) and set(value) == {"float32"}:
-        return value["float32"]
-    return value
+def _vector_data(value: Any, numbers: ValidatorFunctionWrapHandler) -> list[float]:
+    """A plain list of numbers, the put-vectors file format's `{"float32": [...]}`, or a row in
+    PostgreSQL's binary form (`{"float4_send_base64": "..."}`, what SQL sends): decoded and
+    checked whole by float4_binary (float32 already, so nothing for the per-number checks)."""
+    if isinstance(value, dict) and len(value) == 1:
+        if float4_binary.FIELD in value:
+            return float4_binary.decode(value[float4_binary.FIELD])
+        if "float32" in value:
+            value = value["float32"]
+    result: list[float] = numbers(value)
+    return result
 
 
 def _metadata_value(value: Any) -> Any:
@@ -44,7 +52,7 @@ class VectorRecord(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, defer_build=True)
 
     key: Key
-    data: Annotated[Vector, BeforeValidator(_unwrap_float32)]
+    data: Annotated[Vector, WrapValidator(_vector_data)]
     metadata: dict[str, MetadataValue] | None = None
 
 

@@ -4,7 +4,7 @@
 -- count and Lambda's request payload (one PutVectors per invocation, so a batch is written or
 -- not, never half). The index argument is resolved by s3vl._resolve_index.
 -- A put's request is written as JSON text and sent as written (s3vl._invoke_json): the arrays
--- form's real[] rows are checked as arrays and printed once by array_to_string, never taken
+-- form's real[] rows are checked as arrays and sent in binary (array_send, base64), never taken
 -- through jsonb, which would turn each number into a numeric and back into text.
 
 -- s3vl._metadata_bytes
@@ -217,22 +217,18 @@ COMMENT ON FUNCTION s3vl._put_item(text, text, jsonb) IS
     'Private: the JSON text of one vector of a put_vectors request, {"key", "data", "metadata"}, from its key, its data as JSON text and its metadata';
 
 -- s3vl._put_item_texts
--- A row of real[] is printed by float4's own output, the shortest text that reads back as the
--- same float32 (-0, 1e+38 and 1e-45 are JSON numbers too), once extra_float_digits is above 0:
--- at 0 or below (a session may set it) it would print 6 significant digits. array_to_string
--- would drop a NULL element and print NaN or Infinity, which JSON has not: s3vl._check_put_items
--- refused those first. The largest float32 alone prints as a decimal above its own value
--- (3.4028235e+38), past the float32 range the bridge checks: a row holding it is printed in
--- double precision, which is exact for every float32 (3.4028234663852886e+38).
+-- A row of real[] goes out in PostgreSQL's binary array form, {"float4_send_base64": base64 of
+-- array_send of the row vectors[r:r]} (docs/bridge.md): exact for every float32 (-0, subnormals,
+-- the largest float32) whatever the session's extra_float_digits, a few C calls per row here,
+-- and a few in the bridge instead of parsing ~20 bytes of decimal text per value. encode breaks
+-- base64 into lines, which the bridge's strict decoder refuses: they are removed (the alphabet
+-- needs no JSON escape). s3vl._check_put_items refused NULL, NaN and infinite elements first.
 CREATE OR REPLACE FUNCTION s3vl._put_item_texts(items jsonb, vectors real[])
 RETURNS text[]
 LANGUAGE plpgsql IMMUTABLE
-SET extra_float_digits = 1
 AS $$
 DECLARE
     v_lower integer := pg_catalog.array_lower(vectors, 1);
-    v_max constant real := s3vl._limit('float32_max');
-    v_max_somewhere constant boolean := v_max = ANY (vectors) OR -v_max = ANY (vectors);
 BEGIN
     IF vectors IS NULL THEN
         RETURN ARRAY(SELECT s3vl._put_item(e.item ->> 'key', (e.item -> 'data')::text, e.item -> 'metadata')
@@ -240,10 +236,10 @@ BEGIN
                      ORDER BY e.n);
     END IF;
     RETURN ARRAY(SELECT s3vl._put_item(i.item ->> 'key',
-                            '[' || CASE WHEN v_max_somewhere
-                                             AND (v_max = ANY (vectors[i.r:i.r]) OR -v_max = ANY (vectors[i.r:i.r]))
-                                        THEN pg_catalog.array_to_string(vectors[i.r:i.r]::double precision[], ',')
-                                        ELSE pg_catalog.array_to_string(vectors[i.r:i.r], ',') END || ']',
+                            '{"float4_send_base64":"'
+                            || pg_catalog.translate(pg_catalog.encode(pg_catalog.array_send(vectors[i.r:i.r]), 'base64'),
+                                                    E'\n', '')
+                            || '"}',
                             i.item -> 'metadata')
                  FROM (SELECT e.n, e.item, (v_lower + e.n - 1)::integer AS r
                        FROM pg_catalog.jsonb_array_elements(items) WITH ORDINALITY AS e(item, n)) AS i
@@ -251,7 +247,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._put_item_texts(jsonb, real[]) IS
-    'Private: the JSON text of each checked put item, in order (s3vl._put_item): data from the item (jsonb form) or its row of vectors (arrays form, each float32 printed exactly)';
+    'Private: the JSON text of each checked put item, in order (s3vl._put_item): data from the item (jsonb form) or its row of vectors (arrays form, exact, as {"float4_send_base64": base64 of array_send of the row})';
 
 -- s3vl._put_batches
 -- Items (their JSON text, in order, from 1) go out in runs, one invocation each, within

@@ -51,7 +51,8 @@ def test_put_vectors_writes_data_and_metadata_that_boto3_reads_back(
 def test_extreme_float32_values_are_stored_exactly_as_given_whatever_the_session_prints(
     db: psycopg.Connection, path: LocalPath
 ) -> None:
-    # At extra_float_digits 0 PostgreSQL prints 6 digits (3.40282e+38): what is sent must not.
+    # At extra_float_digits 0 PostgreSQL prints 6 digits (3.40282e+38): what is sent must not
+    # depend on it (the rows go out in binary, array_send).
     db.execute("SET extra_float_digits = 0")
     literal = real_array(EXTREME_FLOAT32)
     keys = [f"x{i}" for i in range(len(EXTREME_FLOAT32))]
@@ -60,10 +61,23 @@ def test_extreme_float32_values_are_stored_exactly_as_given_whatever_the_session
     ).fetchone()[0]
     assert written == len(keys)
     stored = path.get("items", keys)
-    # Bit for bit, but for the sign of zero: the Lambda runtime reads JSON's -0 as the integer 0
-    # (Python's json), as PostgreSQL's jsonb reads it as the numeric 0.
-    assert float32_bits([stored[key][0] for key in keys]) == float32_bits(
-        as_numeric(EXTREME_FLOAT32)
+    # Bit for bit, the sign of zero too: -0, the largest float32 and its negative, 1e-45.
+    assert float32_bits([stored[key][0] for key in keys]) == float32_bits(EXTREME_FLOAT32)
+
+
+def test_a_slice_of_rows_with_other_lower_bounds_is_stored_row_by_row(
+    db: psycopg.Connection, path: LocalPath
+) -> None:
+    # array_send of vectors[r:r] keeps r as the row's lower bound, and the columns' own
+    # lower bound (here 0): the bridge takes any lower bound, each row its own.
+    written = db.execute(
+        "SELECT s3vl.put_vectors('items', ARRAY['lb-a', 'lb-b'],"
+        " '[5:6][0:3]={{-0,1e-45,3.4028235e+38,-3.4028235e+38},{1,2,3,4}}'::real[])"
+    ).fetchone()[0]
+    assert written == 2
+    stored = path.get("items", ["lb-a", "lb-b"])
+    assert float32_bits([stored["lb-a"][0], stored["lb-b"][0]]) == float32_bits(
+        [["-0", "1e-45", "3.4028235e+38", "-3.4028235e+38"], ["1", "2", "3", "4"]]
     )
 
 

@@ -67,7 +67,7 @@ _OPEN = frozenset({"filter", "vectors[].metadata"})
 Step = str | int
 
 
-def bridge_field(operation: str, path: str, *, item_offset: int | None = 0) -> str | None:
+def bridge_field(operation: str, path: str, *, item_offset: int | None) -> str | None:
     """The bridge's field for AWS's `path` in `operation`'s request, or None.
 
     item_offset: where the call's first list item sits in the bridge's request (a chunked
@@ -81,7 +81,7 @@ def bridge_field(operation: str, path: str, *, item_offset: int | None = 0) -> s
             continue
         positions = [step for step in steps[:end] if isinstance(step, int)]
         if positions and item_offset is None:
-            return target.split("[]", 1)[0]
+            return target.partition("[]")[0]
         if positions:
             positions[0] += item_offset or 0
         field = _fill(target, positions)
@@ -100,7 +100,7 @@ def _steps(path: str) -> list[Step]:
 
 
 def _shape(steps: list[Step]) -> str:
-    return _render(steps, positions="[]").lstrip(".")
+    return _render(steps, positions="[]").removeprefix(".")
 
 
 def _render(steps: list[Step], positions: str | None = None) -> str:

@@ -23,6 +23,7 @@ from .errors import (
     ServiceUnavailable,
     Throttled,
     UpstreamError,
+    from_aws_error,
 )
 from .settings import settings
 
@@ -118,21 +119,9 @@ def invoke_model(model_id: str, body: dict[str, Any], *, field: str) -> Invocati
 
 
 def _from_client_error(exc: Any, model_id: str, field: str) -> BridgeError:
-    error = exc.response.get("Error", {})
-    code = str(error.get("Code", "Unknown"))
-    message = str(error.get("Message", "")) or code
-    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    cls = _BY_CODE.get(code)
-    err: BridgeError
-    if cls is None:
-        err = UpstreamError(f"Bedrock InvokeModel ({model_id}) failed: {code}: {message}")
-        err.retryable = isinstance(status, int) and status >= 500
-    else:
-        hint = " (retry later)" if cls.retryable else _HINTS.get(code, "")
-        err = cls(f"Bedrock InvokeModel ({model_id}): {message}{hint}")
-        if cls is InvalidRequest:
-            err.field = field
-        elif cls in (AccessDenied, NotFound):
-            err.field = "model_id"
-    err.details = {"aws_error_code": code}
+    err = from_aws_error(exc.response, _BY_CODE, f"Bedrock InvokeModel ({model_id})", _HINTS)
+    if type(err) is InvalidRequest:
+        err.field = field
+    elif type(err) in (AccessDenied, NotFound):
+        err.field = "model_id"
     return err

@@ -29,7 +29,7 @@ from .errors import (
     QuotaExceeded,
     ServiceUnavailable,
     Throttled,
-    UpstreamError,
+    from_aws_error,
 )
 from .settings import settings
 
@@ -183,21 +183,9 @@ def _wire_bytes(body: dict[str, Any]) -> int | None:
     return int(length) if length is not None and str(length).isdigit() else None
 
 
-def _from_client_error(exc: Any, operation: str, item_offset: int | None = 0) -> BridgeError:
-    error = exc.response.get("Error", {})
-    code = str(error.get("Code", "Unknown"))
-    message = str(error.get("Message", "")) or code
-    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    cls = _BY_CODE.get(code)
-    err: BridgeError
-    if cls is None:
-        err = UpstreamError(f"S3 Vectors {operation} failed: {code}: {message}")
-        err.retryable = isinstance(status, int) and status >= 500
-    else:
-        hint = " (retry later)" if cls.retryable else ""
-        err = cls(f"S3 Vectors {operation}: {message}{hint}")
+def _from_client_error(exc: Any, operation: str, item_offset: int | None) -> BridgeError:
+    err = from_aws_error(exc.response, _BY_CODE, f"S3 Vectors {operation}")
     err.field = _refused_field(exc.response, operation, item_offset)
-    err.details = {"aws_error_code": code}
     return err
 
 

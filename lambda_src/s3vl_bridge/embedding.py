@@ -9,6 +9,7 @@ up to 96 texts per InvokeModel, an input type, and always answers 1,024 unit-len
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from typing import Literal
@@ -39,17 +40,16 @@ class EmbeddingModel:
         return self.dimensions[0]
 
 
-def _cohere_v3(model_id: str) -> EmbeddingModel:
-    return EmbeddingModel(
-        model_id,
-        family="cohere",
-        dimensions=(1024,),
-        characters_max=COHERE_TEXT_CHARACTERS_MAX,
-        texts_per_call=COHERE_TEXTS_PER_CALL,
-        chooses_normalization=False,
-    )
-
-
+# Written out as values, not made by a function at import: mutation testing cannot plant a
+# bug in code that runs before a test does (tests/mutation/hand_mutants.py has these).
+_COHERE_ENGLISH_V3 = EmbeddingModel(
+    "cohere.embed-english-v3",
+    family="cohere",
+    dimensions=(1024,),
+    characters_max=COHERE_TEXT_CHARACTERS_MAX,
+    texts_per_call=COHERE_TEXTS_PER_CALL,
+    chooses_normalization=False,
+)
 KNOWN_MODELS: dict[str, EmbeddingModel] = {
     TITAN_V2: EmbeddingModel(
         TITAN_V2,
@@ -59,8 +59,11 @@ KNOWN_MODELS: dict[str, EmbeddingModel] = {
         texts_per_call=1,
         chooses_normalization=True,
     ),
-    "cohere.embed-english-v3": _cohere_v3("cohere.embed-english-v3"),
-    "cohere.embed-multilingual-v3": _cohere_v3("cohere.embed-multilingual-v3"),
+    _COHERE_ENGLISH_V3.model_id: _COHERE_ENGLISH_V3,
+    # The same model family and limits, another language set.
+    "cohere.embed-multilingual-v3": dataclasses.replace(
+        _COHERE_ENGLISH_V3, model_id="cohere.embed-multilingual-v3"
+    ),
 }
 
 

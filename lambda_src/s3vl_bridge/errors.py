@@ -79,3 +79,29 @@ class ConfigurationError(BridgeError):
     """The function's own environment is wrong (a malformed allowlist entry, a bad timeout)."""
 
     type = "ConfigurationError"
+
+
+def from_aws_error(
+    response: dict[str, Any],
+    by_code: dict[str, type[BridgeError]],
+    call: str,
+    hints: dict[str, str] | None = None,
+) -> BridgeError:
+    """The domain error for an AWS error answer (a botocore ClientError's `response`) to
+    `call` ("S3 Vectors get_vectors"): the class `by_code` maps its code to, with the code's
+    hint unless the class is retryable; an unmapped code is an UpstreamError, retryable on a
+    5xx. An answer without a code or message (a proxy's error page) is "Unknown"."""
+    error = response.get("Error", {})
+    code = str(error.get("Code", "Unknown"))
+    message = str(error.get("Message", "")) or code
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    cls = by_code.get(code)
+    err: BridgeError
+    if cls is None:
+        err = UpstreamError(f"{call} failed: {code}: {message}")
+        err.retryable = isinstance(status, int) and status >= 500
+    else:
+        hint = " (retry later)" if cls.retryable else (hints or {}).get(code, "")
+        err = cls(f"{call}: {message}{hint}")
+    err.details = {"aws_error_code": code}
+    return err

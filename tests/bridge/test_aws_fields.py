@@ -13,7 +13,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
 from s3vl_bridge import client, reset_container
-from s3vl_bridge.aws_fields import bridge_field
+from s3vl_bridge.aws_fields import _FIELDS, bridge_field
 from s3vl_bridge.errors import BridgeError
 
 from tests.support.bridge import DOCS_ARN, ok, refused
@@ -68,10 +68,20 @@ from tests.support.bridge import DOCS_ARN, ok, refused
         ),
         ("update_index_mode", "indexMode", 0, "index_mode"),
         ("update_index_mode", "queryTexts[0].metadataKey", 0, None),
+        # An operation with no table of its own still names the ARN every request carries.
+        ("describe_index", "indexArn", 0, "index_arn"),
+        ("describe_index", "maxResults", 0, None),
     ],
 )
 def test_an_aws_path_becomes_the_bridge_field_of_that_operation(operation, path, offset, field):
     assert bridge_field(operation, path, item_offset=offset) == field
+
+
+def test_each_field_has_as_many_positions_as_the_aws_path_it_names():
+    """Positions are carried over one for one (a field with fewer would drop the item's)."""
+    for operation, table in _FIELDS.items():
+        for path, field in table.items():
+            assert path.count("[]") == field.count("[]"), (operation, path, field)
 
 
 @pytest.fixture

@@ -182,3 +182,19 @@ def test_bedrock_refusing_the_text_names_embed_query_text(invoke, s3v, shop):
     assert "tokens" in error["message"]
     assert "QueryVectors" not in s3v.sent
     assert json.dumps(error).count("texts[0]") == 0
+
+
+def test_embed_query_embeds_with_the_fields_an_embed_request_would_take():
+    """Every field of embed_query reaches the embed it makes (none left at embed's default)."""
+    from s3vl_bridge.models.embed import Embed, EmbedQuery
+
+    fields = {
+        "model_id": COHERE,
+        "dimension": 1024,
+        "normalize": True,
+        "input_type": "classification",
+        "truncate": "START",
+    }
+    made = EmbedQuery.model_validate({"text": "a steel flask", **fields}).as_embed()
+    same = Embed.model_validate({"operation": "embed", "texts": ["a steel flask"], **fields})
+    assert made == same

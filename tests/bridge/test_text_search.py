@@ -246,6 +246,12 @@ def test_bad_text_input_is_refused_naming_the_field_before_any_call(
     assert s3v.sent == []
 
 
+def test_a_blank_text_is_refused_saying_what_to_give(invoke, s3v):
+    error = refused(invoke(text_query(query_texts=[{"metadata_key": "title", "text": " \t"}])))
+    assert "is blank; give the words to search for" in error["message"], error
+    assert s3v.sent == []
+
+
 def test_the_batch_refuses_the_same_bad_texts_before_any_call(invoke, s3v):
     base = {
         "operation": "query_vectors_batch",

@@ -226,6 +226,28 @@ BRIDGE = (
         "FILTER_DEPTH_MAX = 33",
         ("test_value_checks.py",),
     ),
+    # The embedding models' table (values written out at import).
+    _bridge(
+        "Cohere is sent one text per call",
+        "embedding.py",
+        "texts_per_call=COHERE_TEXTS_PER_CALL,",
+        "texts_per_call=1,",
+        ("test_embed.py",),
+    ),
+    _bridge(
+        "Cohere is taken to choose normalisation",
+        "embedding.py",
+        "chooses_normalization=False,",
+        "chooses_normalization=True,",
+        ("test_embed.py",),
+    ),
+    _bridge(
+        "Cohere is sent Titan's request shape",
+        "embedding.py",
+        'family="cohere",',
+        'family="titan",',
+        ("test_embed.py",),
+    ),
 )
 
 LOCAL_SERVICE = (

@@ -271,6 +271,20 @@ def test_counting_never_falls_below_what_the_runtime_prints(value):
     assert budget.counted_bytes(value) >= runtime_bytes(value)
 
 
+@pytest.mark.parametrize("rows", [[], ["a"], ["ab", {"k": [1, None]}, "é"], [[True]] * 5])
+def test_counting_with_a_stop_that_is_never_reached_is_exact(rows):
+    assert budget.counted_bytes(rows, stop_above=10**9) == runtime_bytes(rows)
+
+
+def test_counting_stops_at_the_first_row_that_takes_it_past_the_stop():
+    rows = ["ab", "cd", "ef", "gh"]  # brackets and 3 separators: 8 bytes, then 4 per row
+    assert runtime_bytes(rows) == 24
+    assert budget.counted_bytes(rows, stop_above=8) == 12
+    assert budget.counted_bytes(rows, stop_above=12) == 16  # reaching the stop is not passing it
+    assert budget.counted_bytes(rows, stop_above=13) == 16
+    assert budget.counted_bytes(rows, stop_above=20) == 24
+
+
 def test_widest_floats_are_counted_exactly():
     vector = [WIDEST_FLOAT] * 1000
     assert budget.counted_bytes(vector) == runtime_bytes(vector)

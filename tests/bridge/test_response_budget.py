@@ -152,6 +152,31 @@ def test_a_result_of_exactly_the_limit_passes_and_one_byte_more_is_refused():
         budget.check_size(_rows_of_runtime_size(LIMIT + 1, 3), row_bound=huge, hint="h")
 
 
+def test_a_result_counted_at_exactly_the_limit_passes_unmeasured(measured):
+    rows = _rows_of_runtime_size(LIMIT, 3)  # no floats: counted exactly
+    assert budget.counted_bytes(rows) == LIMIT
+    budget.check_size(rows, row_bound=10 * LIMIT, hint="h")
+    assert measured.dumps_calls == 0
+
+
+def _floats_of_runtime_size(total: int) -> list[dict[str, Any]]:
+    """Rows of short floats (each counted at the widest a float prints, 24 bytes, so the
+    count is far above `total`) that serialise to exactly `total` bytes."""
+    rows = [{"p": "", "e": [0.5] * 10_000} for _ in range(100)]
+    rows[0]["p"] = "x" * (total - runtime_bytes(rows))
+    assert runtime_bytes(rows) == total
+    return rows
+
+
+def test_a_measured_result_of_exactly_the_limit_passes_and_one_byte_more_is_refused(measured):
+    rows = _floats_of_runtime_size(LIMIT)
+    assert budget.counted_bytes(rows) > LIMIT
+    budget.check_size(rows, row_bound=10 * LIMIT, hint="h")
+    assert measured.dumps_calls >= 1
+    with pytest.raises(ResponseTooLarge):
+        budget.check_size(_floats_of_runtime_size(LIMIT + 1), row_bound=10 * LIMIT, hint="h")
+
+
 def test_a_result_over_the_limit_is_refused_when_no_slice_of_it_is():
     rows = _rows_of_runtime_size(LIMIT + 1, 1000)  # measured 256 rows at a time
     assert runtime_bytes(rows[:256]) < LIMIT / 3

@@ -211,3 +211,32 @@ class _Raw:
 
     def stream(self, **_: object) -> Iterator[bytes]:
         yield self._data
+
+
+def test_a_batch_query_whose_vector_aws_refuses_is_named_by_its_place(invoke, s3v):
+    """Each query of a batch is its own QueryVectors; AWS's `queryVector` is one of them."""
+
+    def third_refused(request, **_):
+        if not request.url.endswith("/QueryVectors"):
+            return None
+        if json.loads(request.body)["queryVector"]["float32"] != [0.0, 0.0, 1.0, 0.0]:
+            return None
+        body = {
+            "message": "Invalid value for 'queryVector': not allowed here.",
+            "fieldList": [{"path": "queryVector", "message": "not allowed here"}],
+        }
+        return AWSResponse(
+            request.url,
+            400,
+            {"x-amzn-ErrorType": "ValidationException", "Content-Type": "application/json"},
+            _Raw(json.dumps(body).encode()),
+        )
+
+    client.s3vectors().meta.events.register_first("before-send.s3vectors", third_refused)
+    vectors = [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]]
+    error = refused(
+        invoke(
+            {"operation": "query_vectors_batch", "index_arn": DOCS_ARN, "query_vectors": vectors}
+        )
+    )
+    assert (error["type"], error["field"]) == ("ValidationError", "query_vectors[2]")

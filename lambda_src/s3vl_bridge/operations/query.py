@@ -54,15 +54,8 @@ def query_vectors_batch(request: QueryVectorsBatch) -> list[dict[str, Any]]:
     index_arn = served_index_arn(request)
     results = run_all(
         [
-            partial(
-                _search,
-                index_arn,
-                request,
-                vector,
-                texts=request.query_texts,
-                return_scores=request.return_scores,
-            )
-            for vector in request.query_vectors
+            partial(_one_of_batch, position, index_arn, request, vector)
+            for position, vector in enumerate(request.query_vectors)
         ]
     )
     rows = [
@@ -74,6 +67,24 @@ def query_vectors_batch(request: QueryVectorsBatch) -> list[dict[str, Any]]:
     bound = row_bound(with_metadata=request.return_metadata) + _scores_bound(request)
     check_size(rows, row_bound=bound, hint=_TOO_LARGE, wire_bytes=wire_bytes)
     return rows
+
+
+def _one_of_batch(
+    position: int, index_arn: str, request: QueryVectorsBatch, vector: list[float]
+) -> tuple[list[dict[str, Any]], int | None]:
+    """One query of a batch; a refusal of its vector names its place in query_vectors."""
+    try:
+        return _search(
+            index_arn,
+            request,
+            vector,
+            texts=request.query_texts,
+            return_scores=request.return_scores,
+        )
+    except BridgeError as error:
+        if error.field == "query_vector":
+            error.field = f"query_vectors[{position}]"
+        raise
 
 
 def _embedded(index_arn: str, query: EmbedQuery) -> list[float]:

@@ -105,7 +105,11 @@ BEGIN
                        pg_catalog.jsonb_build_object('max', s3vl._limit('float64_max'))) AS metadata_out_of_range,
                CASE WHEN pg_catalog.jsonb_typeof(i.m) = 'object'
                     THEN (SELECT pg_catalog.count(*) FROM pg_catalog.jsonb_object_keys(i.m)) END AS metadata_keys,
-               CASE WHEN pg_catalog.jsonb_typeof(i.m) = 'object' THEN s3vl._metadata_bytes(i.m) END AS metadata_bytes,
+               -- jsonb's text is never shorter than compact JSON: only past the limit as text is
+               -- the exact size worth counting (s3vl._metadata_bytes walks the object).
+               CASE WHEN pg_catalog.jsonb_typeof(i.m) = 'object'
+                         AND pg_catalog.octet_length(i.m::text) > s3vl._limit('metadata_bytes')
+                    THEN s3vl._metadata_bytes(i.m) END AS metadata_bytes,
                i.k #>> '{}' AS key,
                pg_catalog.min(i.n) OVER (PARTITION BY i.k #>> '{}') AS first_n
         FROM item AS i
@@ -175,6 +179,7 @@ BEGIN
     -- Without an ARN (a sync trigger, which must not invoke) the check waits for the bridge.
     IF arn IS NOT NULL AND EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(items) AS e(item)
                WHERE pg_catalog.jsonb_typeof(e.item -> 'metadata') = 'object'
+                 AND pg_catalog.octet_length((e.item -> 'metadata')::text) > s3vl._limit('filterable_metadata_bytes')
                  AND s3vl._metadata_bytes(e.item -> 'metadata') > s3vl._limit('filterable_metadata_bytes')) THEN
         v_hidden := coalesce(s3vl._invoke(fn, pg_catalog.jsonb_build_object(
                         'operation', 'describe_index', 'index_arn', arn)) -> 'non_filterable_metadata_keys',
@@ -237,8 +242,8 @@ BEGIN
     END IF;
     RETURN ARRAY(SELECT s3vl._put_item(i.item ->> 'key',
                             '{"float4_send_base64":"'
-                            || pg_catalog.translate(pg_catalog.encode(pg_catalog.array_send(vectors[i.r:i.r]), 'base64'),
-                                                    E'\n', '')
+                            || pg_catalog.replace(pg_catalog.encode(pg_catalog.array_send(vectors[i.r:i.r]), 'base64'),
+                                                  E'\n', '')
                             || '"}',
                             i.item -> 'metadata')
                  FROM (SELECT e.n, e.item, (v_lower + e.n - 1)::integer AS r

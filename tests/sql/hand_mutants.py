@@ -279,8 +279,8 @@ MUTANTS = (
     Mutant(
         "encode's line breaks stay in a row's base64, which the bridge refuses",
         "70_write.sql",
-        "                                                    E'\\n', '')",
-        "                                                    E'\\r', '')",
+        "E'\\n', '')",
+        "E'\\r', '')",
         (
             "write_sync/test_put_and_delete.py::test_a_slice_of_rows_with_other_lower_bounds_is_stored_row_by_row",
             "write_sync/test_put_and_delete.py::test_a_thousand_vectors_of_4096_dimensions_go_through_under_6_mb_per_invocation",
@@ -295,6 +295,20 @@ MUTANTS = (
             "write_sync/test_put_and_delete.py::test_extreme_float32_values_are_stored_exactly_as_given_whatever_the_session_prints",
             "write_sync/test_put_and_delete.py::test_put_vectors_writes_data_and_metadata_that_boto3_reads_back",
         ),
+    ),
+    Mutant(
+        "metadata is sized exactly only past twice the limit as jsonb text",
+        "70_write.sql",
+        "AND pg_catalog.octet_length(i.m::text) > s3vl._limit('metadata_bytes')",
+        "AND pg_catalog.octet_length(i.m::text) > 2 * s3vl._limit('metadata_bytes')",
+        ("write_sync/test_write_bad_input.py::test_bad_input_is_refused_before_any_write",),
+    ),
+    Mutant(
+        "filterable metadata is sized exactly only past twice its limit as jsonb text",
+        "70_write.sql",
+        "> s3vl._limit('filterable_metadata_bytes')\n                 AND s3vl._metadata_bytes",
+        "> 2 * s3vl._limit('filterable_metadata_bytes')\n                 AND s3vl._metadata_bytes",
+        ("write_sync/test_write_bad_input.py::test_bad_input_is_refused_before_any_write",),
     ),
     Mutant(
         "the float32 range of a vector to write is checked above only",

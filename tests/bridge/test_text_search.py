@@ -252,6 +252,15 @@ def test_a_blank_text_is_refused_saying_what_to_give(invoke, s3v):
     assert s3v.sent == []
 
 
+def test_a_key_given_twice_is_refused_saying_to_put_its_words_in_one_text(invoke, s3v):
+    error = refused(invoke(text_query(query_texts=[TITLE, {**TITLE, "text": "red"}])))
+    assert (
+        "'title' is given more than once; query each searchable key at most once, with all its "
+        "words in one text"
+    ) in error["message"], error
+    assert s3v.sent == []
+
+
 def test_the_batch_refuses_the_same_bad_texts_before_any_call(invoke, s3v):
     base = {
         "operation": "query_vectors_batch",

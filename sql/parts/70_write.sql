@@ -228,6 +228,10 @@ COMMENT ON FUNCTION s3vl._put_item(text, text, jsonb) IS
 -- and a few in the bridge instead of parsing ~20 bytes of decimal text per value. encode breaks
 -- base64 into lines, which the bridge's strict decoder refuses: they are removed (the alphabet
 -- needs no JSON escape). s3vl._check_put_items refused NULL, NaN and infinite elements first.
+-- The jsonb form (and s3vl.flush) keep their JSON numbers: making real[] of them in SQL parses
+-- every number again (float4in), which costs more than the bridge saves (issue 11, 10,000 x 768
+-- as bench_write runs them: flush 7.4-7.7 s so against 5.8 s as JSON numbers, the jsonb form
+-- 15.3-16.0 s against 14.5-15.6 s).
 CREATE OR REPLACE FUNCTION s3vl._put_item_texts(items jsonb, vectors real[])
 RETURNS text[]
 LANGUAGE plpgsql IMMUTABLE

@@ -21,6 +21,7 @@ from .limits import DIMENSION_MAX
 
 FIELD = "float4_send_base64"
 FLOAT4_OID = 700  # pg_type.oid of real (float4)
+_FOURS = b"\x04" * DIMENSION_MAX  # the last byte of every element's length
 _HINT = (
     "send pg_catalog.encode(pg_catalog.array_send(row), 'base64') of a real[] row, newlines removed"
 )
@@ -44,23 +45,28 @@ def decode(text: object) -> list[float]:
             f"{FIELD} holds {len(body)} bytes of elements where {count} float4 elements take "
             f"{8 * count} (truncated or extra bytes); {_HINT}"
         )
-    words = array("i")
-    words.frombytes(body)
-    if sys.byteorder == "little":
-        words.byteswap()
-    lengths = words[0::2]
-    if lengths.count(4) != count:
+    # Each element is 8 bytes: its length (00 00 00 04), then the float. Strided slices of the
+    # bytes check every length, and find the rows that may hold NaN or an infinity, in C.
+    if body[3::8] != _FOURS[:count] or body[0::8] + body[1::8] + body[2::8] != bytes(3 * count):
+        lengths = [
+            int.from_bytes(body[at : at + 4], "big", signed=True) for at in range(0, len(body), 8)
+        ]
         position = next(i for i, n in enumerate(lengths) if n != 4)
         raise ValueError(
             f"{FIELD} element [{position}] has length {lengths[position]}, not 4; "
             f"every element must be one float4; {_HINT}"
         )
     floats = array("f")
-    floats.frombytes(words[1::2].tobytes())
-    values = floats.tolist()
-    # A finite float32 row cannot overflow a float64 sum (4096 x 3.4e38 is far below 1.8e308),
-    # so the sum is finite exactly when every value is.
-    if not math.isfinite(sum(values)):
+    floats.frombytes(body)
+    if sys.byteorder == "little":
+        floats.byteswap()
+    values = floats[1::2].tolist()
+    # NaN and the infinities have every exponent bit set, so their first byte is 7f or ff (as has
+    # a finite value from about 1.7e38 up). Only such a row is summed: a finite float32 row
+    # cannot overflow a float64 sum (4096 x 3.4e38 is far below 1.8e308), so the sum is finite
+    # exactly when every value is.
+    high = body[4::8]
+    if (0x7F in high or 0xFF in high) and not math.isfinite(sum(values)):
         position = next(i for i, v in enumerate(values) if not math.isfinite(v))
         bad = values[position]
         name = "NaN" if math.isnan(bad) else "Infinity" if bad > 0 else "-Infinity"

@@ -146,6 +146,12 @@ def _malformed() -> list[tuple[str, object, str]]:
             f"float4; {HINT}",
         ),
         (
+            "an element length whose last byte is 4",
+            base64.b64encode(raw[:36] + struct.pack(">i", 0x01000004) + raw[40:]).decode(),
+            "float4_send_base64 element [2] has length 16777220, not 4; every element must be "
+            f"one float4; {HINT}",
+        ),
+        (
             "truncated",
             base64.b64encode(raw[:-4]).decode(),
             "float4_send_base64 holds 28 bytes of elements where 4 float4 elements take 32 "
@@ -166,6 +172,16 @@ def _malformed() -> list[tuple[str, object, str]]:
             "Infinity",
             base64.b64encode(array_send([1.0, 2.0, float("inf"), 4.0])).decode(),
             "element [2] is Infinity; every element must be a finite number",
+        ),
+        (
+            "-Infinity",
+            base64.b64encode(array_send([1.0, 2.0, 3.0, float("-inf")])).decode(),
+            "element [3] is -Infinity; every element must be a finite number",
+        ),
+        (
+            "a NaN with its sign bit set",
+            base64.b64encode(raw[:48] + bytes.fromhex("ffc00001")).decode(),
+            "element [3] is NaN; every element must be a finite number",
         ),
         (
             "-Infinity after Infinity",

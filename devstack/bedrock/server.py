@@ -144,9 +144,15 @@ class LocalBedrock:
     # -- answering -------------------------------------------------------------------------
 
     def invoke(
-        self, model_identifier: str, content_type: str | None, raw: bytes
+        self,
+        model_identifier: str,
+        content_type: str | None,
+        raw: bytes,
+        *,
+        accept: str | None = None,
     ) -> tuple[int, dict[str, str], bytes]:
-        """One InvokeModel request -> (status, headers, body)."""
+        """One InvokeModel request -> (status, headers, body). The embedding models take and
+        answer JSON only (`accept` is the Accept header; none or */* means JSON, AWS's default)."""
         started = time.perf_counter()
         with self._lock:
             self._sequence += 1
@@ -159,6 +165,11 @@ class LocalBedrock:
                 raise validation(
                     f"The provided Content-Type '{content_type}' is not supported; "
                     "send application/json"
+                )
+            if accept and accept.split(";")[0].strip().lower() not in ("application/json", "*/*"):
+                raise validation(
+                    f"The provided Accept type '{accept}' is not supported by this model; "
+                    "accept application/json"
                 )
             self.faults.apply(model.model_id)
             depth = text_depth_over(raw, MAX_JSON_DEPTH)
@@ -256,7 +267,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if method == "POST" and len(parts) == 4 and parts[:2] == ["", "model"]:
             if parts[3] == "invoke":
                 content_type = self.headers.get("Content-Type")
-                self._send(*bedrock.invoke(unquote(parts[2]), content_type, raw))
+                accept = self.headers.get("Accept")
+                self._send(*bedrock.invoke(unquote(parts[2]), content_type, raw, accept=accept))
                 return
             if parts[3] == "invoke-with-response-stream":
                 error = validation("The model is unsupported for streaming.")

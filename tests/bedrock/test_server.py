@@ -107,10 +107,9 @@ def test_the_invocations_route_counts_each_served_model(client, server):
     assert control(server.url, "GET", "invocations")[1][COHERE] == before + 1
 
 
-def _post(url, path, data, content_type="application/json"):
-    request = urllib.request.Request(
-        f"{url}{path}", data=data, method="POST", headers={"Content-Type": content_type}
-    )
+def _post(url, path, data, content_type="application/json", accept=None):
+    headers = {"Content-Type": content_type, **({"Accept": accept} if accept else {})}
+    request = urllib.request.Request(f"{url}{path}", data=data, method="POST", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as answer:
             return answer.status, dict(answer.headers), json.loads(answer.read())
@@ -170,6 +169,20 @@ def test_what_is_not_an_invocation_is_refused_with_aws_headers(
     assert got_status == status
     assert headers["x-amzn-ErrorType"].split(":")[0] == code
     assert fragment in body["message"]
+
+
+@pytest.mark.parametrize(
+    ("accept", "status"),
+    [("application/json", 200), ("*/*", 200), ("Application/JSON; q=1", 200), ("text/csv", 400)],
+)
+def test_an_accept_type_other_than_json_is_refused(server, accept, status):
+    got_status, headers, body = _post(
+        server.url, f"/model/{TITAN}/invoke", b'{"inputText": "a"}', accept=accept
+    )
+    assert got_status == status, body
+    if status == 400:
+        assert headers["x-amzn-ErrorType"].split(":")[0] == "ValidationException"
+        assert "Accept type 'text/csv'" in body["message"]
 
 
 def test_a_body_over_the_limit_is_refused_unread(server):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -93,7 +94,7 @@ def test_the_paraphrase_is_nearer_than_the_unrelated_product(invoke, bedrock, mo
         ({"texts": []}, "texts", "at least 1 item"),
         ({"texts": ["ok", None]}, "texts[1]", "is null; a NULL text cannot be embedded"),
         ({"texts": ["ok", ""]}, "texts[1]", "is empty"),
-        ({"texts": ["   \n"]}, "texts[0]", "is empty"),
+        ({"texts": ["   \n"]}, "texts[0]", "is empty; give each text something to embed"),
         ({"texts": [7]}, "texts[0]", "valid string"),
         ({"texts": "one text"}, "texts", "valid list"),
         ({"texts": ["a"] * (EMBED_TEXTS_MAX + 1)}, "texts", f"at most {EMBED_TEXTS_MAX} items"),
@@ -139,7 +140,10 @@ def test_a_model_off_the_allowlist_is_denied_before_any_invocation(invoke, bedro
     error = refused(invoke(embed(texts=["a"], model_id=NOT_SERVED_MODEL)))
     assert error["type"] == "AccessDenied"
     assert error["field"] == "model_id"
-    assert "S3VL_EMBEDDING_MODELS" in error["message"]
+    assert error["message"] == (
+        f"embedding model {NOT_SERVED_MODEL} is not served by this function; add it to "
+        "S3VL_EMBEDDING_MODELS of the bridge Lambda (and bedrock:InvokeModel on it to its role)"
+    )
     assert bedrock.sent == []
 
 
@@ -288,6 +292,7 @@ def test_each_bedrock_error_maps_to_its_domain_error(
     bedrock.server.faults.inject(code=code, model_id=TITAN, message=f"injected {code}")
     error = refused(invoke(embed(texts=["a thermos"])))
     assert (error["type"], error["retryable"], error.get("field")) == (error_type, retryable, field)
+    assert f"Bedrock InvokeModel ({TITAN})" in error["message"]
     assert f"injected {code}" in error["message"]
     assert error["details"] == {"aws_error_code": code}
 
@@ -302,7 +307,8 @@ def test_a_slow_model_is_a_retryable_timeout(invoke, bedrock, monkeypatch):
     error = refused(invoke(embed(texts=["a thermos"])))
     assert error["type"] == "ServiceUnavailable"
     assert error["retryable"] is True
-    assert "could not be reached" in error["message"]
+    assert f"Bedrock InvokeModel ({TITAN}) could not be reached" in error["message"]
+    assert error["details"] == {"aws_error_code": "ReadTimeoutError"}
 
 
 def test_the_endpoint_is_botocores_bedrock_runtime_setting(invoke, bedrock, monkeypatch):
@@ -314,3 +320,37 @@ def test_the_endpoint_is_botocores_bedrock_runtime_setting(invoke, bedrock, monk
     error = refused(invoke(embed(texts=["a thermos"])))
     assert (error["type"], error["retryable"]) == ("ServiceUnavailable", True)
     assert "127.0.0.1:9" in error["message"]
+
+
+def _stubbed_titan_answer(body: bytes, metadata: dict | None) -> Any:
+    """The bridge's Bedrock client answering one InvokeModel with `body` (botocore's Stubber:
+    an answer the local Bedrock would not give), with `metadata` as its ResponseMetadata."""
+    import io
+
+    from botocore.response import StreamingBody
+    from botocore.stub import Stubber
+    from s3vl_bridge.bedrock import bedrock_runtime
+
+    stubber = Stubber(bedrock_runtime())
+    answer = {"body": StreamingBody(io.BytesIO(body), len(body)), "contentType": "application/json"}
+    if metadata is not None:
+        answer["ResponseMetadata"] = metadata
+    stubber.add_response("invoke_model", answer)
+    return stubber
+
+
+def test_an_answer_that_is_not_a_json_object_is_an_upstream_error(invoke, bedrock):
+    with _stubbed_titan_answer(b"[0.5]", None):
+        error = refused(invoke(embed(texts=["a thermos"])))
+    assert error["type"] == "UpstreamError"
+    assert error["message"] == f"Bedrock InvokeModel ({TITAN}) answered list"
+
+
+@pytest.mark.parametrize(
+    "metadata", [None, {}, {"HTTPHeaders": {}}], ids=["no metadata", "no headers", "no count"]
+)
+def test_an_answer_without_a_token_count_is_taken(invoke, bedrock, metadata):
+    body = json.dumps({"embedding": [0.6, 0.8] + [0.0] * 1022, "inputTextTokenCount": 3})
+    with _stubbed_titan_answer(body.encode(), metadata):
+        result = ok(invoke(embed(texts=["a thermos"])))
+    assert result["embeddings"][0][:2] == [0.6, 0.8]

@@ -28,6 +28,28 @@ _STATUS.update(dict.fromkeys((36, 24, -24, 152, 255), "timeout"))
 # mutant name -> why. A name here that no longer survives is reported, so the list stays true
 # (mutmut numbers the mutants of a function anew when the function changes).
 EQUIVALENT: dict[str, str] = {
+    "s3vl_bridge.bedrock.x_invoke_model__mutmut_8": (
+        "contentType left out: InvokeModel's contentType defaults to application/json (the "
+        "API reference), the only type the embedding models take; sent to say so"
+    ),
+    "s3vl_bridge.bedrock.x_invoke_model__mutmut_9": (
+        "accept left out: InvokeModel's accept defaults to application/json (the API reference)"
+    ),
+    "s3vl_bridge.bedrock.x_invoke_model__mutmut_12": (
+        "contentType 'APPLICATION/JSON': media types are case-insensitive (RFC 9110 8.3.1)"
+    ),
+    "s3vl_bridge.bedrock.x_invoke_model__mutmut_14": "accept 'APPLICATION/JSON': as for mutant 12",
+    "s3vl_bridge.aws_fields.x__fill__mutmut_8": (
+        "zip(..., strict=None): every field in the table has as many positions as the AWS path "
+        "it names (test_aws_fields checks the table), so the two lists are always as long"
+    ),
+    "s3vl_bridge.aws_fields.x__fill__mutmut_11": "zip without strict: as for mutant 8",
+    "s3vl_bridge.aws_fields.x__fill__mutmut_13": "zip(..., strict=False): as for mutant 8",
+    "s3vl_bridge.budget.x_check_size__mutmut_15": (
+        "counted_bytes(rows, stop_above=None): counts every row instead of stopping at the one "
+        "that passes the limit; the same count decides the same way, with more work"
+    ),
+    "s3vl_bridge.budget.x_check_size__mutmut_17": "counted_bytes(rows): as for mutant 15",
     "s3vl_bridge.allowlist.x_served_index_arn__mutmut_12": (
         "`assert bucket is not None or index is not None`: IndexSelector's validator already "
         "refused a request with one of the two names; the assert only narrows the types"

@@ -15,7 +15,6 @@ import binascii
 import math
 import sys
 from array import array
-from base64 import b64decode
 
 from .limits import DIMENSION_MAX
 
@@ -33,7 +32,9 @@ def decode(text: object) -> list[float]:
     if not isinstance(text, str):
         raise ValueError(f"{FIELD} must be a string of base64; {_HINT}")
     try:
-        raw = b64decode(text, validate=True)
+        # strict: refuses what is not base64 as b64decode(validate=True) does, in C (that one
+        # first matches the text with a regular expression: twice the time).
+        raw = binascii.a2b_base64(text, strict_mode=True)
     except (binascii.Error, ValueError):
         raise ValueError(
             f"{FIELD} is not base64 (standard alphabet, padded, no newlines); {_HINT}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSResponse
@@ -181,16 +182,7 @@ def test_a_refused_second_chunk_names_the_vector_of_the_callers_request(invoke, 
         calls.append(request)
         if len(calls) < 2:
             return None
-        body = {
-            "message": "Invalid value for 'vectors[3].metadata': not allowed here.",
-            "fieldList": [{"path": "vectors[3].metadata", "message": "not allowed here"}],
-        }
-        return AWSResponse(
-            request.url,
-            400,
-            {"x-amzn-ErrorType": "ValidationException", "Content-Type": "application/json"},
-            _Raw(json.dumps(body).encode()),
-        )
+        return _validation_refusal(request, "vectors[3].metadata")
 
     client.s3vectors().meta.events.register_first("before-send.s3vectors", second_put_refused)
     vectors = [
@@ -201,6 +193,20 @@ def test_a_refused_second_chunk_names_the_vector_of_the_callers_request(invoke, 
     assert error["type"] == "PartialWrite"
     assert error["field"] == "vectors[503].metadata"
     assert len(calls) == 2
+
+
+def _validation_refusal(request: Any, path: str) -> AWSResponse:
+    """AWS's ValidationException for `request`, naming `path` in its fieldList."""
+    body = {
+        "message": f"Invalid value for '{path}': not allowed here.",
+        "fieldList": [{"path": path, "message": "not allowed here"}],
+    }
+    return AWSResponse(
+        request.url,
+        400,
+        {"x-amzn-ErrorType": "ValidationException", "Content-Type": "application/json"},
+        _Raw(json.dumps(body).encode()),
+    )
 
 
 class _Raw:
@@ -221,16 +227,7 @@ def test_a_batch_query_whose_vector_aws_refuses_is_named_by_its_place(invoke, s3
             return None
         if json.loads(request.body)["queryVector"]["float32"] != [0.0, 0.0, 1.0, 0.0]:
             return None
-        body = {
-            "message": "Invalid value for 'queryVector': not allowed here.",
-            "fieldList": [{"path": "queryVector", "message": "not allowed here"}],
-        }
-        return AWSResponse(
-            request.url,
-            400,
-            {"x-amzn-ErrorType": "ValidationException", "Content-Type": "application/json"},
-            _Raw(json.dumps(body).encode()),
-        )
+        return _validation_refusal(request, "queryVector")
 
     client.s3vectors().meta.events.register_first("before-send.s3vectors", third_refused)
     vectors = [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]]

@@ -292,9 +292,36 @@ def test_each_bedrock_error_maps_to_its_domain_error(
     bedrock.server.faults.inject(code=code, model_id=TITAN, message=f"injected {code}")
     error = refused(invoke(embed(texts=["a thermos"])))
     assert (error["type"], error["retryable"], error.get("field")) == (error_type, retryable, field)
-    assert f"Bedrock InvokeModel ({TITAN})" in error["message"]
-    assert f"injected {code}" in error["message"]
+    message = error["message"]
+    assert message.startswith(f"Bedrock InvokeModel ({TITAN}): injected {code}"), message
+    # What to do: retry, or the hint of the code; nothing for the others.
+    assert message.removeprefix(f"Bedrock InvokeModel ({TITAN}): injected {code}") == (
+        " (retry later)" if retryable else HINTS.get(code, "")
+    )
     assert error["details"] == {"aws_error_code": code}
+
+
+HINTS = {
+    "AccessDeniedException": "; give the bridge's role bedrock:InvokeModel on this model and "
+    "enable the model's access in the Bedrock console of this region",
+    "ResourceNotFoundException": "; check the model id and that the model is offered in this "
+    "region",
+}
+
+
+@pytest.mark.parametrize(("status", "retryable"), [(400, False), (503, True)])
+def test_an_unknown_bedrock_error_is_an_upstream_error_retryable_on_a_5xx(
+    invoke, bedrock, status, retryable
+):
+    from botocore.stub import Stubber
+    from s3vl_bridge.bedrock import bedrock_runtime
+
+    with Stubber(bedrock_runtime()) as stubber:  # a code the local Bedrock does not answer
+        stubber.add_client_error("invoke_model", "BrandNewException", "new", status)
+        error = refused(invoke(embed(texts=["a thermos"])))
+    assert (error["type"], error["retryable"]) == ("UpstreamError", retryable)
+    assert error["message"] == f"Bedrock InvokeModel ({TITAN}) failed: BrandNewException: new"
+    assert error["details"] == {"aws_error_code": "BrandNewException"}
 
 
 def test_a_slow_model_is_a_retryable_timeout(invoke, bedrock, monkeypatch):

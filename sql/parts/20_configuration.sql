@@ -95,6 +95,7 @@ AS $$
 DECLARE
     v_config s3vl.config;
     v_started timestamp with time zone;
+    v_answer jsonb;
     v_error text;
     v_elapsed integer;
 BEGIN
@@ -107,11 +108,18 @@ BEGIN
 
     v_started := pg_catalog.clock_timestamp();
     BEGIN
-        PERFORM s3vl._invoke('validate_config', '{"operation": "availability_check"}'::jsonb);
+        v_answer := s3vl._invoke('validate_config', '{"operation": "availability_check"}'::jsonb);
     EXCEPTION WHEN OTHERS THEN
         v_error := SQLERRM;
     END;
     v_elapsed := (EXTRACT(epoch FROM pg_catalog.clock_timestamp() - v_started) * 1000)::integer;
+    -- The SQL package and the bridge speak one release's request shapes (put_vectors' binary
+    -- rows, embed, text search): another release's bridge may refuse what this one sends.
+    IF v_error IS NULL AND (v_answer ->> 'version') IS DISTINCT FROM s3vl.version() THEN
+        v_error := pg_catalog.format(
+            'the bridge function is s3vl %s but this database has the s3vl SQL package %s; deploy the bridge of the same release (cdk deploy from that release) or install its SQL package, so that each understands the requests of the other',
+            coalesce(v_answer ->> 'version', '(version not given)'), s3vl.version());
+    END IF;
 
     IF v_config.timeout_seconds < 10 THEN
         RAISE WARNING 's3vl.validate_config: the timeout is % s, short for a cold Lambda function in a VPC',
@@ -132,7 +140,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl.validate_config() IS
-    'Invokes the bridge with availability_check: is_valid, the function, its Region, the error if any and the round trip in ms; never raises for an unreachable function (it reports it); warns when the timeout is short';
+    'Invokes the bridge with availability_check: is_valid, the function, its Region, the error if any (unreachable, or a bridge of another s3vl release than the SQL package) and the round trip in ms; never raises for an unreachable function (it reports it); warns when the timeout is short';
 
 -- s3vl.get_config
 CREATE OR REPLACE FUNCTION s3vl.get_config()

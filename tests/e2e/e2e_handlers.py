@@ -18,3 +18,9 @@ def crash(event: Any, context: Any) -> Any:
 def held(event: Any, context: Any) -> Any:
     gate(HELD_GATE).hold()
     return {"success": True, "result": [], "request_id": "held", "execution_time_ms": 0}
+
+
+def older_bridge(event: Any, context: Any) -> Any:
+    """A bridge of an earlier release: it answers availability_check with its version."""
+    result = {"status": "available", "version": "0.1.0", "operations": ["availability_check"]}
+    return {"success": True, "result": result, "request_id": "older", "execution_time_ms": 0}

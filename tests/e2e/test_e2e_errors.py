@@ -91,6 +91,27 @@ def test_a_crashing_function_surfaces_as_lambda_invocation_failed(db: psycopg.Co
     assert "validate_config" in error.diag.message_hint
 
 
+def test_validate_config_refuses_a_bridge_of_another_release(db: psycopg.Connection) -> None:
+    with LocalLambda(handler="tests.e2e.e2e_handlers.older_bridge", function_name="old") as old:
+        use_function(db, old, 30)
+        is_valid, error_message = db.execute(
+            "SELECT is_valid, error_message FROM s3vl.validate_config()"
+        ).fetchone()
+    version = db.execute("SELECT s3vl.version()").fetchone()[0]
+    assert is_valid is False
+    assert error_message.startswith(
+        f"the bridge function is s3vl 0.1.0 but this database has the s3vl SQL package {version}; "
+        "deploy the bridge of the same release"
+    ), error_message
+
+
+def test_validate_config_takes_the_bridge_of_this_release(db: psycopg.Connection) -> None:
+    assert db.execute("SELECT is_valid, error_message FROM s3vl.validate_config()").fetchone() == (
+        True,
+        None,
+    )
+
+
 def test_a_function_slower_than_the_configured_timeout_fails_in_time(
     db: psycopg.Connection,
 ) -> None:

@@ -74,9 +74,9 @@ BEGIN
         IF v_check.is_valid THEN
             RAISE NOTICE 's3vl.configure: % answered in % ms', lambda_arn, v_check.response_time_ms;
         ELSE
-            RAISE WARNING 's3vl.configure: configuration saved, but % did not answer: %',
+            RAISE WARNING 's3vl.configure: configuration saved, but checking % failed: %',
                 lambda_arn, v_check.error_message
-                USING HINT = 'Fix the function or the network, then run SELECT * FROM s3vl.validate_config();';
+                USING HINT = 'Fix what the message names (the function, the network, the bridge''s release), then run SELECT * FROM s3vl.validate_config();';
         END IF;
     END IF;
     RETURN true;

@@ -125,6 +125,12 @@ def test_a_bad_input_is_refused_naming_the_field_before_any_invocation(
     assert bedrock.sent == []
 
 
+def test_a_blank_text_is_refused_saying_what_to_give(invoke, bedrock):
+    error = refused(invoke(embed(texts=["a", " \n"])))
+    assert error["message"] == "texts[1]: is empty; give each text something to embed", error
+    assert bedrock.sent == []
+
+
 @pytest.mark.parametrize(("model_id", "characters"), [(TITAN, 50_000), (COHERE, 2_048)])
 def test_a_text_of_exactly_the_models_characters_is_embedded_whole(
     invoke, bedrock, model_id, characters

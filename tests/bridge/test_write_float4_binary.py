@@ -134,6 +134,41 @@ def _malformed() -> list[tuple[str, object, str]]:
             f"float4_send_base64 has 2 rows; send one row per vector (vectors[r:r]); {HINT}",
         ),
         (
+            "two rows of four",
+            base64.b64encode(array_send(four, dims=((2, 1), (4, 1)))).decode(),
+            f"float4_send_base64 has 2 rows; send one row per vector (vectors[r:r]); {HINT}",
+        ),
+        (
+            "a negative size",
+            base64.b64encode(array_send(four, dims=((-1, 1),))).decode(),
+            "float4_send_base64 has -1 elements; a vector has 1 to 4096 (S3 Vectors' "
+            "largest dimension)",
+        ),
+        (
+            "a header of one dimension of size 0 and nothing after it",
+            base64.b64encode(array_send([], dims=((0, 1),))).decode(),
+            "float4_send_base64 has 0 elements; a vector has 1 to 4096 (S3 Vectors' "
+            "largest dimension)",
+        ),
+        (
+            "a NULL's length",
+            base64.b64encode(raw[:28] + struct.pack(">i", -1) + raw[32:]).decode(),
+            "float4_send_base64 element [1] has length -1, not 4; every element must be one "
+            f"float4; {HINT}",
+        ),
+        (
+            "an element length with its second byte set",
+            base64.b64encode(raw[:36] + struct.pack(">i", 0x00010004) + raw[40:]).decode(),
+            "float4_send_base64 element [2] has length 65540, not 4; every element must be "
+            f"one float4; {HINT}",
+        ),
+        (
+            "an element length with its third byte set",
+            base64.b64encode(raw[:36] + struct.pack(">i", 0x00000104) + raw[40:]).decode(),
+            "float4_send_base64 element [2] has length 260, not 4; every element must be "
+            f"one float4; {HINT}",
+        ),
+        (
             "element length 8",
             base64.b64encode(array_send(four, length=8)).decode(),
             "float4_send_base64 holds 48 bytes of elements where 4 float4 elements take 32 "
@@ -256,3 +291,11 @@ def test_a_bad_binary_row_in_the_third_chunk_writes_nothing(invoke, s3v):
     assert error["field"] == "vectors[1100].data"
     assert s3v.sent == []
     assert s3v.stored_keys(DOCS_ARN) == sorted(d["key"] for d in DOCS)
+
+
+@pytest.mark.parametrize("count", [1, 2, 4096])
+def test_rows_of_one_to_the_largest_dimension_decode_to_their_values(count):
+    from s3vl_bridge.float4_binary import decode
+
+    values = [0.25 * (i % 7) - 0.5 for i in range(count)]
+    assert decode(base64.b64encode(array_send(values)).decode()) == values

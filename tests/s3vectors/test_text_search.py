@@ -135,15 +135,7 @@ def test_text_search_ranks_and_scores_as_the_bm25_reference(
     assert [r["key"] for r in results] == [k for k, _ in expected]
     for result in results:
         assert set(result["scores"]) == {"bm25Scores"}  # no fused, no distance without a vector
-        got = {s["metadataKey"]: s["score"] for s in result["scores"]["bm25Scores"]}
-        want = {
-            t["metadataKey"]: s[result["key"]]
-            for t, s in zip(texts, per_key, strict=True)
-            if result["key"] in s
-        }
-        assert got.keys() == want.keys()
-        for key in want:
-            assert got[key] == pytest.approx(want[key], rel=1e-9)
+        ref.assert_bm25_scores_match(result, texts, per_key, rel=1e-9)
 
 
 HYBRID = [

@@ -91,15 +91,7 @@ def _check_every_query(client: Any, held: dict[str, dict[str, Any]]) -> None:
         assert expected
         assert [r["key"] for r in results] == [k for k, _ in expected], texts
         for result in results:
-            got = {s["metadataKey"]: s["score"] for s in result["scores"]["bm25Scores"]}
-            want = {
-                t["metadataKey"]: s[result["key"]]
-                for t, s in zip(texts, per_key, strict=True)
-                if result["key"] in s
-            }
-            assert got.keys() == want.keys()
-            for key in want:
-                assert got[key] == pytest.approx(want[key], rel=1e-12)
+            ref.assert_bm25_scores_match(result, texts, per_key, rel=1e-12)
 
 
 def test_rankings_stay_exact_through_overwrites_deletes_and_new_keys(service, catalog):

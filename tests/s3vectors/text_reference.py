@@ -84,3 +84,21 @@ def rrf(rankings: list[Ranked], top_k: int) -> Ranked:
         for place, (key, _) in enumerate(ranking, start=1):
             fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + place)
     return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:top_k]
+
+
+def assert_bm25_scores_match(
+    result: dict[str, Any], texts: list[dict[str, str]], per_key: list[dict[str, float]], rel: float
+) -> None:
+    """A result's bm25Scores name exactly the queried metadata keys whose reference scored its
+    key (`per_key`: ref.bm25 per text, in `texts`' order), each within `rel` of that score."""
+    import pytest
+
+    got = {s["metadataKey"]: s["score"] for s in result["scores"]["bm25Scores"]}
+    want = {
+        t["metadataKey"]: s[result["key"]]
+        for t, s in zip(texts, per_key, strict=True)
+        if result["key"] in s
+    }
+    assert got.keys() == want.keys()
+    for key in want:
+        assert got[key] == pytest.approx(want[key], rel=rel)

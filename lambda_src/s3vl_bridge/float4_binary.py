@@ -33,8 +33,10 @@ def decode(text: object) -> list[float]:
         raise ValueError(f"{FIELD} must be a string of base64; {_HINT}")
     try:
         # strict: refuses what is not base64 as b64decode(validate=True) does, in C (that one
-        # first matches the text with a regular expression: twice the time).
-        raw = binascii.a2b_base64(text, strict_mode=True)
+        # first matches the text with a regular expression). Given bytes, it runs twice as fast
+        # as given the str (Python 3.11 and 3.13: 8 against 16 us for a 768-d row); any
+        # non-ASCII letter becomes bytes it refuses, a lone surrogate a UnicodeEncodeError.
+        raw = binascii.a2b_base64(text.encode(), strict_mode=True)
     except (binascii.Error, ValueError):
         raise ValueError(
             f"{FIELD} is not base64 (standard alphabet, padded, no newlines); {_HINT}"

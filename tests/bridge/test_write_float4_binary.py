@@ -91,6 +91,16 @@ def _malformed() -> list[tuple[str, object, str]]:
             f"float4_send_base64 is not base64 (standard alphabet, padded, no newlines); {HINT}",
         ),
         (
+            "non-ASCII letters",
+            "AAAA\u00e9AAA",
+            f"float4_send_base64 is not base64 (standard alphabet, padded, no newlines); {HINT}",
+        ),
+        (
+            "a lone surrogate",
+            "AAAA\ud800AAA",
+            f"float4_send_base64 is not base64 (standard alphabet, padded, no newlines); {HINT}",
+        ),
+        (
             "base64 with encode's newlines",
             base64.encodebytes(raw).decode(),
             f"float4_send_base64 is not base64 (standard alphabet, padded, no newlines); {HINT}",

@@ -152,7 +152,7 @@ def _as_matrix(vectors: list[Any], dimension: int) -> np.ndarray | None:
         rows = np.array(lists, dtype=np.float64)
     except OverflowError:  # an integer beyond float64
         return None
-    return rows if rows.shape == (len(vectors), dimension) else None
+    return rows  # each of the lists has `dimension` numbers: shape (len(vectors), dimension)
 
 
 _NUMBER_TYPES = frozenset({int, float})
@@ -257,8 +257,10 @@ def top_k(value: Any) -> int:
     return value
 
 
-def int_between(value: Any, field: str, low: int, high: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+def int_between(value: int | None, field: str, low: int, high: int) -> int:
+    """An integer member's range (shapes.py refused any other JSON type; None is a member
+    left out)."""
+    if value is None or not low <= value <= high:
         raise ValidationException(field, f"must be between {low} and {high}, got {value}")
     return value
 
@@ -267,16 +269,15 @@ def dimension(value: Any) -> int:
     return int_between(value, "dimension", 1, MAX_DIMENSION)
 
 
-def non_filterable_keys(config: Any) -> list[str]:
+def non_filterable_keys(config: dict[str, Any] | None) -> list[str]:
+    """CreateIndex's metadataConfiguration: an object, its keys a list of strings (shapes.py)."""
     if config is None:
         return []
-    if not isinstance(config, dict):
-        raise ValidationException("metadataConfiguration", "must be an object")
     names = config.get("nonFilterableMetadataKeys") or []
     field = "metadataConfiguration.nonFilterableMetadataKeys"
     count_between(names, field, 0, MAX_NON_FILTERABLE_KEYS)
     for i, name in enumerate(names):
-        if not isinstance(name, str) or not 1 <= len(name) <= MAX_METADATA_KEY_LENGTH:
+        if not 1 <= len(name) <= MAX_METADATA_KEY_LENGTH:
             raise ValidationException(
                 f"{field}[{i}]", f"a metadata key must be 1 to {MAX_METADATA_KEY_LENGTH} characters"
             )

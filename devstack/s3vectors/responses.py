@@ -1,9 +1,9 @@
 """LocalS3VectorsResponse: moto's S3VectorsResponse serving LocalS3VectorsBackend.
 
-moto parses each request with botocore's model and calls the method named after the
-operation; the methods here read the parameters, call the local backend and shape the
-answer. Injected faults (faults.py) answer in call_action, before any work; test hooks
-(hooks.py) step around the rest.
+moto parses each request with botocore's model (after shapes.py checked its JSON types) and
+calls the method named after the operation; the methods here read the parameters, call the
+local backend and shape the answer. Injected faults (faults.py) answer in call_action,
+before any work; test hooks (hooks.py) step around the rest.
 
 The requests that carry vectors (RAW_JSON_OPERATIONS) are read as plain JSON instead: their
 members are all in the body, and moto's model-driven parser visits every float of every
@@ -19,10 +19,11 @@ from typing import Any, cast
 import pydantic_core
 from moto.core.common_types import TYPE_RESPONSE
 from moto.core.responses import ActionResult, EmptyResult
+from moto.core.utils import get_service_model
 from moto.s3vectors.responses import S3VectorsResponse
 from moto.utilities.utils import get_partition
 
-from . import checks, faults, hooks
+from . import checks, faults, hooks, shapes
 from .backend import LocalS3VectorsBackend, local_backends
 from .errors import ValidationException
 
@@ -65,10 +66,20 @@ class LocalS3VectorsResponse(S3VectorsResponse):
         return local_backends[self.current_account][get_partition(self.region)]
 
     def parse_parameters(self, request: Any) -> None:
-        if self._get_action() in RAW_JSON_OPERATIONS:
+        self._refused: ValidationException | None = None
+        action = self._get_action()
+        if action in RAW_JSON_OPERATIONS:
             # Read in the operation's method, where a bad body becomes an AWS error answer.
             self.params = {}
             self._raw_body: bytes = request.data
+            return
+        try:
+            # moto's parser coerces or crashes on a member of the wrong JSON type (shapes.py).
+            operation = get_service_model(self.boto3_service_name).operation_model(action)
+            shapes.check(operation.input_shape, json_body(request.data))
+        except ValidationException as refused:
+            self._refused = refused  # answered by call_action, as any AWS error
+            self.params = {}
             return
         super().parse_parameters(request)
 
@@ -80,6 +91,8 @@ class LocalS3VectorsResponse(S3VectorsResponse):
         fault = faults.take(action)
         if fault is not None:
             return fault.response()
+        if self._refused is not None:
+            return self.serialized(ActionResult(self._refused))
         return cast(TYPE_RESPONSE, hooks.serve(action, super().call_action))
 
     def _index_params(self) -> dict[str, str]:

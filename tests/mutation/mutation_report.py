@@ -142,6 +142,18 @@ EQUIVALENT: dict[str, str] = {
         "enhanced=None for an implicit $eq: only $startsWith reads the mode, and an implicit "
         "condition is always $eq"
     ),
+    "devstack.s3vectors.checks.x_count_between__mutmut_19": (
+        "len(items) >= high for the hint: inside the branch the count is outside low..high, so "
+        "it is never high itself"
+    ),
+    "devstack.s3vectors.checks.x__numbers_only__mutmut_7": (
+        "kinds < {int, float}: for exactly {int, float} the next line answers True as well "
+        "(no strings to look at)"
+    ),
+    "devstack.s3vectors.checks.x_metadata__mutmut_39": (
+        "the filterable bytes always measured: when every key is filterable they are the "
+        "total, measured once already (an optimisation only)"
+    ),
     "devstack.s3vectors.tokens.x_encode__mutmut_5": (
         "token_hex(None) makes a 32-byte reference instead of 16: any unguessable name that "
         "fits in a token serves"

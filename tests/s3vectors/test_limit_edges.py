@@ -499,28 +499,23 @@ def test_list_takes_1000_results_and_16_segments(client, index):
 # -- index creation ------------------------------------------------------------------------
 
 
+CREATE_INDEX = {
+    "vectorBucketName": "test-bucket",
+    "indexName": "made",
+    "dataType": "float32",
+    "dimension": 3,
+    "distanceMetric": "cosine",
+}
+
+
 def create(client, **changes):
-    request = {
-        "vectorBucketName": "test-bucket",
-        "indexName": "made",
-        "dataType": "float32",
-        "dimension": 3,
-        "distanceMetric": "cosine",
-    }
-    return client.create_index(**{**request, **changes})
+    return client.create_index(**{**CREATE_INDEX, **changes})
 
 
-def create_raw(client, **changes):
-    """CreateIndex of the request with `changes`, sent as JSON exactly (botocore cannot
-    serialise a string where a structure belongs)."""
-    request = {
-        "vectorBucketName": "test-bucket",
-        "indexName": "made",
-        "dataType": "float32",
-        "dimension": 3,
-        "distanceMetric": "cosine",
-    }
-    with sending(client, "CreateIndex", {**request, **changes}):
+def create_raw(client, request):
+    """CreateIndex of `request` sent as JSON exactly (botocore cannot serialise a string where
+    a structure belongs, nor leave out a required member)."""
+    with sending(client, "CreateIndex", request):
         create(client)
 
 
@@ -579,14 +574,8 @@ SHAPE_HINT = "Send the request as the S3 Vectors API reference describes it."
 
 def test_an_index_without_a_dimension_is_refused(client, raw_client, make_index):
     make_index("first")
-    request = {
-        "vectorBucketName": "test-bucket",
-        "indexName": "made",
-        "dataType": "float32",
-        "distanceMetric": "cosine",
-    }
-    with sending(raw_client, "CreateIndex", request):
-        error = expect_validation(lambda: create(raw_client), "dimension")
+    request = {k: v for k, v in CREATE_INDEX.items() if k != "dimension"}
+    error = expect_validation(lambda: create_raw(raw_client, request), "dimension")
     says(error, "must be between 1 and 4096, got None")
 
 
@@ -603,7 +592,9 @@ def test_a_dimension_that_is_not_an_integer_is_refused(
     client, raw_client, make_index, dimension, problem
 ):
     make_index("first")
-    error = expect_validation(lambda: create_raw(raw_client, dimension=dimension), "dimension")
+    error = expect_validation(
+        lambda: create_raw(raw_client, {**CREATE_INDEX, "dimension": dimension}), "dimension"
+    )
     says(error, problem, SHAPE_HINT)
     names = [i["indexName"] for i in client.list_indexes(vectorBucketName="test-bucket")["indexes"]]
     assert names == ["first"]
@@ -624,7 +615,8 @@ def test_a_metadata_configuration_of_the_wrong_json_types_is_refused_where_it_is
 ):
     make_index("first")
     error = expect_validation(
-        lambda: create_raw(raw_client, metadataConfiguration=configuration), field
+        lambda: create_raw(raw_client, {**CREATE_INDEX, "metadataConfiguration": configuration}),
+        field,
     )
     says(error, problem, SHAPE_HINT)
     names = [i["indexName"] for i in client.list_indexes(vectorBucketName="test-bucket")["indexes"]]

@@ -4,7 +4,7 @@ Checked before moto's model-driven parser reads the body: that parser turns "3" 
 into integers without a word, and fails with a Python error (an HTTP 500) on a string where
 an object belongs. AWS answers such a body with a 400; so does this, naming the member.
 Only types are checked here; lengths, ranges and what a value means are checks.py's, with
-their own messages. Members outside the body (a URI or query string) are not looked at.
+their own messages.
 """
 
 from __future__ import annotations
@@ -53,14 +53,14 @@ def check(shape: Shape, value: Any, path: str = "") -> None:
         isinstance(value, bool) and shape.type_name != "boolean"
     ):
         raise ValidationException(
-            path or "body",
+            path,  # never empty: json_body took only an object, the structure at the top
             f"must be {_NAMES[shape.type_name]}, got {json_type_name(value)}",
             "Send the request as the S3 Vectors API reference describes it.",
         )
     document: Any = value  # of the type checked above
     if shape.type_name == "structure":
         for name, member in shape.members.items():  # type: ignore[attr-defined]
-            if name in document and not member.serialization.get("location"):
+            if name in document:
                 check(member, document[name], f"{path}.{name}" if path else name)
     elif shape.type_name == "list":
         for i, item in enumerate(document):

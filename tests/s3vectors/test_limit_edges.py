@@ -572,6 +572,47 @@ def test_a_dimension_out_of_range_says_the_range(raw_client, make_index, dimensi
 SHAPE_HINT = "Send the request as the S3 Vectors API reference describes it."
 
 
+def test_null_members_are_taken_as_left_out(client, raw_client, make_index):
+    make_index("first")
+    create_raw(raw_client, {**CREATE_INDEX, "metadataConfiguration": None, "tags": None})
+    assert (
+        "metadataConfiguration"
+        not in client.get_index(vectorBucketName="test-bucket", indexName="made")["index"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("request_changes", "field", "problem"),
+    [
+        ({"tags": {"team": 7}}, "tags.team", "must be a string, got number"),
+        ({"tags": ["team"]}, "tags", "must be an object, got array"),
+        ({"vectorBucketName": 12}, "vectorBucketName", "must be a string, got number"),
+    ],
+    ids=["a tag's value a number", "tags an array", "the bucket name a number"],
+)
+def test_create_index_members_of_the_wrong_json_types_are_refused_where_they_are(
+    client, raw_client, make_index, request_changes, field, problem
+):
+    make_index("first")
+    error = expect_validation(
+        lambda: create_raw(raw_client, {**CREATE_INDEX, **request_changes}), field
+    )
+    says(error, problem, SHAPE_HINT)
+    names = [i["indexName"] for i in client.list_indexes(vectorBucketName="test-bucket")["indexes"]]
+    assert names == ["first"]
+
+
+def test_a_boolean_member_takes_only_true_or_false(client, raw_client, index):
+    put(client, index, vec("a", [1, 2, 3]))
+    request = {**index, "keys": ["a"], "returnData": "yes"}
+    with sending(raw_client, "GetVectors", request):
+        error = expect_validation(lambda: raw_client.get_vectors(**index, keys=["a"]), "returnData")
+    says(error, "must be true or false, got string", SHAPE_HINT)
+    with sending(raw_client, "GetVectors", {**request, "returnData": True}):
+        found = raw_client.get_vectors(**index, keys=["a"])
+    assert found["vectors"][0]["data"] == {"float32": [1.0, 2.0, 3.0]}
+
+
 def test_an_index_without_a_dimension_is_refused(client, raw_client, make_index):
     make_index("first")
     request = {k: v for k, v in CREATE_INDEX.items() if k != "dimension"}

@@ -61,12 +61,16 @@ def json_body(body: bytes | str | None) -> dict[str, Any]:
 
 
 class LocalS3VectorsResponse(S3VectorsResponse):
+    # A body shapes.py refused (parse_parameters, which moto skips for a request naming no
+    # operation: hence the class default).
+    _refused: ValidationException | None = None
+
     @property
     def s3vectors_backend(self) -> LocalS3VectorsBackend:
         return local_backends[self.current_account][get_partition(self.region)]
 
     def parse_parameters(self, request: Any) -> None:
-        self._refused: ValidationException | None = None
+        self._refused = None
         action = self._get_action()
         if action in RAW_JSON_OPERATIONS:
             # Read in the operation's method, where a bad body becomes an AWS error answer.

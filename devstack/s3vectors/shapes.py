@@ -15,7 +15,7 @@ from botocore.model import Shape
 
 from .errors import ValidationException, json_type_name
 
-# JSON's types for each shape type of the service's model, and how a message names them.
+# JSON's types for each shape type in the service's model, and how a message names them.
 _ACCEPTED: dict[str, tuple[type, ...]] = {
     "structure": (dict,),
     "map": (dict,),
@@ -23,9 +23,7 @@ _ACCEPTED: dict[str, tuple[type, ...]] = {
     "string": (str,),
     "boolean": (bool,),
     "integer": (int,),
-    "long": (int,),
     "float": (int, float),
-    "double": (int, float),
 }
 _NAMES = {
     "structure": "an object",
@@ -34,9 +32,7 @@ _NAMES = {
     "string": "a string",
     "boolean": "true or false",
     "integer": "an integer",
-    "long": "an integer",
     "float": "a number",
-    "double": "a number",
 }
 
 

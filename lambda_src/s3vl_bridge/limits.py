@@ -22,6 +22,12 @@ GET_CHUNK = 100  # GetVectors takes 1..100 keys
 PUT_CHUNK = 500  # PutVectors takes 1..500 vectors
 PUT_CHUNK_BYTES = 20 * 1024 * 1024  # and a 20 MiB request body
 DELETE_CHUNK = 500  # DeleteVectors takes 1..500 keys
+# Write chunks in flight at once per request. An index takes about 2,500 vectors a second, so a
+# chunk of 500 holds it ~200 ms, twice a write's own ~100 ms: two in flight keep the index busy
+# and a third covers the bridge's encoding of the next body. More would only queue at the index
+# (and be throttled by AWS). SQL's put_vectors and flush send PUT_CHUNK * WRITE_LANES vectors
+# per invocation (s3vl._limit('put_batch')), so one invocation is one wave.
+WRITE_LANES = 3
 LIST_MAX_RESULTS = 1000
 LIST_NEXT_TOKEN_LENGTH_MAX = 2048
 SEGMENT_COUNT_MAX = 16

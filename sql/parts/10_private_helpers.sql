@@ -16,6 +16,7 @@ AS $$
            ('list_page', 1000),                      -- ListVectors maxResults, 1..this
            ('segments', 16),                         -- ListVectors segmentCount, 1..this
            ('put_vectors', 500),                     -- vectors per PutVectors call
+           ('put_batch', 1500),                      -- vectors per put_vectors invocation (the bridge's: three PutVectors at once)
            ('delete_keys', 500),                     -- keys per DeleteVectors call
            ('key_length', 1024),                     -- characters of a vector key, 1..this
            ('metadata_bytes', 40960),                -- metadata of one vector, as compact JSON
@@ -312,7 +313,8 @@ AS $$
 DECLARE
     v_error jsonb := coalesce(envelope -> 'error', '{}'::jsonb);
     v_type text := coalesce(v_error ->> 'type', 'UnknownError');
-    v_kind text := pg_catalog.lower(pg_catalog.replace(v_type, '_', ''));
+    v_kind text;
+    v_partial boolean := false;
     v_field text := v_error ->> 'field';
     v_message text := coalesce(v_error ->> 'message', 'the Lambda function reported an error without a message');
     v_state text;
@@ -321,6 +323,13 @@ BEGIN
     IF pg_catalog.jsonb_typeof(envelope -> 'error') = 'string' THEN
         v_message := envelope ->> 'error';
     END IF;
+    -- A write the bridge did in part fails as its cause (what the rest met); the DETAIL adds
+    -- how much was done (s3vl._partly_done).
+    IF v_type = 'PartialWrite' AND pg_catalog.jsonb_typeof(v_error #> '{details,cause}') = 'string' THEN
+        v_type := v_error #>> '{details,cause}';
+        v_partial := true;
+    END IF;
+    v_kind := pg_catalog.lower(pg_catalog.replace(v_type, '_', ''));
     IF v_kind LIKE '%validation%' OR v_kind LIKE '%invalid%' THEN
         v_state := 'invalid_parameter_value';
         v_hint := CASE WHEN v_field IS NULL THEN 'Correct the request and run it again.'
@@ -359,12 +368,16 @@ BEGIN
                   v_type,
                   CASE WHEN v_field IS NULL THEN '' ELSE pg_catalog.format(' on field "%s"', v_field) END,
                   coalesce(v_error ->> 'retryable', 'unknown'),
-                  coalesce(envelope ->> 'request_id', 'unknown')),
+                  coalesce(envelope ->> 'request_id', 'unknown'))
+                  || CASE WHEN v_partial
+                          THEN pg_catalog.format(' PartialWrite: %s keys of the request were written or deleted all the same.',
+                                                 pg_catalog.cardinality(s3vl._partly_done(envelope)))
+                          ELSE '' END,
               HINT = v_hint;
 END
 $$;
 COMMENT ON FUNCTION s3vl._raise_lambda_error(text, jsonb) IS
-    'Private: raises the error of a failed bridge envelope ({success: false, error: {...}}) with its message, field, DETAIL and HINT, and a SQLSTATE for its type: ValidationError 22023, NotFound 42704, AccessDenied 42501, Throttled or ServiceUnavailable 58000, ServiceQuotaExceeded 53400, ResponseTooLarge 54000, Conflict 55000, anything else (InternalError, UpstreamError, ConfigurationError) 38000';
+    'Private: raises the error of a failed bridge envelope ({success: false, error: {...}}) with its message, field, DETAIL and HINT, and a SQLSTATE for its type (a PartialWrite''s cause, for one): ValidationError 22023, NotFound 42704, AccessDenied 42501, Throttled or ServiceUnavailable 58000, ServiceQuotaExceeded 53400, ResponseTooLarge 54000, Conflict 55000, anything else (InternalError, UpstreamError, ConfigurationError) 38000';
 
 -- s3vl._installed_endpoint
 -- The installer is an administrator; this is how an endpoint set in the server's configuration
@@ -426,13 +439,13 @@ $$;
 COMMENT ON FUNCTION s3vl._check_endpoint(text) IS
     'Private: SQLSTATE 42501 unless aws_lambda.endpoint_override is unset (the real Lambda endpoint) or was set by an administrator: the value in force when install.sql ran, ALTER DATABASE ... SET on a database a superuser (or rds_superuser) owns, or any value in a session whose login role is a superuser';
 
--- s3vl._invoke_json
+-- s3vl._invoke_envelope
 -- The request as json, sent as written: a write's request is built as text (s3vl._put_request),
 -- and aws_lambda.invoke's json form passes it on unchanged, where jsonb would convert every
 -- number of its vectors twice (in, then out as text for the HTTP request).
 -- The configured timeout is applied to aws_lambda.request_timeout_ms for this call only: the
 -- SET clause makes PostgreSQL restore the caller's value (or none) when the function returns.
-CREATE OR REPLACE FUNCTION s3vl._invoke_json(fn text, request json)
+CREATE OR REPLACE FUNCTION s3vl._invoke_envelope(fn text, request json)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
 SET aws_lambda.request_timeout_ms = 3000
@@ -470,6 +483,20 @@ BEGIN
                       coalesce(pg_catalog.left(v_envelope::text, 500), 'nothing')),
                   HINT = 'Check that s3vl.configure() names the s3vl bridge function.';
     END IF;
+    RETURN v_envelope;
+END
+$$;
+COMMENT ON FUNCTION s3vl._invoke_envelope(text, json) IS
+    'Private: one synchronous invocation of the configured bridge with the configured timeout, the request sent as written; returns its envelope ({success, result} or {success: false, error}), raises when there is none';
+
+-- s3vl._invoke_json
+CREATE OR REPLACE FUNCTION s3vl._invoke_json(fn text, request json)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    v_envelope jsonb := s3vl._invoke_envelope(fn, request);
+BEGIN
     IF (v_envelope ->> 'success') IS DISTINCT FROM 'true' THEN
         PERFORM s3vl._raise_lambda_error(fn, v_envelope);
     END IF;
@@ -477,7 +504,27 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._invoke_json(text, json) IS
-    'Private: one synchronous invocation of the configured bridge with the configured timeout, the request sent as written; returns the result of its envelope, raises its error';
+    'Private: one synchronous invocation of the configured bridge (s3vl._invoke_envelope); returns the result of its envelope, raises its error';
+
+-- s3vl._partly_done
+-- A write the bridge cut into chunks and wrote at once can fail in some chunks only: its
+-- PartialWrite error lists the keys written (or deleted) in details. Only strings count.
+CREATE OR REPLACE FUNCTION s3vl._partly_done(envelope jsonb)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT ARRAY(SELECT k #>> '{}'
+                 FROM pg_catalog.jsonb_array_elements(
+                          CASE WHEN envelope #>> '{error,type}' = 'PartialWrite'
+                                    AND pg_catalog.jsonb_typeof(envelope #> '{error,details}') = 'object'
+                               THEN CASE WHEN pg_catalog.jsonb_typeof(envelope #> '{error,details,written_keys}') = 'array'
+                                         THEN envelope #> '{error,details,written_keys}'
+                                         WHEN pg_catalog.jsonb_typeof(envelope #> '{error,details,deleted_keys}') = 'array'
+                                         THEN envelope #> '{error,details,deleted_keys}' END END) AS k
+                 WHERE pg_catalog.jsonb_typeof(k) = 'string')
+$$;
+COMMENT ON FUNCTION s3vl._partly_done(jsonb) IS
+    'Private: the keys a failed write''s envelope says were written or deleted all the same (a PartialWrite''s details.written_keys or deleted_keys); empty for any other answer';
 
 -- s3vl._invoke
 CREATE OR REPLACE FUNCTION s3vl._invoke(fn text, request jsonb)

@@ -1,8 +1,10 @@
 -- Writing vectors: s3vl.put_vectors (arrays, or one jsonb array of {key, data, metadata}) and
 -- s3vl.delete_vectors. Every item is checked before the first invocation, so bad input
--- writes nothing; then the items go out in batches within PutVectors' (or DeleteVectors')
--- count and Lambda's request payload (one PutVectors per invocation, so a batch is written or
--- not, never half). The index argument is resolved by s3vl._resolve_index.
+-- writes nothing; then the items go out in batches within s3vl._limit('put_batch') (or
+-- DeleteVectors' count) and Lambda's request payload. The bridge writes a put batch as up to
+-- three PutVectors at once, so a batch can be written in part: its PartialWrite error names the
+-- keys written, and the error raised here counts them. The index argument is resolved by
+-- s3vl._resolve_index.
 -- A put's request is written as JSON text and sent as written (s3vl._invoke_json): the arrays
 -- form's real[] rows are checked as arrays and sent in binary (array_send, base64), never taken
 -- through jsonb, which would turn each number into a numeric and back into text.
@@ -260,7 +262,9 @@ COMMENT ON FUNCTION s3vl._put_item_texts(jsonb, real[]) IS
 
 -- s3vl._put_batches
 -- Items (their JSON text, in order, from 1) go out in runs, one invocation each, within
--- PutVectors' count and Lambda's request payload: an item counts its bytes and a comma, and
+-- s3vl._limit('put_batch') (the bridge writes a run as PutVectors of 500 at once, so one
+-- invocation keeps the index busy where one PutVectors per invocation would leave it idle
+-- while SQL and the bridge work) and Lambda's request payload: an item counts its bytes and a comma, and
 -- 16 KiB are kept for the operation, the ARN and the brackets. Greedy: a batch closes when the
 -- next item would not fit. The items are walked with FOREACH: unnest in a FROM clause would
 -- first copy them all into a tuplestore (to disk, past work_mem).
@@ -270,7 +274,7 @@ LANGUAGE plpgsql IMMUTABLE
 AS $$
 DECLARE
     v_budget constant integer := s3vl._limit('lambda_request_bytes') - 16384;
-    v_most constant integer := s3vl._limit('put_vectors');
+    v_most constant integer := s3vl._limit('put_batch');
     v_item text;
     v_size integer;
     v_n integer := 0;
@@ -301,7 +305,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._put_batches(text[]) IS
-    'Private: cuts put items (their JSON text), in order, into runs first_item..last_item, each one invocation within PutVectors'' count and Lambda''s request payload (s3vl._limit put_vectors and lambda_request_bytes)';
+    'Private: cuts put items (their JSON text), in order, into runs first_item..last_item, each one invocation within s3vl._limit put_batch and lambda_request_bytes';
 
 -- s3vl._put_request
 -- Written as text from the items' own JSON; the cast to json checks that it is JSON, and
@@ -316,15 +320,9 @@ $$;
 COMMENT ON FUNCTION s3vl._put_request(text, text[]) IS
     'Private: the put_vectors request of one batch: its items (JSON text, s3vl._put_item) for the index ARN';
 
--- s3vl._send_put
-CREATE OR REPLACE FUNCTION s3vl._send_put(fn text, arn text, items text[])
-RETURNS integer
-LANGUAGE sql VOLATILE
-AS $$
-    SELECT (s3vl._invoke_json(fn, s3vl._put_request(arn, items)) ->> 'written_count')::integer
-$$;
-COMMENT ON FUNCTION s3vl._send_put(text, text, text[]) IS
-    'Private: one put_vectors invocation of items (JSON text); returns how many vectors S3 Vectors accepted';
+-- s3vl._send_put, one PutVectors per invocation until 0.2.0's batches of three (s3vl._put_items
+-- reads the invocation's envelope itself now, for a PartialWrite's written keys).
+DROP FUNCTION IF EXISTS s3vl._send_put(text, text, text[]);
 
 -- s3vl._send_delete
 CREATE OR REPLACE FUNCTION s3vl._send_delete(fn text, arn text, keys text[])
@@ -338,8 +336,8 @@ COMMENT ON FUNCTION s3vl._send_delete(text, text, text[]) IS
     'Private: one delete_vectors invocation (at most s3vl._limit(''delete_keys'') keys); returns how many were deleted';
 
 -- s3vl._raise_partial
--- S3 Vectors is not transactional: what earlier batches wrote stays written when the SQL
--- transaction rolls back, so the error says so.
+-- S3 Vectors is not transactional: what earlier batches (and chunks of the failed one) wrote
+-- stays written when the SQL transaction rolls back, so the error says so.
 CREATE OR REPLACE FUNCTION s3vl._raise_partial(
     fn text, verb text, state text, message text, detail text, hint text,
     batch bigint, batch_count bigint, done integer, first_key_left text)
@@ -347,18 +345,18 @@ RETURNS void
 LANGUAGE plpgsql IMMUTABLE
 AS $$
 BEGIN
-    IF batch = 1 THEN
+    IF done = 0 THEN
         RAISE EXCEPTION USING ERRCODE = state, MESSAGE = message, DETAIL = coalesce(detail, ''),
                               HINT = coalesce(hint, '');
     END IF;
     RAISE EXCEPTION USING ERRCODE = state, MESSAGE = message,
-        DETAIL = pg_catalog.format('Batch %s of %s failed; the %s vectors of the batches before it were %s and stay so (S3 Vectors is not transactional); the first key not %s is %L. %s',
+        DETAIL = pg_catalog.format('Batch %s of %s failed; %s vectors were %s all the same and stay so (S3 Vectors is not transactional); the first key not %s is %L. %s',
                                    batch, batch_count, done, verb, verb, first_key_left, coalesce(detail, '')),
         HINT = pg_catalog.format('Run the same call again once the cause is fixed: repeating it is safe. %s', coalesce(hint, ''));
 END
 $$;
 COMMENT ON FUNCTION s3vl._raise_partial(text, text, text, text, text, text, bigint, bigint, integer, text) IS
-    'Private: re-raises the error of a failed batch with what the earlier batches already wrote';
+    'Private: re-raises the error of a failed batch with how many vectors were written all the same (by the batches before it, and by chunks of it) and the first key not written';
 
 -- s3vl._put_items
 CREATE OR REPLACE FUNCTION s3vl._put_items(fn text, form text, index_name text, items jsonb,
@@ -371,6 +369,8 @@ DECLARE
     v_texts text[];
     v_batch record;
     v_part text[];
+    v_envelope jsonb;
+    v_partly text[];
     v_done integer := 0;
     v_state text;
     v_message text;
@@ -389,14 +389,24 @@ BEGIN
         FOR v_n IN v_batch.first_item .. v_batch.last_item LOOP
             v_part := v_part || v_texts[v_n];
         END LOOP;
+        v_partly := '{}';
         BEGIN
-            v_done := v_done + s3vl._send_put(fn, v_index.arn, v_part);
+            v_envelope := s3vl._invoke_envelope(fn, s3vl._put_request(v_index.arn, v_part));
+            IF (v_envelope ->> 'success') IS DISTINCT FROM 'true' THEN
+                v_partly := s3vl._partly_done(v_envelope);
+                PERFORM s3vl._raise_lambda_error(fn, v_envelope);
+            END IF;
+            v_done := v_done + (v_envelope #>> '{result,written_count}')::integer;
         EXCEPTION WHEN OTHERS THEN
             GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
                                     v_detail = PG_EXCEPTION_DETAIL, v_hint = PG_EXCEPTION_HINT;
+            -- The first key of the batch the bridge did not say it wrote.
             PERFORM s3vl._raise_partial(fn, 'written', v_state, v_message, v_detail, v_hint,
-                                        v_batch.batch, v_batch.batch_count, v_done,
-                                        items -> (v_batch.first_item - 1) ->> 'key');
+                v_batch.batch, v_batch.batch_count, v_done + pg_catalog.cardinality(v_partly),
+                (SELECT items -> (n - 1) ->> 'key'
+                 FROM pg_catalog.generate_series(v_batch.first_item, v_batch.last_item) AS n
+                 WHERE (items -> (n - 1) ->> 'key') <> ALL (v_partly)
+                 ORDER BY n LIMIT 1));
         END;
     END LOOP;
     RETURN v_done;
@@ -457,7 +467,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl.put_vectors(text, text[], real[], jsonb[]) IS
-    'Writes (or overwrites) vectors in an index (name or ARN): keys[i] gets row i of the 2-D vectors array and metadata[i]; all checked first, sent in batches of <= 500 and < 6 MB; returns the count written';
+    'Writes (or overwrites) vectors in an index (name or ARN): keys[i] gets row i of the 2-D vectors array and metadata[i]; all checked first, sent in batches of <= 1500 and < 6 MB (each written by the bridge as PutVectors of <= 500 at once); returns the count written';
 
 -- s3vl.put_vectors (jsonb form)
 -- The put-vectors file format, so INSERT ... SELECT-style loads are one call:

@@ -240,6 +240,11 @@ DECLARE
     v_detail text;
     v_kind text;
     v_culprit integer;
+    v_culprit_key text;
+    v_envelope jsonb;
+    v_partly text[];
+    v_sent jsonb;
+    v_written jsonb;
     v_until timestamp with time zone;
     v_done integer := 0;
     v_failed integer := 0;
@@ -260,8 +265,15 @@ BEGIN
         END IF;
 
         v_state := NULL;
+        v_partly := '{}';
         BEGIN
-            v_result := s3vl._invoke_json('flush', v_request);
+            v_envelope := s3vl._invoke_envelope('flush', v_request);
+            IF (v_envelope ->> 'success') IS DISTINCT FROM 'true' THEN
+                -- A PartialWrite is raised as its cause, whose kind settles the rest below.
+                v_partly := s3vl._partly_done(v_envelope);
+                PERFORM s3vl._raise_lambda_error('flush', v_envelope);
+            END IF;
+            v_result := v_envelope -> 'result';
         EXCEPTION WHEN OTHERS OR query_canceled THEN
             GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_message = MESSAGE_TEXT,
                                     v_detail = PG_EXCEPTION_DETAIL;
@@ -295,17 +307,42 @@ BEGIN
             CONTINUE;
         END IF;
 
+        IF pg_catalog.cardinality(v_partly) > 0 THEN
+            -- Chunks of the send were written all the same: their changes are done. v_sent keeps
+            -- the send as it went out, which a refusal's vectors[i] counts in.
+            v_written := (SELECT pg_catalog.jsonb_agg(e.c) FROM pg_catalog.jsonb_array_elements(v_part) AS e(c)
+                          WHERE (e.c ->> 'key') = ANY (v_partly));
+            IF v_written IS NOT NULL THEN
+                PERFORM s3vl._settle_done(label, v_written);
+                v_done := v_done + pg_catalog.jsonb_array_length(v_written);
+            END IF;
+        END IF;
+        v_sent := v_part;
+        v_part := coalesce((SELECT pg_catalog.jsonb_agg(e.c ORDER BY e.n)
+                            FROM pg_catalog.jsonb_array_elements(v_part) WITH ORDINALITY AS e(c, n)
+                            WHERE (e.c ->> 'key') <> ALL (v_partly)), '[]'::jsonb);
+        CONTINUE WHEN pg_catalog.jsonb_array_length(v_part) = 0;
+
         v_kind := s3vl._failure_kind(v_state, v_detail);
         v_error := v_message;
-        IF v_kind = 'refused' AND pg_catalog.jsonb_array_length(v_part) > 1 THEN
+        IF v_kind = 'refused' AND (pg_catalog.jsonb_array_length(v_sent) > 1
+                                   OR pg_catalog.jsonb_array_length(v_part) > 1) THEN
             -- The bridge checks every item before writing any and names the first bad one:
             -- vectors[i] / vector_ids[i], 0-based, in the order sent.
             v_culprit := pg_catalog.substring(v_detail, ' on field "(?:vectors|vector_ids)\[([0-9]{1,6})\]')::integer;
-            IF v_culprit IS NOT NULL AND v_culprit < pg_catalog.jsonb_array_length(v_part) THEN
-                v_died := v_died + s3vl._settle_failed(pg_catalog.jsonb_build_array(v_part -> v_culprit),
-                                                       v_error, true, max_attempts, NULL);
+            v_culprit_key := CASE WHEN v_culprit < pg_catalog.jsonb_array_length(v_sent)
+                                  THEN v_sent -> v_culprit ->> 'key' END;
+            IF v_culprit_key IS NOT NULL AND v_culprit_key <> ALL (v_partly) THEN
+                v_died := v_died + s3vl._settle_failed(
+                    (SELECT pg_catalog.jsonb_agg(e.c) FROM pg_catalog.jsonb_array_elements(v_part) AS e(c)
+                     WHERE e.c ->> 'key' = v_culprit_key), v_error, true, max_attempts, NULL);
                 v_failed := v_failed + 1;
-                v_queue := ARRAY[v_part - v_culprit] || v_queue;
+                v_part := coalesce((SELECT pg_catalog.jsonb_agg(e.c ORDER BY e.n)
+                                    FROM pg_catalog.jsonb_array_elements(v_part) WITH ORDINALITY AS e(c, n)
+                                    WHERE e.c ->> 'key' <> v_culprit_key), '[]'::jsonb);
+                IF pg_catalog.jsonb_array_length(v_part) > 0 THEN
+                    v_queue := ARRAY[v_part] || v_queue;
+                END IF;
             ELSE
                 -- No item named: each change alone finds the bad ones.
                 v_queue := ARRAY(SELECT pg_catalog.jsonb_build_array(e.c)
@@ -334,13 +371,13 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._deliver(text, text, text, jsonb, integer, integer, jsonb) IS
-    'Private: sends changes of one operation (one batch of put_vectors or delete_vectors; a put''s vector from items, by key) and settles each by the answer: marks done only the keys the success answer names (the others stay pending), isolates changes the bridge refuses, holds keys in doubt after an unknown outcome; stop: the flush ends there';
+    'Private: sends changes of one operation (one batch of put_vectors or delete_vectors; a put''s vector from items, by key) and settles each by the answer: marks done only the keys the success answer (or a PartialWrite''s details) names (the others stay pending, and a partial write''s with its cause), isolates changes the bridge refuses, holds keys in doubt after an unknown outcome; stop: the flush ends there';
 
 -- s3vl.flush
 -- The life of a change and the doubt window: see the top of this file. Claimed changes stay
 -- locked until the caller's transaction ends, and a key is never in two flushes at once, so no
 -- change is sent twice and a key's changes stay in order.
-CREATE OR REPLACE FUNCTION s3vl.flush(index_name text, batch_size integer DEFAULT 500,
+CREATE OR REPLACE FUNCTION s3vl.flush(index_name text, batch_size integer DEFAULT 1500,
                                       max_batches integer DEFAULT 100)
 RETURNS TABLE (put_count integer, delete_count integer, failed_count integer,
                pending_count bigint, last_error text, dead_count bigint, in_doubt_count bigint)
@@ -373,8 +410,8 @@ BEGIN
     IF batch_size IS NULL OR batch_size NOT BETWEEN 1 AND 10000 THEN
         PERFORM s3vl._invalid('flush', 'batch_size',
             pg_catalog.format('must be between 1 and 10000, got %s', coalesce(batch_size::text, 'NULL')),
-            pg_catalog.format('Pass batch_size => 500: each batch goes out in invocations of at most %s vectors.',
-                s3vl._limit('put_vectors')));
+            pg_catalog.format('Leave it out for %s: each batch goes out in invocations of at most that many vectors.',
+                s3vl._limit('put_batch')));
     END IF;
     IF max_batches IS NULL OR max_batches NOT BETWEEN 1 AND 100000 THEN
         PERFORM s3vl._invalid('flush', 'max_batches',

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 
 import numpy as np
 import pytest
 from s3vl_bridge import client
 
 from devstack.s3vectors import faults as s3vectors_faults
+from devstack.s3vectors import hooks as s3vectors_hooks
 from tests.support.bridge import BUCKET, BUCKET_ARN, DOCS, DOCS_ARN, PLACES_ARN, ok, refused
 
 PUT_REQUEST_BYTES_MAX = 20 * 1024 * 1024  # AWS's PutVectors limit, not the bridge's constant
@@ -83,8 +85,10 @@ def test_put_vectors_splits_1200_vectors_into_chunks_of_at_most_500(invoke, s3v)
     assert stored == sorted([v["key"] for v in vectors] + [d["key"] for d in DOCS])
 
 
-def test_put_vectors_whose_third_chunk_fails_reports_exactly_which_keys_were_written(invoke, s3v):
+def test_a_chunk_that_fails_among_three_reports_exactly_which_keys_were_written(invoke, s3v):
     vectors = _vectors(1300)
+    chunks = [vectors[:500], vectors[500:1000], vectors[1000:]]
+    # The chunks go out at once: the third PutVectors to arrive fails, whichever chunk it is.
     s3vectors_faults.inject(
         "PutVectors", code="ServiceQuotaExceededException", status=402, times=1, skip=2
     )
@@ -93,11 +97,57 @@ def test_put_vectors_whose_third_chunk_fails_reports_exactly_which_keys_were_wri
     assert error["retryable"] is False
     details = error["details"]
     assert details["cause"] == "ServiceQuotaExceeded"
-    assert details["written_keys"] == [v["key"] for v in vectors[:1000]]
-    assert details["not_written_keys"] == [v["key"] for v in vectors[1000:]]
-    assert "chunk 3 of 3" in error["message"]
+    not_written = details["not_written_keys"]
+    (failed,) = [n for n, chunk in enumerate(chunks) if chunk[0]["key"] in not_written]
+    assert details["not_written_keys"] == [v["key"] for v in chunks[failed]]
+    assert details["written_keys"] == [  # the others, in request order
+        v["key"] for n, chunk in enumerate(chunks) if n != failed for v in chunk
+    ]
+    assert (details["chunks_done"], details["chunk_count"]) == (2, 3)
+    assert f"chunk {failed + 1} of 3" in error["message"]
+    assert f"{len(details['written_keys'])} keys were written" in error["message"]
     stored = set(s3v.stored_keys(DOCS_ARN)) - {d["key"] for d in DOCS}
     assert stored == set(details["written_keys"])
+
+
+def test_every_chunk_is_tried_when_one_fails(invoke, s3v):
+    """The chunks run at once: a failure does not stop the chunks after it (the fault hits the
+    first PutVectors to arrive, and the other two are written all the same)."""
+    s3vectors_faults.inject("PutVectors", code="ServiceQuotaExceededException", status=402)
+    error = refused(
+        invoke({"operation": "put_vectors", "index_arn": DOCS_ARN, "vectors": _vectors(1500)})
+    )
+    assert (len(error["details"]["written_keys"]), len(error["details"]["not_written_keys"])) == (
+        1000,
+        500,
+    )
+    assert s3v.sent.count("PutVectors") == 3
+
+
+def test_the_chunks_of_one_put_are_in_flight_together(invoke, s3v):
+    """Three chunks, three lanes: each PutVectors waits at the service until all three have
+    arrived, which never happens if the bridge sends them one after another."""
+    all_three = threading.Barrier(3, timeout=10)
+
+    def together(proceed):  # type: ignore[no-untyped-def]
+        all_three.wait()
+        return proceed()
+
+    with s3vectors_hooks.around("PutVectors", together):
+        result = ok(
+            invoke({"operation": "put_vectors", "index_arn": DOCS_ARN, "vectors": _vectors(1500)})
+        )
+    assert result["chunk_count"] == 3 and result["written_count"] == 1500
+
+
+def test_a_put_whose_every_chunk_fails_is_the_cause_itself(invoke, s3v):
+    """Nothing written: the answer is the cause's, as for a single chunk, not a PartialWrite."""
+    s3vectors_faults.inject("PutVectors", code="ServiceQuotaExceededException", status=402, times=3)
+    error = refused(
+        invoke({"operation": "put_vectors", "index_arn": DOCS_ARN, "vectors": _vectors(1200)})
+    )
+    assert error["type"] == "ServiceQuotaExceeded"
+    assert s3v.stored_keys(DOCS_ARN) == sorted(d["key"] for d in DOCS)
 
 
 def test_a_retryable_failure_mid_put_keeps_the_retryable_flag(invoke, s3v):
@@ -109,7 +159,9 @@ def test_a_retryable_failure_mid_put_keeps_the_retryable_flag(invoke, s3v):
     )
     assert error["type"] == "PartialWrite"
     assert error["retryable"] is True
-    assert len(error["details"]["written_keys"]) == 500
+    # Chunks of 500 and 200 at once: the first to arrive is written, the other fails.
+    written = error["details"]["written_keys"]
+    assert written in ([f"p{i:05d}" for i in range(500)], [f"p{i:05d}" for i in range(500, 700)])
 
 
 def test_501_vectors_with_a_wrong_dimension_in_the_501st_write_nothing_and_call_nothing(

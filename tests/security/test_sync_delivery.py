@@ -653,3 +653,57 @@ def test_bad_arguments_are_refused_naming_the_argument_and_change_nothing(
     assert db.execute("SELECT * FROM s3vl.config").fetchall() == config
     assert outbox(db) == before
     assert path.key_set() == set()
+
+
+# -- A send the bridge writes in part (its PutVectors go out three at once) ---------------------
+
+
+def _rows(db: psycopg.Connection, docs: str, n: int) -> list[str]:
+    db.execute(
+        f"INSERT INTO {docs} SELECT 'w' || i, ARRAY[i, 1, 1, 1] FROM generate_series(1, %s) i", (n,)
+    )
+    return [key for key, *_ in outbox(db)]
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "in_doubt"),
+    [
+        ("ServiceUnavailableException", 503, True),  # the failed chunk may still land
+        ("TooManyRequestsException", 429, False),  # nothing of that chunk was written
+    ],
+)
+def test_a_send_written_in_part_marks_done_exactly_the_keys_written(
+    db: psycopg.Connection, path: LocalPath, docs: str, code: str, status: int, in_doubt: bool
+) -> None:
+    """1,200 changes in one send, three PutVectors at once; the second to arrive fails. The
+    bridge's PartialWrite names the keys written: those are done, and only the failed chunk's
+    stay pending, held in doubt or not as its cause says."""
+    keys = _rows(db, docs, 1200)
+    faults.inject("PutVectors", code=code, status=status, skip=1)
+    with configured(db, function_timeout_seconds=600):
+        result = flush(db, batch_size=1500)
+    written = path.key_set()
+    lost = [key for key in keys if key not in written]
+    assert len(lost) in (200, 500)  # one whole chunk
+    assert (result["put_count"], result["failed_count"]) == (1200 - len(lost), len(lost))
+    assert result["pending_count"] == len(lost)
+    assert result["in_doubt_count"] == (len(lost) if in_doubt else 0)
+    rows = {key: state for key, *state in outbox(db)}
+    assert {key for key, (done, *_) in rows.items() if done} == written
+    assert all(rows[key] == [False, False, False, 1, in_doubt] for key in lost)
+    assert "keys were written" in result["last_error"]
+    after = flush(db, batch_size=1500)  # at once: a key in doubt waits, any other goes again
+    assert after["put_count"] == (0 if in_doubt else len(lost))
+
+
+def test_a_refusal_of_one_chunk_settles_the_written_ones_and_sends_the_rest_alone(
+    db: psycopg.Connection, path: LocalPath, docs: str
+) -> None:
+    """S3 Vectors refuses one chunk without naming a vector: the other chunks' keys are done,
+    and the refused chunk's go out one by one (here all pass: the refusal was once)."""
+    keys = _rows(db, docs, 700)
+    faults.inject("PutVectors", code="ValidationException", status=400, skip=1)
+    result = flush(db, batch_size=1500)
+    assert (result["put_count"], result["failed_count"], result["pending_count"]) == (700, 0, 0)
+    assert path.key_set() == set(keys)
+    assert all(attempts == 1 for *_, attempts, _ in outbox(db))

@@ -22,6 +22,8 @@ LIMITS = [
     ("list_page", bridge.LIST_MAX_RESULTS, service.MAX_LIST_RESULTS),
     ("segments", bridge.SEGMENT_COUNT_MAX, service.MAX_SEGMENTS),
     ("put_vectors", bridge.PUT_CHUNK, service.MAX_PUT_VECTORS),
+    # One put_vectors invocation from SQL is one wave of the bridge's concurrent chunks.
+    ("put_batch", bridge.PUT_CHUNK * bridge.WRITE_LANES, None),
     ("delete_keys", bridge.DELETE_CHUNK, service.MAX_DELETE_KEYS),
     ("key_length", bridge.KEY_LENGTH_MAX, service.MAX_KEY_LENGTH),
     ("metadata_bytes", bridge.METADATA_TOTAL_BYTES, service.MAX_METADATA_BYTES),

@@ -100,6 +100,10 @@ PRIVATE: list[tuple[str, Outcome]] = [
         "SELECT s3vl._invoke_json('x', '{\"operation\": \"availability_check\"}')",
         reaches_the_lambda("x"),
     ),
+    (
+        "SELECT s3vl._invoke_envelope('x', '{\"operation\": \"availability_check\"}')",
+        reaches_the_lambda("x"),
+    ),
     ("SELECT * FROM s3vl._configuration('x'::text)", None),
 ]
 

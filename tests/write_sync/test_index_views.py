@@ -149,7 +149,8 @@ def test_an_insert_select_through_the_view_is_sent_in_batches_when_the_statement
         " FROM generate_series(1, 1200) AS i"
     ).rowcount
     assert inserted == 1200
-    assert [len(call) for call in spy.puts] == [500, 500, 200]
+    # One invocation, its three PutVectors at once (in any order).
+    assert sorted(len(call) for call in spy.puts) == [200, 500, 500]
     keys = {f"b{i}" for i in range(1, 1201)}
     assert path.key_set() == keys
     assert path.get("items", ["b777"])["b777"] == ([777.0, 1.0, 1.0, 1.0], {"i": 777})

@@ -136,10 +136,20 @@ def test_the_jsonb_form_loads_a_table_in_one_insert_select_style_call(
 def test_more_than_500_vectors_go_out_in_puts_of_at_most_500(
     db: psycopg.Connection, path: LocalPath, spy: SpyOnWrites
 ) -> None:
-    keys = [f"k{i}" for i in range(1201)]
-    assert put(db, keys, [[1, 2, 3, float(i)] for i in range(1201)]) == 1201
-    assert [len(call) for call in spy.puts] == [500, 500, 201]
+    keys = [f"k{i}" for i in range(3201)]
+    assert put(db, keys, [[1, 2, 3, float(i)] for i in range(3201)]) == 3201
+    # Invocations of 1,500 (1,500, 1,500, 201), each written as PutVectors of 500 at once.
+    assert sorted(len(call) for call in spy.puts) == [201] + [500] * 6
     assert path.key_set() == set(keys)
+
+
+def test_an_invocation_carries_three_puts_worth_of_small_vectors(db: psycopg.Connection) -> None:
+    runs = db.execute(
+        """SELECT b.first_item, b.last_item FROM s3vl._put_batches(ARRAY(
+               SELECT s3vl._put_item('k' || i, '[1,2,3,4]', NULL)
+               FROM generate_series(1, 3001) AS i ORDER BY i)) AS b ORDER BY b.batch"""
+    ).fetchall()
+    assert runs == [(1, 1500), (1501, 3000), (3001, 3001)]
 
 
 def test_a_thousand_vectors_of_4096_dimensions_go_through_under_6_mb_per_invocation(
@@ -152,9 +162,10 @@ def test_a_thousand_vectors_of_4096_dimensions_go_through_under_6_mb_per_invocat
         "SELECT s3vl.put_vectors('wide', %s::text[], %s::real[])", (keys, rows)
     ).fetchone()[0]
     assert written == 1000
-    # One PutVectors per invocation: the batch sizes show the byte budget, well under 500.
+    # One PutVectors per invocation: the byte budget cuts at 143 rows (~43.8 KB each in binary),
+    # well under 500, so seven invocations (docs/sql.md says so).
     assert sum(len(call) for call in spy.puts) == 1000
-    assert len(spy.puts) > 2 and max(len(call) for call in spy.puts) < 500
+    assert len(spy.puts) == 7 and max(len(call) for call in spy.puts) == 143
     assert path.key_set("wide") == set(keys)
     stored = path.get("wide", ["w0", "w999"])
     assert stored["w0"][0] == pytest.approx(rows[0], rel=1e-6)
@@ -213,17 +224,44 @@ def test_a_failed_batch_says_how_much_was_written_before_it(
 ) -> None:
     from devstack.s3vectors import faults
 
-    faults.inject("PutVectors", code="ServiceUnavailableException", status=503, skip=1)
+    # Batches of 1,500 and 200: the first batch's three PutVectors pass, the fourth fails.
+    faults.inject("PutVectors", code="ServiceUnavailableException", status=503, skip=3)
     try:
-        keys = [f"p{i}" for i in range(700)]
+        keys = [f"p{i}" for i in range(1700)]
         with pytest.raises(psycopg.Error) as failure:
-            put(db, keys, [[1, 2, 3, float(i)] for i in range(700)])
+            put(db, keys, [[1, 2, 3, float(i)] for i in range(1700)])
     finally:
         faults.clear()
     assert failure.value.sqlstate == "58000"
     detail = failure.value.diag.message_detail
-    assert "Batch 2 of 2 failed" in detail and "500 vectors" in detail and "'p500'" in detail
-    assert path.key_set() == set(keys[:500])
+    assert "Batch 2 of 2 failed; 1500 vectors were written" in detail and "'p1500'" in detail
+    assert path.key_set() == set(keys[:1500])
+
+
+def test_a_batch_written_in_part_says_how_much_of_it_was_written(
+    db: psycopg.Connection, path: LocalPath
+) -> None:
+    """One invocation, three PutVectors at once: the second to arrive fails. The error counts
+    the other two chunks as written and names the first key of the failed one."""
+    from devstack.s3vectors import faults
+
+    faults.inject("PutVectors", code="ServiceUnavailableException", status=503, skip=1)
+    keys = [f"p{i:04d}" for i in range(1200)]
+    try:
+        with pytest.raises(psycopg.Error) as failure:
+            put(db, keys, [[1, 2, 3, float(i)] for i in range(1200)])
+    finally:
+        faults.clear()
+    assert failure.value.sqlstate == "58000"
+    written = path.key_set()
+    chunks = [keys[:500], keys[500:1000], keys[1000:]]
+    (lost,) = [chunk for chunk in chunks if not set(chunk) & written]
+    assert written == set(keys) - set(lost)
+    detail = failure.value.diag.message_detail
+    assert f"Batch 1 of 1 failed; {1200 - len(lost)} vectors were written all the same" in detail
+    assert f"the first key not written is '{lost[0]}'" in detail
+    assert "PartialWrite" in detail
+    assert "Run the same call again" in failure.value.diag.message_hint
 
 
 def test_json_metadata_sizes_are_counted_as_s3_vectors_counts_them(

@@ -268,7 +268,8 @@ def test_a_batch_that_s3_vectors_refuses_stays_pending_with_its_error_and_attemp
 class OverlapProbe:
     """Holds the first PutVectors at the service until a second one is in flight (or 30 s
     pass), and records the most PutVectors in flight at once. One flush sends its batches one
-    after another, so two in flight means two flushes were sending at the same time."""
+    after another, and a batch under 500 is one PutVectors, so with small batches two in flight
+    means two flushes were sending at the same time."""
 
     def __init__(self) -> None:
         self.in_flight = 0

@@ -1,4 +1,5 @@
-"""put_vectors and delete_vectors: everything checked first, then written in chunks."""
+"""put_vectors and delete_vectors: everything checked first, then written in chunks, a few at
+once (one invocation of SQL's is up to three PutVectors: s3vl._limit('put_batch'))."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from ..limits import (
     METADATA_FILTERABLE_BYTES,
     PUT_CHUNK,
     PUT_CHUNK_BYTES,
+    WRITE_LANES,
 )
+from .pool import run_in_lanes
 
 if TYPE_CHECKING:
     from ..models.delete_vectors import DeleteVectors
@@ -135,34 +138,48 @@ def _write_chunks(
     key_of: Callable[[Any], str],
     in_request_order: bool,
 ) -> None:
-    """Write chunk by chunk; on failure say exactly which keys were written and which not.
-    in_request_order: the chunks hold the request's items at their positions, so a refusal
-    names the request's item (else, with duplicates dropped, it names the list)."""
-    offset = 0
-    for n, chunk in enumerate(chunks):
-        try:
-            client.call(
-                operation,
-                indexArn=index_arn,
-                item_offset=offset if in_request_order else None,
-                **body(chunk),
-            )
-        except BridgeError as exc:
-            if n == 0:
-                raise
-            done = [key_of(x) for c in chunks[:n] for x in c]
-            left = [key_of(x) for c in chunks[n:] for x in c]
-            verb = "written" if operation == "put_vectors" else "deleted"
-            raise PartialWrite(
-                f"{operation} stopped at chunk {n + 1} of {len(chunks)}: {exc.message}; "
-                f"{len(done)} keys were {verb}, {len(left)} were not (retry those)",
-                cause=exc,
-                details={
-                    "cause": exc.type,
-                    "chunks_done": n,
-                    "chunk_count": len(chunks),
-                    f"{verb}_keys": done,
-                    f"not_{verb}_keys": left,
-                },
-            ) from None
-        offset += len(chunk)
+    """Write the chunks, WRITE_LANES at a time; on failure say exactly which keys were written
+    and which not. Every chunk is tried: one failing does not stop the others, as they run at
+    once. in_request_order: the chunks hold the request's items at their positions, so a
+    refusal names the request's item (else, with duplicates dropped, it names the list)."""
+    offsets = [sum(len(c) for c in chunks[:n]) for n in range(len(chunks))]
+
+    def write(n: int) -> Callable[[], Exception | None]:
+        def attempt() -> Exception | None:
+            try:
+                client.call(
+                    operation,
+                    indexArn=index_arn,
+                    item_offset=offsets[n] if in_request_order else None,
+                    **body(chunks[n]),
+                )
+            except Exception as exc:  # every lane runs to its end; raised below
+                return exc
+            return None
+
+        return attempt
+
+    outcomes = run_in_lanes([write(n) for n in range(len(chunks))], WRITE_LANES)
+    errors = [(n, outcome) for n, outcome in enumerate(outcomes) if outcome is not None]
+    if not errors:
+        return
+    failed = [n for n, _ in errors]
+    first = errors[0][1]
+    if not isinstance(first, BridgeError) or len(failed) == len(chunks):
+        raise first  # a bug (InternalError), or nothing written: the cause as it is
+    verb = "written" if operation == "put_vectors" else "deleted"
+    done = [key_of(x) for n, c in enumerate(chunks) if outcomes[n] is None for x in c]
+    left = [key_of(x) for n in failed for x in chunks[n]]
+    raise PartialWrite(
+        f"{operation} failed on chunk {failed[0] + 1} of {len(chunks)}: {first.message}; "
+        f"{len(chunks) - len(failed)} chunk(s) with {len(done)} keys were {verb}, "
+        f"{len(failed)} with {len(left)} keys were not (retry those)",
+        cause=first,
+        details={
+            "cause": first.type,
+            "chunks_done": len(chunks) - len(failed),
+            "chunk_count": len(chunks),
+            f"{verb}_keys": done,
+            f"not_{verb}_keys": left,
+        },
+    )

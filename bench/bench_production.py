@@ -270,7 +270,7 @@ class Statements:
         """s3vl.flush until nothing is left (a call sends at most max_batches, 100, batches)."""
         while True:
             (put, pending) = self.conn.execute(
-                "SELECT put_count, pending_count FROM s3vl.flush(%s, 500)", [FLUSH_INDEX]
+                "SELECT put_count, pending_count FROM s3vl.flush(%s)", [FLUSH_INDEX]
             ).fetchone()
             if pending == 0:
                 return

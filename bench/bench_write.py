@@ -258,8 +258,8 @@ def main() -> None:
                 timed(lambda: conn.execute("INSERT INTO synced SELECT * FROM src")),
             ))  # fmt: skip
             results.append((
-                "s3vl.flush(index, 500)",
-                timed(lambda: conn.execute("SELECT * FROM s3vl.flush(%s, 500)", (INDEX,))),
+                "s3vl.flush(index) (batches of 1,500)",
+                timed(lambda: conn.execute("SELECT * FROM s3vl.flush(%s)", (INDEX,))),
             ))  # fmt: skip
             assert count(client, index_arn) == VECTORS
 

@@ -127,7 +127,7 @@ class Measured:
     runs: tuple[float, ...]  # wall time of each run
     service_cpu: float  # CPU seconds of the local S3 Vectors service per run
     function_cpu: float  # CPU seconds of the function's process per run
-    database_cpu: float  # CPU seconds of the session's PostgreSQL backend per run
+    database_cpu: float  # CPU seconds of the sessions' PostgreSQL backends per run
 
     @property
     def seconds(self) -> float:
@@ -161,6 +161,7 @@ class Processes:
         self.service_pid = service_pid
         self.function_pid = 0
         self.database_pid = 0
+        self.more_database_pids: list[int] = []  # other sessions of a measurement, summed
 
     def measure(
         self, action: Callable[[], Any], repeats: int = REPEATS, *, warm_up: bool = True
@@ -168,7 +169,7 @@ class Processes:
         """The median wall time of `repeats` runs (after one untimed run), and the mean CPU."""
         if warm_up:
             action()
-        pids = (self.service_pid, self.function_pid, self.database_pid)
+        pids = (self.service_pid, self.function_pid, self.database_pid, *self.more_database_pids)
         before = [cpu_seconds(pid) for pid in pids]
         runs = []
         for _ in range(repeats):
@@ -176,7 +177,7 @@ class Processes:
             action()
             runs.append(time.perf_counter() - started)
         cpu = [(cpu_seconds(p) - b) / repeats for p, b in zip(pids, before, strict=True)]
-        return Measured(tuple(runs), *cpu)
+        return Measured(tuple(runs), cpu[0], cpu[1], sum(cpu[2:]))
 
 
 def load(client: Any, index_arn: str, rows: np.ndarray) -> None:
@@ -258,6 +259,44 @@ class Statements:
 
         return run
 
+    def put_vectors_halves(self, other: Any, count: int) -> Callable[[], None]:
+        """put_rows (made by put_vectors) written again in two sessions at once, each its half."""
+
+        def half(conn: Any, first: int, last: int) -> Callable[[], None]:
+            def run() -> None:
+                (written,) = conn.execute(
+                    "SELECT s3vl.put_vectors(%s, array_agg(key ORDER BY key), array_agg(emb ORDER"
+                    " BY key), array_agg(jsonb_build_object('grp', grp) ORDER BY key)) FROM"
+                    " put_rows WHERE key >= %s AND key < %s",
+                    [PUT_INDEX, f"v{first:05d}", f"v{last:05d}"],
+                ).fetchone()
+                assert written == last - first, written
+
+            return run
+
+        return lambda: at_once([half(self.conn, 0, count // 2), half(other, count // 2, count)])
+
+    def flush_in_two(self, other: Any) -> Callable[[], None]:
+        """Every row of `flushed` changed again, then s3vl.flush in two sessions at once (they
+        share the queue: FOR UPDATE SKIP LOCKED)."""
+        self.conn.execute("UPDATE flushed SET grp = grp + 10")
+
+        def flusher(conn: Any) -> Callable[[], None]:
+            def run() -> None:
+                idle = 0  # calls that found every pending change held by the other session
+                while True:
+                    (put, pending) = conn.execute(
+                        "SELECT put_count, pending_count FROM s3vl.flush(%s)", [FLUSH_INDEX]
+                    ).fetchone()
+                    if pending == 0:
+                        return
+                    idle = 0 if put else idle + 1
+                    assert idle < 10_000, f"flush sent nothing with {pending} changes pending"
+
+            return run
+
+        return lambda: at_once([flusher(self.conn), flusher(other)])
+
     def prepare_flush(self, rows: np.ndarray) -> None:
         """A table of `rows` synced to FLUSH_INDEX: every row queued for the flush."""
         self.conn.execute("CREATE TABLE flushed (key text PRIMARY KEY, emb real[], grp int)")
@@ -277,8 +316,18 @@ class Statements:
             assert put > 0, f"flush sent nothing with {pending} changes pending"
 
 
-def floor_puts(url: str, index_arn: str, rows: np.ndarray) -> Callable[[], None]:
-    """PutVectors of `rows`, 500 a call, by the bridge's own client (bench_write.bridge_put)."""
+def at_once(actions: list[Callable[[], None]]) -> None:
+    """Run the actions in threads at once; the first failure is raised."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(len(actions)) as pool:
+        for future in [pool.submit(action) for action in actions]:
+            future.result()
+
+
+def floor_puts(url: str, index_arn: str, rows: np.ndarray, writers: int = 1) -> Callable[[], None]:
+    """PutVectors of `rows`, 500 a call, by the bridge's own client (bench_write.bridge_put);
+    `writers` threads at once, each every writers-th call."""
     from bench.bench_write import bridge_put
 
     put = bridge_put(url)
@@ -291,11 +340,14 @@ def floor_puts(url: str, index_arn: str, rows: np.ndarray) -> Callable[[], None]
         for start in range(0, len(rows), 500)
     ]  # fmt: skip
 
-    def run() -> None:
-        for batch in batches:
-            put(index_arn, batch)
+    def writer(first: int) -> Callable[[], None]:
+        def run() -> None:
+            for batch in batches[first::writers]:
+                put(index_arn, batch)
 
-    return run
+        return run
+
+    return lambda: at_once([writer(n) for n in range(writers)])
 
 
 def main() -> None:
@@ -374,6 +426,23 @@ def main() -> None:
                     }
                     run.prepare_flush(rows)
                     writes["s3vl.flush"] = processes.measure(run.flush, 1, warm_up=False)
+                    # Two writers at once, each path as its users would run it: two threads of
+                    # PutVectors, two sessions of put_vectors (a half each), two flushes.
+                    with psycopg.connect(cluster.dsn("bench"), autocommit=True) as other:
+                        processes.more_database_pids = [other.info.backend_pid]
+                        two = {
+                            "2 x PutVectors (floor, 2 threads)": processes.measure(
+                                floor_puts(url, arns[FLOOR_INDEX], rows, writers=2), 1,
+                                warm_up=False,
+                            ),
+                            "2 x s3vl.put_vectors (2 sessions)": processes.measure(
+                                run.put_vectors_halves(other, VECTORS), 1, warm_up=False
+                            ),
+                            "2 x s3vl.flush (2 sessions)": processes.measure(
+                                run.flush_in_two(other), 1, warm_up=False
+                            ),
+                        }  # fmt: skip
+                        processes.more_database_pids = []
                     scans = {n: processes.measure(run.scan(n), 2) for n in (10, None)}
 
     report(loaded, time.perf_counter() - started, curve, singles)
@@ -386,18 +455,23 @@ def main() -> None:
         pages = -(-k // 100)
         per_page = measured.seconds / pages * 1000
         print(f"{k:>6} | {pages:>5} | {measured.cells()} | {per_page:>11.0f}")
-    print(f"\n3. writes of {VECTORS:,} {DIMENSION}-d rows, 500 a batch, one index each (one run)")
-    limit = "of the index limit"
-    header = f"{'path':<42} | {CPU_HEADER} | {'rows/s':>6} | {'vs floor':>8} | {limit:>18}"
+    print(f"\n3. writes of {VECTORS:,} {DIMENSION}-d rows, one index each (one run)")
+    share_header = "of the index limit"
+    header = f"{'path':<42} | {CPU_HEADER} | {'rows/s':>6} | {'vs floor':>8} | {share_header:>18}"
     print(header)
     print("-" * len(header))
-    floor = next(iter(writes.values())).seconds
-    for name, measured in writes.items():
-        rate = VECTORS / measured.seconds
-        share = rate / profile.write_vectors_per_second.seconds
-        print(f"{name:<42} | {measured.cells()} | {rate:>6.0f} | {floor / measured.seconds:>7.2f}x"
-              f" | {share:>18.0%}")  # fmt: skip
-    print("the floor runs in this process: its client's CPU is in no column")
+    for table in (writes, two):
+        floor = next(iter(table.values())).seconds
+        for name, measured in table.items():
+            rate = VECTORS / measured.seconds
+            share = rate / profile.write_vectors_per_second.seconds
+            print(f"{name:<42} | {measured.cells()} | {rate:>6.0f} |"
+                  f" {floor / measured.seconds:>7.2f}x | {share:>18.0%}")  # fmt: skip
+    print(
+        "the floor runs in this process: its client's CPU is in no column; 'vs floor' is against"
+        " the first row of its group (one writer, or two). Two sessions share this machine's"
+        f" {os.cpu_count()} cores with the function and the service: on AWS each runs apart"
+    )
     print(f"\n4. s3vl.scan_vectors of {VECTORS:,} vectors (ListVectors pages of 500)")
     header = f"{'rows':>10} | {'pages':>5} | {CPU_HEADER}"
     print(header)

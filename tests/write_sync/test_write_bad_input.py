@@ -12,7 +12,7 @@ from tests.support.local_path import LocalPath, SpyOnWrites
 pytestmark = pytest.mark.slow
 
 GOOD = [1.0, 2.0, 3.0, 4.0]
-MANY = 1200  # three batches of good items before the bad one
+MANY = 3000  # two whole batches (s3vl._limit('put_batch')) of good items before the bad one
 
 
 def arrays(keys, rows, metadata=None):  # type: ignore[no-untyped-def]
@@ -110,7 +110,7 @@ CASES = {
         "vectors[0].data",
         "non-numeric",
     ),
-    # After three batches' worth of good items: the bridge would refuse the bad one too, but
+    # After two batches' worth of good items: the bridge would refuse the bad one too, but
     # only once the batches before it were written.
     "jsonb value over the float32 range": (
         many_jsonb_then([1e39, 2, 3, 4]),

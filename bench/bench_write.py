@@ -239,6 +239,20 @@ def main() -> None:
             assert count(client, index_arn) == VECTORS
             empty(client, index_arn)
 
+            # A session that made small puts first: plpgsql would keep generic plans after
+            # five, in which each row's slice of the batch reads the whole array (issue 11).
+            for _ in range(10):
+                conn.execute(
+                    "SELECT s3vl.put_vectors(%s, ARRAY[key], ARRAY[emb]) FROM src LIMIT 1",
+                    (INDEX,),
+                )
+            results.append((
+                "s3vl.put_vectors (arrays), after 10 small puts",
+                timed(lambda: conn.execute(arrays, (INDEX,))),
+            ))  # fmt: skip
+            assert count(client, index_arn) == VECTORS
+            empty(client, index_arn)
+
             as_jsonb = """SELECT s3vl.put_vectors(%s, jsonb_agg(jsonb_build_object(
                               'key', key, 'data', emb,
                               'metadata', jsonb_build_object('grp', grp)))) FROM src"""

@@ -43,6 +43,7 @@ COMMENT ON FUNCTION s3vl._item_argument(text, text, bigint) IS
 -- s3vl._check_put_items
 -- items holds each vector's key and metadata, and its data in the jsonb form; the arrays form's
 -- data is vectors, one row per item (a two-dimensional real[]).
+-- A put plans it for each call (s3vl._put_items' SET), a sync trigger's one-row call does not.
 CREATE OR REPLACE FUNCTION s3vl._check_put_items(
     fn text, form text, items jsonb, arn text, dimension integer, distance_metric text, label text,
     vectors real[])
@@ -359,10 +360,17 @@ COMMENT ON FUNCTION s3vl._raise_partial(text, text, text, text, text, text, bigi
     'Private: re-raises the error of a failed batch with how many vectors were written all the same (by the batches before it, and by chunks of it) and the first key not written';
 
 -- s3vl._put_items
+-- Its queries, and those of the functions it calls, are planned for each call: after five calls
+-- in a session plpgsql may keep a generic plan, in which vectors stays a parameter and each
+-- row's slice vectors[r:r] (s3vl._check_put_items, s3vl._put_item_texts) reads the whole array
+-- again. A put of 5,000 x 768 after a few small ones spent 3.5 s in each in place of 0.25 s
+-- (issue 11). Not on s3vl._check_put_items itself: a sync trigger calls it once per row, where
+-- planning each call would cost more than it saves.
 CREATE OR REPLACE FUNCTION s3vl._put_items(fn text, form text, index_name text, items jsonb,
                                            vectors real[])
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
+SET plan_cache_mode = force_custom_plan
 AS $$
 DECLARE
     v_index record;

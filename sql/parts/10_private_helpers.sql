@@ -506,22 +506,30 @@ $$;
 COMMENT ON FUNCTION s3vl._invoke_json(text, json) IS
     'Private: one synchronous invocation of the configured bridge (s3vl._invoke_envelope); returns the result of its envelope, raises its error';
 
--- s3vl._partly_done
--- A write the bridge cut into chunks and wrote at once can fail in some chunks only: its
--- PartialWrite error lists the keys written (or deleted) in details. Only strings count.
-CREATE OR REPLACE FUNCTION s3vl._partly_done(envelope jsonb)
+-- s3vl._strings
+CREATE OR REPLACE FUNCTION s3vl._strings(value jsonb)
 RETURNS text[]
 LANGUAGE sql IMMUTABLE
 AS $$
     SELECT ARRAY(SELECT k #>> '{}'
-                 FROM pg_catalog.jsonb_array_elements(
-                          CASE WHEN envelope #>> '{error,type}' = 'PartialWrite'
-                                    AND pg_catalog.jsonb_typeof(envelope #> '{error,details}') = 'object'
-                               THEN CASE WHEN pg_catalog.jsonb_typeof(envelope #> '{error,details,written_keys}') = 'array'
-                                         THEN envelope #> '{error,details,written_keys}'
-                                         WHEN pg_catalog.jsonb_typeof(envelope #> '{error,details,deleted_keys}') = 'array'
-                                         THEN envelope #> '{error,details,deleted_keys}' END END) AS k
+                 FROM pg_catalog.jsonb_array_elements(CASE WHEN pg_catalog.jsonb_typeof(value) = 'array'
+                                                           THEN value END) AS k
                  WHERE pg_catalog.jsonb_typeof(k) = 'string')
+$$;
+COMMENT ON FUNCTION s3vl._strings(jsonb) IS
+    'Private: the strings of a JSON array, in order (other elements left out); empty for anything but an array';
+
+-- s3vl._partly_done
+-- A write the bridge cut into chunks and wrote at once can fail in some chunks only: its
+-- PartialWrite error lists the keys written (or deleted) in details.
+CREATE OR REPLACE FUNCTION s3vl._partly_done(envelope jsonb)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT CASE WHEN envelope #>> '{error,type}' = 'PartialWrite'
+                THEN s3vl._strings(coalesce(envelope #> '{error,details,written_keys}',
+                                            envelope #> '{error,details,deleted_keys}'))
+                ELSE '{}'::text[] END
 $$;
 COMMENT ON FUNCTION s3vl._partly_done(jsonb) IS
     'Private: the keys a failed write''s envelope says were written or deleted all the same (a PartialWrite''s details.written_keys or deleted_keys); empty for any other answer';

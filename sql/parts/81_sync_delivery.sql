@@ -233,7 +233,6 @@ DECLARE
     v_request json;
     v_result jsonb;
     v_named text[];
-    v_answered jsonb;
     v_left jsonb;
     v_state text;
     v_message text;
@@ -282,11 +281,7 @@ BEGIN
         IF v_state IS NULL THEN
             -- Done is what the answer names: an answer without the keys (an older bridge, or
             -- not the bridge at all) marks nothing done.
-            v_answered := v_result -> CASE operation WHEN 'put' THEN 'written_keys' ELSE 'deleted_keys' END;
-            v_named := CASE WHEN pg_catalog.jsonb_typeof(v_answered) = 'array'
-                            THEN ARRAY(SELECT a.k #>> '{}' FROM pg_catalog.jsonb_array_elements(v_answered) AS a(k)
-                                       WHERE pg_catalog.jsonb_typeof(a.k) = 'string')
-                            ELSE '{}'::text[] END;
+            v_named := s3vl._strings(v_result -> CASE operation WHEN 'put' THEN 'written_keys' ELSE 'deleted_keys' END);
             PERFORM s3vl._settle_done(label,
                 coalesce((SELECT pg_catalog.jsonb_agg(e.c) FROM pg_catalog.jsonb_array_elements(v_part) AS e(c)
                           WHERE (e.c ->> 'key') = ANY (v_named)), '[]'::jsonb));

@@ -40,12 +40,26 @@ MUTANTS = (
     Mutant(
         "a success answer that names no keys marks every key sent done",
         "81_sync_delivery.sql",
-        "                            ELSE '{}'::text[] END;",
-        "                            ELSE ARRAY(SELECT e.c ->> 'key'"
-        " FROM pg_catalog.jsonb_array_elements(v_part) AS e(c)) END;",
+        "            v_named := s3vl._strings(v_result -> CASE operation WHEN 'put' THEN"
+        " 'written_keys' ELSE 'deleted_keys' END);",
+        "            v_named := coalesce(pg_catalog.nullif(s3vl._strings(v_result -> CASE operation"
+        " WHEN 'put' THEN 'written_keys' ELSE 'deleted_keys' END), '{}'), ARRAY(SELECT e.c ->>"
+        " 'key' FROM pg_catalog.jsonb_array_elements(v_part) AS e(c)));",
         (
             "security/test_sync_delivery.py::test_a_forged_success_answer_marks_nothing_done",
             "security/test_sync_delivery.py::test_an_answer_that_does_not_name_the_keys_written_leaves_them_pending_until_one_does",
+        ),
+    ),
+    Mutant(
+        "a send written in part marks every key sent done",
+        "81_sync_delivery.sql",
+        "                v_partly := s3vl._partly_done(v_envelope);\n                PERFORM"
+        " s3vl._raise_lambda_error('flush', v_envelope);",
+        "                v_partly := ARRAY(SELECT e.c ->> 'key' FROM"
+        " pg_catalog.jsonb_array_elements(v_part) AS e(c));\n                PERFORM"
+        " s3vl._raise_lambda_error('flush', v_envelope);",
+        (
+            "security/test_sync_delivery.py::test_a_send_written_in_part_marks_done_exactly_the_keys_written",
         ),
     ),
     Mutant(

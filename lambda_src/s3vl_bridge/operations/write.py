@@ -4,6 +4,7 @@ once (one invocation of SQL's is up to three PutVectors: s3vl._limit('put_batch'
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 from .. import client
@@ -142,7 +143,7 @@ def _write_chunks(
     and which not. Every chunk is tried: one failing does not stop the others, as they run at
     once. in_request_order: the chunks hold the request's items at their positions, so a
     refusal names the request's item (else, with duplicates dropped, it names the list)."""
-    offsets = [sum(len(c) for c in chunks[:n]) for n in range(len(chunks))]
+    offsets = [0, *accumulate(len(chunk) for chunk in chunks[:-1])]  # of each chunk's first item
 
     def write(n: int) -> Callable[[], Exception | None]:
         def attempt() -> Exception | None:

@@ -263,12 +263,11 @@ COMMENT ON FUNCTION s3vl._put_item_texts(jsonb, real[]) IS
 
 -- s3vl._put_batches
 -- Items (their JSON text, in order, from 1) go out in runs, one invocation each, within
--- s3vl._limit('put_batch') (the bridge writes a run as PutVectors of 500 at once, so one
--- invocation keeps the index busy where one PutVectors per invocation would leave it idle
--- while SQL and the bridge work) and Lambda's request payload: an item counts its bytes and a comma, and
--- 16 KiB are kept for the operation, the ARN and the brackets. Greedy: a batch closes when the
--- next item would not fit. The items are walked with FOREACH: unnest in a FROM clause would
--- first copy them all into a tuplestore (to disk, past work_mem).
+-- s3vl._limit('put_batch') (the bridge writes a run as PutVectors of 500, three at once) and
+-- Lambda's request payload: an item counts its bytes and a comma, and 16 KiB are kept for the
+-- operation, the ARN and the brackets. Greedy: a batch closes when the next item would not fit.
+-- The items are walked with FOREACH: unnest in a FROM clause would first copy them all into a
+-- tuplestore (to disk, past work_mem).
 CREATE OR REPLACE FUNCTION s3vl._put_batches(items text[])
 RETURNS TABLE (batch integer, first_item integer, last_item integer)
 LANGUAGE plpgsql IMMUTABLE

@@ -161,13 +161,17 @@ def _write_chunks(
         return attempt
 
     outcomes = run_in_lanes([write(n) for n in range(len(chunks))], WRITE_LANES)
-    errors = [(n, outcome) for n, outcome in enumerate(outcomes) if outcome is not None]
-    if not errors:
+    failed = [n for n, outcome in enumerate(outcomes) if outcome is not None]
+    if not failed:
         return
-    failed = [n for n, _ in errors]
-    first = errors[0][1]
-    if not isinstance(first, BridgeError) or len(failed) == len(chunks):
-        raise first  # a bug (InternalError), or nothing written: the cause as it is
+    causes = [outcome for outcome in outcomes if outcome is not None]
+    bug = next((cause for cause in causes if not isinstance(cause, BridgeError)), None)
+    if bug is not None:
+        raise bug  # in any chunk: an InternalError, its trace in the log, as before the lanes
+    first = causes[0]
+    assert isinstance(first, BridgeError)
+    if len(failed) == len(chunks):
+        raise first  # nothing written: the cause as it is
     verb = "written" if operation == "put_vectors" else "deleted"
     done = [key_of(x) for n, c in enumerate(chunks) if outcomes[n] is None for x in c]
     left = [key_of(x) for n in failed for x in chunks[n]]

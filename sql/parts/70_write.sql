@@ -224,17 +224,30 @@ $$;
 COMMENT ON FUNCTION s3vl._put_item(text, text, jsonb) IS
     'Private: the JSON text of one vector of a put_vectors request, {"key", "data", "metadata"}, from its key, its data as JSON text and its metadata';
 
+-- s3vl._float4_send_data
+-- A real[] as a put's data in PostgreSQL's binary array form, {"float4_send_base64": base64 of
+-- array_send} (docs/bridge.md): exact for every float32 (-0, subnormals, the largest float32)
+-- whatever the session's extra_float_digits, a few C calls here, and a few in the bridge instead
+-- of parsing ~20 bytes of decimal text per value. encode breaks base64 into lines, which the
+-- bridge's strict decoder refuses: they are removed (the alphabet needs no JSON escape). The
+-- caller has refused NULL, NaN and infinite elements. Used by put_vectors' arrays form and by the
+-- sync capture, which keeps it in s3vl.outbox.data, so flush sends it as it is.
+CREATE OR REPLACE FUNCTION s3vl._float4_send_data(vector real[])
+RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT '{"float4_send_base64":"'
+           || pg_catalog.replace(pg_catalog.encode(pg_catalog.array_send(vector), 'base64'), E'\n', '')
+           || '"}'
+$$;
+COMMENT ON FUNCTION s3vl._float4_send_data(real[]) IS
+    'Private: a vector as a put''s data, JSON text {"float4_send_base64": base64 of array_send}, exact for every float32';
+
 -- s3vl._put_item_texts
--- A row of real[] goes out in PostgreSQL's binary array form, {"float4_send_base64": base64 of
--- array_send of the row vectors[r:r]} (docs/bridge.md): exact for every float32 (-0, subnormals,
--- the largest float32) whatever the session's extra_float_digits, a few C calls per row here,
--- and a few in the bridge instead of parsing ~20 bytes of decimal text per value. encode breaks
--- base64 into lines, which the bridge's strict decoder refuses: they are removed (the alphabet
--- needs no JSON escape). s3vl._check_put_items refused NULL, NaN and infinite elements first.
--- The jsonb form (and s3vl.flush) keep their JSON numbers: making real[] of them in SQL parses
--- every number again (float4in), which costs more than the bridge saves (issue 11, 10,000 x 768
--- as bench_write runs them: flush 7.4-7.7 s so against 5.8 s as JSON numbers, the jsonb form
--- 15.3-16.0 s against 14.5-15.6 s).
+-- A row of real[] goes out as s3vl._float4_send_data of the row vectors[r:r]. The jsonb form keeps
+-- its JSON numbers: making real[] of them in SQL parses every number again (float4in), which costs
+-- more than the bridge saves (issue 11, 10,000 x 768 as bench_write ran them: the jsonb form
+-- 15.3-16.0 s so against 14.5-15.6 s as JSON numbers).
 CREATE OR REPLACE FUNCTION s3vl._put_item_texts(items jsonb, vectors real[])
 RETURNS text[]
 LANGUAGE plpgsql IMMUTABLE
@@ -247,12 +260,8 @@ BEGIN
                      FROM pg_catalog.jsonb_array_elements(items) WITH ORDINALITY AS e(item, n)
                      ORDER BY e.n);
     END IF;
-    RETURN ARRAY(SELECT s3vl._put_item(i.item ->> 'key',
-                            '{"float4_send_base64":"'
-                            || pg_catalog.replace(pg_catalog.encode(pg_catalog.array_send(vectors[i.r:i.r]), 'base64'),
-                                                  E'\n', '')
-                            || '"}',
-                            i.item -> 'metadata')
+    RETURN ARRAY(SELECT s3vl._put_item(i.item ->> 'key', s3vl._float4_send_data(vectors[i.r:i.r]),
+                                       i.item -> 'metadata')
                  FROM (SELECT e.n, e.item, (v_lower + e.n - 1)::integer AS r
                        FROM pg_catalog.jsonb_array_elements(items) WITH ORDINALITY AS e(item, n)) AS i
                  ORDER BY i.n);

@@ -151,7 +151,7 @@ CREATE OR REPLACE FUNCTION s3vl._index_view_send()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
-SET extra_float_digits = 1  -- real prints its exact float32 (s3vl._put_item_texts)
+SET extra_float_digits = 1  -- real prints its exact float32 when read as JSON (s3vl._read_columns)
 AS $$
 DECLARE
     v_deletes text[];

@@ -159,12 +159,14 @@ BEGIN
     END;
     v_vector := s3vl._float8_array(p_embedding)::real[];
     v_metadata := coalesce(v_metadata, '{}'::jsonb);
-    RETURN QUERY SELECT p_key, pg_catalog.to_jsonb(v_vector), v_metadata,
+    -- Kept as flush sends it, in binary (s3vl._float4_send_data): no decimal text to print now
+    -- or to parse at flush and in the bridge.
+    RETURN QUERY SELECT p_key, s3vl._float4_send_data(v_vector)::jsonb, v_metadata,
                         s3vl._content_hash(v_vector, v_metadata);
 END
 $$;
 COMMENT ON FUNCTION s3vl._row_change(s3vl.sync_source, text, jsonb, jsonb) IS
-    'Private: what a synced row means for the index: key, data (a JSON array of float32 values), metadata and hash (data NULL when the row has no embedding: it is not indexed); SQLSTATE 22023 naming the table and the key when the index would refuse it, checked as put_vectors does';
+    'Private: what a synced row means for the index: key, data (as a put sends it: {"float4_send_base64": ...}, exact float32), metadata and hash (data NULL when the row has no embedding: it is not indexed); SQLSTATE 22023 naming the table and the key when the index would refuse it, checked as put_vectors does';
 
 -- s3vl._record_change
 CREATE OR REPLACE FUNCTION s3vl._record_change(
@@ -232,7 +234,7 @@ CREATE OR REPLACE FUNCTION s3vl._sync_capture()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-SET extra_float_digits = 1  -- real prints its exact float32 (s3vl._put_item_texts)
+SET extra_float_digits = 1  -- real prints its exact float32 when read as JSON (s3vl._read_columns)
 AS $$
 DECLARE
     v_source s3vl.sync_source := s3vl._capture_source(TG_ARGV[0], TG_RELID);
@@ -456,7 +458,7 @@ CREATE OR REPLACE FUNCTION s3vl.sync_table(
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
-SET extra_float_digits = 1  -- real prints its exact float32 (s3vl._put_item_texts)
+SET extra_float_digits = 1  -- real prints its exact float32 when read as JSON (s3vl._read_columns)
 AS $$
 DECLARE
     p_table ALIAS FOR "table";

@@ -29,7 +29,7 @@ CREATE OR REPLACE FUNCTION s3vl.stale_keys("table" regclass, index_name text)
 RETURNS TABLE (key text, table_hash text, written_hash text, written_version bigint)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
-SET extra_float_digits = 1  -- real prints its exact float32 (s3vl._put_item_texts)
+SET extra_float_digits = 1  -- real prints its exact float32 when read as JSON (s3vl._read_columns)
 AS $$
 DECLARE
     p_table ALIAS FOR "table";
@@ -134,7 +134,7 @@ CREATE OR REPLACE FUNCTION s3vl.reconcile("table" regclass, index_name text, rep
 RETURNS TABLE (key text, problem text, repaired boolean)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
-SET extra_float_digits = 1  -- real prints its exact float32 (s3vl._put_item_texts)
+SET extra_float_digits = 1  -- real prints its exact float32 when read as JSON (s3vl._read_columns)
 AS $$
 DECLARE
     p_table ALIAS FOR "table";

@@ -10,7 +10,7 @@ from pydantic import (
     model_validator,
 )
 
-from .. import float4_binary
+from .. import float32_binary
 from ..errors import InvalidRequest
 from ..json_checks import FLOAT64_HINT, metadata_bytes, not_float64
 from ..limits import METADATA_KEYS_MAX, METADATA_TOTAL_BYTES
@@ -19,11 +19,11 @@ from .common import IndexSelector, Key, Vector
 
 def _vector_data(value: Any, numbers: ValidatorFunctionWrapHandler) -> list[float]:
     """A plain list of numbers, the put-vectors file format's `{"float32": [...]}`, or a row in
-    PostgreSQL's binary form (`{"float4_send_base64": "..."}`, what SQL sends): decoded and
-    checked whole by float4_binary (float32 already, so nothing for the per-number checks)."""
+    binary form (`{"float32_be_base64": "..."}`, big-endian float32s, what SQL sends): decoded
+    and checked whole by float32_binary (float32 already, so nothing for the per-number checks)."""
     if isinstance(value, dict) and len(value) == 1:
-        if float4_binary.FIELD in value:
-            return float4_binary.decode(value[float4_binary.FIELD])
+        if float32_binary.FIELD in value:
+            return float32_binary.decode(value[float32_binary.FIELD])
         if "float32" in value:
             value = value["float32"]
     result: list[float] = numbers(value)

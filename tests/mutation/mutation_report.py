@@ -40,6 +40,12 @@ EQUIVALENT: dict[str, str] = {
         "rpartition('[]'): no field in the table holds more than one [] (test_aws_fields checks "
         "the table), so cutting at the first or the last is the same cut"
     ),
+    "s3vl_bridge.float32_binary.x_decode__mutmut_62": (
+        "'Infinity' if bad >= 0: bad is an infinity there (NaN was named first), never 0"
+    ),
+    "s3vl_bridge.float32_binary.x_decode__mutmut_63": (
+        "'Infinity' if bad > 1: bad is +inf or -inf there, on the same sides of 1 as of 0"
+    ),
     "s3vl_bridge.bedrock.x_invoke_model__mutmut_8": (
         "contentType left out: InvokeModel's contentType defaults to application/json (the "
         "API reference), the only type the embedding models take; sent to say so"

@@ -137,7 +137,7 @@ CREATE INDEX IF NOT EXISTS outbox_in_doubt ON s3vl.outbox (index_name, key, in_d
 COMMENT ON TABLE s3vl.outbox IS
     'Changes of synced tables: pending (done_at and dead_at NULL) until s3vl.flush sends them, dead (dead_at set) after max_attempts failed sends, finished (done_at set) when sent, superseded by a newer change of the key, or discarded; with attempts, the last error and any doubt window; finished rows are kept until purged';
 COMMENT ON COLUMN s3vl.outbox.data IS
-    'A put''s vector as flush sends it: {"float4_send_base64": ...} (the float32 values in PostgreSQL''s binary array form, docs/bridge.md); for a synced text column the text (a JSON string) until flush embeds it, then the embedding (a JSON array of numbers); older rows may hold a JSON array too';
+    'A put''s vector as flush sends it: {"float32_be_base64": ...} (its float32 values, exact, docs/bridge.md); for a synced text column the text (a JSON string) until flush embeds it, then the embedding (a JSON array of numbers); older rows may hold a JSON array too';
 COMMENT ON COLUMN s3vl.outbox.done_at IS
     'When the change was finished: its key named in the bridge''s success answer (or a newer change of the key was), or discarded';
 COMMENT ON COLUMN s3vl.outbox.dead_at IS

@@ -224,27 +224,44 @@ $$;
 COMMENT ON FUNCTION s3vl._put_item(text, text, jsonb) IS
     'Private: the JSON text of one vector of a put_vectors request, {"key", "data", "metadata"}, from its key, its data as JSON text and its metadata';
 
--- s3vl._float4_send_data
--- A real[] as a put's data in PostgreSQL's binary array form, {"float4_send_base64": base64 of
--- array_send} (docs/bridge.md): exact for every float32 (-0, subnormals, the largest float32)
--- whatever the session's extra_float_digits, a few C calls here, and a few in the bridge instead
--- of parsing ~20 bytes of decimal text per value. encode breaks base64 into lines, which the
--- bridge's strict decoder refuses: they are removed (the alphabet needs no JSON escape). The
--- caller has refused NULL, NaN and infinite elements. Used by put_vectors' arrays form and by the
--- sync capture, which keeps it in s3vl.outbox.data, so flush sends it as it is.
-CREATE OR REPLACE FUNCTION s3vl._float4_send_data(vector real[])
+-- s3vl._vector_data
+-- A real[] as a put's data, {"float32_be_base64": base64 of its float32 values, 4 bytes each,
+-- big-endian} (docs/bridge.md): exact for every float32 (-0, subnormals, the largest float32)
+-- whatever the session's extra_float_digits, 5.3 characters a value where decimal text takes
+-- ~11 and base64 of array_send 10.7 (its 4-byte length before each element), so one invocation
+-- carries twice the rows of that within Lambda's 6 MB. The bytes come from array_send: after
+-- its header (12 bytes, and 8 per dimension) every element is 00000004 and its 4 bytes, so the
+-- hex text loses every '00000004' whose '4' is a length's. A match cannot start inside a value
+-- and end in a length (its last character would be a length's 0), so the only other match is a
+-- value whose bits are 00000004 (the subnormal 5.6e-45): then fewer bytes are left than the
+-- vector has values, and float4send of each element is used instead (~6x slower, exact).
+-- The caller has refused NULL, NaN and infinite elements. Used by put_vectors' arrays form and
+-- by the sync capture, which keeps it in s3vl.outbox.data, so flush sends it as it is.
+CREATE OR REPLACE FUNCTION s3vl._vector_data(vector real[])
 RETURNS text
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql IMMUTABLE
 AS $$
-    SELECT '{"float4_send_base64":"'
-           || pg_catalog.replace(pg_catalog.encode(pg_catalog.array_send(vector), 'base64'), E'\n', '')
-           || '"}'
+DECLARE
+    v_hex text := pg_catalog.replace(pg_catalog.encode(
+        pg_catalog.substr(pg_catalog.array_send(vector), 13 + 8 * pg_catalog.array_ndims(vector)), 'hex'),
+        '00000004', '');
+    v_bytes bytea;
+BEGIN
+    IF pg_catalog.octet_length(v_hex) = 8 * pg_catalog.cardinality(vector) THEN
+        v_bytes := pg_catalog.decode(v_hex, 'hex');
+    ELSE
+        v_bytes := (SELECT pg_catalog.string_agg(pg_catalog.float4send(u.x), ''::bytea ORDER BY u.n)
+                    FROM pg_catalog.unnest(vector) WITH ORDINALITY AS u(x, n));
+    END IF;
+    -- encode breaks base64 into lines, which the bridge's strict decoder refuses.
+    RETURN '{"float32_be_base64":"' || pg_catalog.replace(pg_catalog.encode(v_bytes, 'base64'), E'\n', '') || '"}';
+END
 $$;
-COMMENT ON FUNCTION s3vl._float4_send_data(real[]) IS
-    'Private: a vector as a put''s data, JSON text {"float4_send_base64": base64 of array_send}, exact for every float32';
+COMMENT ON FUNCTION s3vl._vector_data(real[]) IS
+    'Private: a vector (a 1-D real[] or a row slice) as a put''s data, JSON text {"float32_be_base64": base64 of its big-endian float32 values}, exact for every float32';
 
 -- s3vl._put_item_texts
--- A row of real[] goes out as s3vl._float4_send_data of the row vectors[r:r]. The jsonb form keeps
+-- A row of real[] goes out as s3vl._vector_data of the row vectors[r:r]. The jsonb form keeps
 -- its JSON numbers: making real[] of them in SQL parses every number again (float4in), which costs
 -- more than the bridge saves (issue 11, 10,000 x 768 as bench_write ran them: the jsonb form
 -- 15.3-16.0 s so against 14.5-15.6 s as JSON numbers).
@@ -260,7 +277,7 @@ BEGIN
                      FROM pg_catalog.jsonb_array_elements(items) WITH ORDINALITY AS e(item, n)
                      ORDER BY e.n);
     END IF;
-    RETURN ARRAY(SELECT s3vl._put_item(i.item ->> 'key', s3vl._float4_send_data(vectors[i.r:i.r]),
+    RETURN ARRAY(SELECT s3vl._put_item(i.item ->> 'key', s3vl._vector_data(vectors[i.r:i.r]),
                                        i.item -> 'metadata')
                  FROM (SELECT e.n, e.item, (v_lower + e.n - 1)::integer AS r
                        FROM pg_catalog.jsonb_array_elements(items) WITH ORDINALITY AS e(item, n)) AS i
@@ -268,7 +285,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION s3vl._put_item_texts(jsonb, real[]) IS
-    'Private: the JSON text of each checked put item, in order (s3vl._put_item): data from the item (jsonb form) or its row of vectors (arrays form, exact, as {"float4_send_base64": base64 of array_send of the row})';
+    'Private: the JSON text of each checked put item, in order (s3vl._put_item): data from the item (jsonb form) or its row of vectors (arrays form, exact, as s3vl._vector_data of the row)';
 
 -- s3vl._put_batches
 -- Items (their JSON text, in order, from 1) go out in runs, one invocation each, within

@@ -25,18 +25,23 @@ COMMENT ON FUNCTION s3vl._content_hash(real[], jsonb) IS
 -- s3vl._type_is_built_in
 -- Only a superuser can define the casts, operators and I/O of these: the types of pg_catalog,
 -- and pgvector's vector when it is a superuser-owned type of the extension `vector`.
+-- PL/pgSQL, not SQL: every capture trigger call asks it of each synced column, and a SQL
+-- function's query is planned again on each call (90 us a column; issue 11, bench_write's INSERT).
 CREATE OR REPLACE FUNCTION s3vl._type_is_built_in(type_oid oid)
 RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-    SELECT t.typnamespace = 'pg_catalog'::regnamespace
-           OR (t.typname = 'vector' AND t.typtype = 'b'
-               AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles AS r WHERE r.oid = t.typowner AND r.rolsuper)
-               AND EXISTS (SELECT 1 FROM pg_catalog.pg_depend AS d
-                           JOIN pg_catalog.pg_extension AS e ON e.oid = d.refobjid
-                           WHERE d.classid = 'pg_catalog.pg_type'::regclass AND d.objid = t.oid
-                             AND d.deptype = 'e' AND e.extname = 'vector'))
-    FROM pg_catalog.pg_type AS t WHERE t.oid = type_oid
+BEGIN
+    RETURN (
+        SELECT t.typnamespace = 'pg_catalog'::regnamespace
+               OR (t.typname = 'vector' AND t.typtype = 'b'
+                   AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles AS r WHERE r.oid = t.typowner AND r.rolsuper)
+                   AND EXISTS (SELECT 1 FROM pg_catalog.pg_depend AS d
+                               JOIN pg_catalog.pg_extension AS e ON e.oid = d.refobjid
+                               WHERE d.classid = 'pg_catalog.pg_type'::regclass AND d.objid = t.oid
+                                 AND d.deptype = 'e' AND e.extname = 'vector'))
+        FROM pg_catalog.pg_type AS t WHERE t.oid = type_oid);
+END
 $$;
 COMMENT ON FUNCTION s3vl._type_is_built_in(oid) IS
     'Private: whether a type is built in (pg_catalog, or pgvector''s vector), so reading it runs no user-written code';
@@ -159,14 +164,14 @@ BEGIN
     END;
     v_vector := s3vl._float8_array(p_embedding)::real[];
     v_metadata := coalesce(v_metadata, '{}'::jsonb);
-    -- Kept as flush sends it, in binary (s3vl._float4_send_data): no decimal text to print now
+    -- Kept as flush sends it, in binary (s3vl._vector_data): no decimal text to print now
     -- or to parse at flush and in the bridge.
-    RETURN QUERY SELECT p_key, s3vl._float4_send_data(v_vector)::jsonb, v_metadata,
+    RETURN QUERY SELECT p_key, s3vl._vector_data(v_vector)::jsonb, v_metadata,
                         s3vl._content_hash(v_vector, v_metadata);
 END
 $$;
 COMMENT ON FUNCTION s3vl._row_change(s3vl.sync_source, text, jsonb, jsonb) IS
-    'Private: what a synced row means for the index: key, data (as a put sends it: {"float4_send_base64": ...}, exact float32), metadata and hash (data NULL when the row has no embedding: it is not indexed); SQLSTATE 22023 naming the table and the key when the index would refuse it, checked as put_vectors does';
+    'Private: what a synced row means for the index: key, data (as a put sends it: {"float32_be_base64": ...}, exact float32), metadata and hash (data NULL when the row has no embedding: it is not indexed); SQLSTATE 22023 naming the table and the key when the index would refuse it, checked as put_vectors does';
 
 -- s3vl._record_change
 CREATE OR REPLACE FUNCTION s3vl._record_change(

@@ -193,8 +193,8 @@ MUTANTS = (
     Mutant(
         "every type is built in",
         "80_sync_capture.sql",
-        "    SELECT t.typnamespace = 'pg_catalog'::regnamespace\n",
-        "    SELECT true\n",
+        "        SELECT t.typnamespace = 'pg_catalog'::regnamespace\n",
+        "        SELECT true\n",
         (
             "security/test_definer_rights.py::test_sync_refuses_a_column_of_a_user_made_type",
             "security/test_definer_rights.py::test_a_column_changed_to_a_user_type_after_sync_stops_the_capture_trigger",
@@ -303,8 +303,8 @@ MUTANTS = (
     Mutant(
         "a row goes out in binary with the rows after it",
         "70_write.sql",
-        "pg_catalog.array_send(vectors[i.r:i.r])",
-        "pg_catalog.array_send(vectors[i.r:])",
+        "s3vl._vector_data(vectors[i.r:i.r])",
+        "s3vl._vector_data(vectors[i.r:])",
         (
             "write_sync/test_put_and_delete.py::test_extreme_float32_values_are_stored_exactly_as_given_whatever_the_session_prints",
             "write_sync/test_put_and_delete.py::test_put_vectors_writes_data_and_metadata_that_boto3_reads_back",
@@ -330,6 +330,16 @@ MUTANTS = (
         """'$[*] ? (@.type() == "number" && (@ > $max || @ < -$max))'""",
         """'$[*] ? (@.type() == "number" && (@ > $max))'""",
         ("write_sync/test_write_bad_input.py::test_bad_input_is_refused_before_any_write",),
+    ),
+    Mutant(
+        "a value whose bits are array_send's element length is taken out with the lengths",
+        "70_write.sql",
+        "    IF pg_catalog.octet_length(v_hex) = 8 * pg_catalog.cardinality(vector) THEN",
+        "    IF true THEN",
+        (
+            "write_sync/test_put_and_delete.py::test_extreme_float32_values_are_stored_exactly_as_given_whatever_the_session_prints",
+            "write_sync/test_sync.py::test_extreme_float32_values_sync_exactly_whatever_the_session_prints",
+        ),
     ),
 )
 

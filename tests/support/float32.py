@@ -8,11 +8,14 @@ import numpy as np
 
 # Written as PostgreSQL's real prints them (the shortest text that reads back as the same
 # float32): the largest finite, the smallest normal and subnormal, a negative zero, exponents
-# JSON spells 1e+38, and values with all nine digits. Rows of four, the dimension of `items`.
+# JSON spells 1e+38, and values with all nine digits; 6e-45 is the float32 whose bits, 00000004,
+# are also the length array_send writes before each element (s3vl._vector_data takes those out).
+# Rows of four, the dimension of `items`.
 EXTREME_FLOAT32 = (
     ("3.4028235e+38", "-3.4028235e+38", "1.1754944e-38", "1e-45"),
     ("-1e-45", "-0", "1e+38", "0.1"),
     ("0.33333334", "16777216", "-2.5e-08", "123456.79"),
+    ("6e-45", "-6e-45", "4", "6e-45"),
 )
 # For the paths that go through jsonb (put_vectors' jsonb form, index views, sync): there the
 # largest float32, as real prints it, is a decimal above its own value and so outside the

@@ -91,7 +91,9 @@ def test_the_jsonb_form_stores_the_float32_nearest_each_json_number(
         + "]"
     )
     keys = [f"j{i}" for i in range(len(rows))]
-    assert db.execute("SELECT s3vl.put_vectors('items', %s::jsonb)", (vectors,)).fetchone()[0] == 3
+    assert db.execute("SELECT s3vl.put_vectors('items', %s::jsonb)", (vectors,)).fetchone()[
+        0
+    ] == len(rows)
     stored = path.get("items", keys)
     # jsonb holds numbers as numeric, which has no negative zero: -0 arrives as 0.
     assert float32_bits([stored[key][0] for key in keys]) == float32_bits(as_numeric(rows))
@@ -162,10 +164,20 @@ def test_a_thousand_vectors_of_4096_dimensions_go_through_under_6_mb_per_invocat
         "SELECT s3vl.put_vectors('wide', %s::text[], %s::real[])", (keys, rows)
     ).fetchone()[0]
     assert written == 1000
-    # One PutVectors per invocation: the byte budget cuts at 143 rows (~43.8 KB each in binary),
-    # well under 500, so seven invocations (docs/sql.md says so).
-    assert sum(len(call) for call in spy.puts) == 1000
-    assert len(spy.puts) == 7 and max(len(call) for call in spy.puts) == 143
+    # The byte budget cuts invocations at 286 rows (~21.9 KB each in binary), well under 1,500,
+    # so four (docs/sql.md says so): the runs _put_batches makes of these rows' items.
+    runs = db.execute(
+        """SELECT b.first_item - 1, b.last_item FROM s3vl._put_batches(ARRAY(
+               SELECT s3vl._put_item(k.key, s3vl._vector_data(%s::real[]), NULL)
+               FROM unnest(%s::text[]) WITH ORDINALITY AS k(key, n) ORDER BY k.n)) AS b
+           ORDER BY b.batch""",
+        (rows[0], keys),
+    ).fetchall()
+    assert [last - first for first, last in runs] == [286, 286, 286, 142]
+    # Every PutVectors the bridge made (it cuts at 20 MiB too) lies within one of those runs.
+    run_of = {key: n for n, (first, last) in enumerate(runs) for key in keys[first:last]}
+    assert sorted(key for call in spy.puts for key in call) == sorted(keys)
+    assert all(len({run_of[key] for key in call}) == 1 for call in spy.puts)
     assert path.key_set("wide") == set(keys)
     stored = path.get("wide", ["w0", "w999"])
     assert stored["w0"][0] == pytest.approx(rows[0], rel=1e-6)

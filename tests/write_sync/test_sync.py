@@ -122,7 +122,7 @@ def test_extreme_float32_values_sync_exactly_whatever_the_session_prints(
         assert flush(db)["pending_count"] == 0
         keys = [f"e{i}" for i in range(len(rows))]
         stored = path.get("items", keys)
-        # The outbox holds jsonb, whose numbers (numeric) have no negative zero.
+        # The trigger reads the column as jsonb, whose numbers (numeric) have no negative zero.
         assert float32_bits([stored[k][0] for k in keys]) == float32_bits(
             as_numeric(EXTREME_FLOAT32_VIA_JSONB)
         )

@@ -55,6 +55,7 @@ CONCURRENCY = (1, 2, 4, 8, 16, 25, 32, 34, 50, 64)
 # lambda_src/s3vl_bridge/settings.py's default, chosen from table 1 (the reasons are there).
 DEFAULT_WORKERS = 32
 REPEATS = 3
+WRITE_ROUNDS = 3  # table 3: a write takes 4-10 s, and this machine's speed varies ~8% run to run
 SEED = 11
 BUCKET = "bench-production"
 INDEX = "bench-index"
@@ -279,7 +280,7 @@ class Statements:
     def flush_in_two(self, other: Any) -> Callable[[], None]:
         """Every row of `flushed` changed again, then s3vl.flush in two sessions at once (they
         share the queue: FOR UPDATE SKIP LOCKED)."""
-        self.conn.execute("UPDATE flushed SET grp = grp + 10")
+        self.change_flushed()
 
         def flusher(conn: Any) -> Callable[[], None]:
             def run() -> None:
@@ -304,6 +305,10 @@ class Statements:
         self.conn.execute(
             "SELECT s3vl.sync_table('flushed', 'key', 'emb', %s, ARRAY['grp'])", [FLUSH_INDEX]
         )
+
+    def change_flushed(self) -> None:
+        """Every row of `flushed` changed (its metadata), so each is queued again."""
+        self.conn.execute("UPDATE flushed SET grp = grp + 10")
 
     def flush(self) -> None:
         """s3vl.flush until nothing is left (a call sends at most max_batches, 100, batches)."""
@@ -348,6 +353,56 @@ def floor_puts(url: str, index_arn: str, rows: np.ndarray, writers: int = 1) -> 
         return run
 
     return lambda: at_once([writer(n) for n in range(writers)])
+
+
+def measure_writes(
+    run: Statements, processes: Processes, dsn: str, url: str, floor_arn: str, rows: np.ndarray
+) -> tuple[dict[str, Measured], dict[str, Measured]]:
+    """Table 3: each write path WRITE_ROUNDS times, the paths taken in turn in every round (so a
+    change in this machine's load falls on all of them); one writer, then two at once, each
+    path as its users would run it: two threads of PutVectors, two sessions of put_vectors (a
+    half each), two flushes sharing the queue."""
+    import psycopg
+
+    one: dict[str, Measured] = {}
+    two: dict[str, Measured] = {}
+
+    def add(table: dict[str, Measured], name: str, measured: Measured) -> None:
+        table[name] = table[name] + measured if name in table else measured
+
+    put = run.put_vectors(rows)
+    run.prepare_flush(rows)
+    with psycopg.connect(dsn, autocommit=True) as other:
+        # Its first invocation loads the session's invoke code: not measured.
+        Statements(other, np.asarray(run.vectors[:1])).top_k(1)()
+        for round_ in range(WRITE_ROUNDS):
+            if round_:
+                run.change_flushed()  # every row queued again, untimed
+            add(
+                one,
+                "PutVectors as the bridge calls it (floor)",
+                processes.measure(floor_puts(url, floor_arn, rows), 1, warm_up=False),
+            )
+            add(one, "s3vl.put_vectors (arrays form)", processes.measure(put, 1, warm_up=False))
+            add(one, "s3vl.flush", processes.measure(run.flush, 1, warm_up=False))
+            processes.more_database_pids = [other.info.backend_pid]
+            add(
+                two,
+                "2 x PutVectors (floor, 2 threads)",
+                processes.measure(floor_puts(url, floor_arn, rows, writers=2), 1, warm_up=False),
+            )
+            add(
+                two,
+                "2 x s3vl.put_vectors (2 sessions)",
+                processes.measure(run.put_vectors_halves(other, VECTORS), 1, warm_up=False),
+            )
+            add(
+                two,
+                "2 x s3vl.flush (2 sessions)",
+                processes.measure(run.flush_in_two(other), 1, warm_up=False),
+            )
+            processes.more_database_pids = []
+    return one, two  # fmt: skip
 
 
 def main() -> None:
@@ -416,35 +471,8 @@ def main() -> None:
                         continue
                     singles = processes.measure(run.singles(INDEX), 1)
                     top_k = {k: processes.measure(run.top_k(k), 2) for k in (100, 10_000)}
-                    writes = {
-                        "PutVectors as the bridge calls it (floor)": processes.measure(
-                            floor_puts(url, arns[FLOOR_INDEX], rows), 1, warm_up=False
-                        ),
-                        "s3vl.put_vectors (arrays form)": processes.measure(
-                            run.put_vectors(rows), 1, warm_up=False
-                        ),
-                    }
-                    run.prepare_flush(rows)
-                    writes["s3vl.flush"] = processes.measure(run.flush, 1, warm_up=False)
-                    # Two writers at once, each path as its users would run it: two threads of
-                    # PutVectors, two sessions of put_vectors (a half each), two flushes.
-                    with psycopg.connect(cluster.dsn("bench"), autocommit=True) as other:
-                        # Its first invocation loads the session's invoke code: not measured.
-                        Statements(other, queries[:1]).top_k(1)()
-                        processes.more_database_pids = [other.info.backend_pid]
-                        two = {
-                            "2 x PutVectors (floor, 2 threads)": processes.measure(
-                                floor_puts(url, arns[FLOOR_INDEX], rows, writers=2), 1,
-                                warm_up=False,
-                            ),
-                            "2 x s3vl.put_vectors (2 sessions)": processes.measure(
-                                run.put_vectors_halves(other, VECTORS), 1, warm_up=False
-                            ),
-                            "2 x s3vl.flush (2 sessions)": processes.measure(
-                                run.flush_in_two(other), 1, warm_up=False
-                            ),
-                        }  # fmt: skip
-                        processes.more_database_pids = []
+                    writes, two = measure_writes(run, processes, cluster.dsn("bench"), url,
+                                                 arns[FLOOR_INDEX], rows)  # fmt: skip
                     scans = {n: processes.measure(run.scan(n), 2) for n in (10, None)}
 
     report(loaded, time.perf_counter() - started, curve, singles)
@@ -457,7 +485,8 @@ def main() -> None:
         pages = -(-k // 100)
         per_page = measured.seconds / pages * 1000
         print(f"{k:>6} | {pages:>5} | {measured.cells()} | {per_page:>11.0f}")
-    print(f"\n3. writes of {VECTORS:,} {DIMENSION}-d rows, one index each (one run)")
+    print(f"\n3. writes of {VECTORS:,} {DIMENSION}-d rows, one index each (median of"
+          f" {WRITE_ROUNDS} rounds, the paths in turn)")  # fmt: skip
     share_header = "of the index limit"
     header = f"{'path':<42} | {CPU_HEADER} | {'rows/s':>6} | {'vs floor':>8} | {share_header:>18}"
     print(header)

@@ -191,6 +191,16 @@ MUTANTS = (
         ("security/test_column_privileges.py::test_unsync_needs_the_tables_owner",),
     ),
     Mutant(
+        "a synced row near the float32 limit is checked as a real[]",
+        "80_sync_capture.sql",
+        "       AND (3.4e38::double precision < ANY (v_numbers) OR -3.4e38::double precision >"
+        " ANY (v_numbers)) IS FALSE THEN",
+        "       AND v_numbers IS NOT NULL THEN",
+        (
+            "write_sync/test_sync.py::test_each_row_the_index_would_refuse_is_refused_naming_its_problem",
+        ),
+    ),
+    Mutant(
         "every type is built in",
         "80_sync_capture.sql",
         "        SELECT t.typnamespace = 'pg_catalog'::regnamespace\n",

@@ -193,6 +193,62 @@ def test_a_row_the_index_would_refuse_is_refused_before_anything_is_recorded(
     assert pending(db) == 0
 
 
+# Every row the index would refuse, and what the capture trigger says of it. A row of finite
+# numbers inside the float32 range is checked as a real[], the rest as JSON (s3vl._row_change):
+# the answer is the same either way (these messages are those of the JSON checks alone).
+DIMENSION_HINT = "Pass embeddings of 4 elements, made by the index's model."
+FINITE_HINT = "Every element must be a finite number."
+NOT_FINITE = "contains NULL, NaN, infinite or non-numeric elements"
+REFUSED_ROWS = [
+    ("a short row", "'k'", "ARRAY[1, 2, 3]", "'t'",
+     "its data (column emb) has 3 elements but index items has dimension 4", DIMENSION_HINT),
+    ("all zeros, -0 too", "'k'", "ARRAY[0, '-0', 0, 0]", "'t'",
+     "its data (column emb) is all zeros, which has no direction for a cosine index",
+     "Leave the row out, or give it a real embedding."),
+    ("NaN", "'k'", "'{1,NaN,1,1}'", "'t'", f"its data (column emb) {NOT_FINITE}", FINITE_HINT),
+    ("-Infinity", "'k'", "'{1,1,-Infinity,1}'", "'t'", f"its data (column emb) {NOT_FINITE}",
+     FINITE_HINT),
+    ("a NULL element", "'k'", "'{1,NULL,1,1}'", "'t'", f"its data (column emb) {NOT_FINITE}",
+     FINITE_HINT),
+    ("two dimensions", "'k'", "'{{1,2},{3,4}}'", "'t'",
+     "its data (column emb) has 2 elements but index items has dimension 4", DIMENSION_HINT),
+    ("no elements", "'k'", "'{}'", "'t'",
+     "its data (column emb) is NULL or not an array of numbers",
+     "Pass the embedding as an array of numbers, one per dimension."),
+    # real prints its largest value as a decimal above it, which JSON checks hold out of range
+    ("the largest float32", "'k'", "'{1,3.4028235e+38,1,1}'", "'t'",
+     "its data (column emb) holds a value outside the float32 range",
+     "S3 Vectors stores float32; scale the embedding into range."),
+    ("over 4,096 elements", "'k'", "array_fill(1, ARRAY[4097])", "'t'",
+     "its data (column emb) has 4097 elements; S3 Vectors allows at most 4096",
+     "Pass an embedding of the index's dimension."),
+    ("a long key", "repeat('k', 1025)", "ARRAY[1, 2, 3, 4]", "'t'",
+     "its key (columns title, lang) is 1025 characters long; keys are 1 to 1024 characters",
+     "Shorten the key, or hash long identifiers into a key."),
+    ("large metadata", "'k'", "ARRAY[1, 2, 3, 4]", "repeat('t', 41000)",
+     "its metadata (columns title, lang) is 41024 bytes; S3 Vectors allows 40960 per vector",
+     "Keep large text out of metadata: store it in a table and keep its id in metadata."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("key", "emb", "title", "problem", "hint"),
+    [pytest.param(*case[1:], id=case[0]) for case in REFUSED_ROWS],
+)
+def test_each_row_the_index_would_refuse_is_refused_naming_its_problem(
+    db: psycopg.Connection, docs: str, key: str, emb: str, title: str, problem: str, hint: str
+) -> None:
+    with pytest.raises(psycopg.errors.InvalidParameterValue) as refused:
+        db.execute(f"INSERT INTO {docs} VALUES ({key}, {emb}::real[], {title}, 'en')")
+    quoted = "'" + db.execute(f"SELECT {key}").fetchone()[0] + "'"
+    assert refused.value.diag.message_primary == (
+        f"s3vl sync of public.{docs}: the row with key {quoted} cannot go to index"
+        f' "items": {problem}'
+    )
+    assert refused.value.diag.message_hint == hint
+    assert pending(db) == 0
+
+
 def test_truncate_records_a_delete_for_every_row(
     db: psycopg.Connection, path: LocalPath, docs: str
 ) -> None:

@@ -88,33 +88,47 @@ COMMENT ON FUNCTION s3vl._check_sync_columns(text, regclass, text, text, text[])
     'Private: SQLSTATE 22023 naming the argument when a column sync reads is missing or not of a built-in type';
 
 -- s3vl._read_columns
--- Only catalog names go in, through %I.
-CREATE OR REPLACE FUNCTION s3vl._read_columns(source s3vl.sync_source, row_ref text)
+-- Only catalog names go in, through %I. vectors: the capture trigger's reading, where a real[] or
+-- pgvector vector column comes as real[] (column vector, embedding NULL), read as it is stored;
+-- printing it into JSON and parsing that back was two thirds of a trigger call (issue 11). Other
+-- number arrays stay JSON: their cast to real[] could fail before the checks name the problem.
+CREATE OR REPLACE FUNCTION s3vl._read_columns(source s3vl.sync_source, row_ref text, vectors boolean DEFAULT false)
 RETURNS text
 LANGUAGE sql STABLE
 AS $$
-    SELECT pg_catalog.format('(%1$s.%2$I)::text AS key, pg_catalog.to_jsonb((%1$s.%3$I)%4$s) AS embedding, %5$s AS metadata',
+    SELECT pg_catalog.format('(%1$s.%2$I)::text AS key, %4$s AS embedding, %5$s AS vector, %6$s AS metadata',
                row_ref, source.key_column, source.embedding_column,
-               -- pgvector's vector becomes real[] through the extension's own cast; a text
-               -- column is read as text (a JSON string), embedded at flush (65_embeddings.sql).
-               CASE WHEN a.atttypid IN ('real[]'::regtype, 'double precision[]'::regtype, 'numeric[]'::regtype)
-                    THEN ''
-                    WHEN s3vl._text_column(source.source_table, source.embedding_column) THEN '::pg_catalog.text'
-                    ELSE '::pg_catalog.float4[]' END,
+               CASE WHEN c.as_vector THEN 'NULL::pg_catalog.jsonb'
+                    -- pgvector's vector becomes real[] through the extension's own cast; a text
+                    -- column is read as text (a JSON string), embedded at flush (65_embeddings.sql).
+                    ELSE pg_catalog.format('pg_catalog.to_jsonb((%s.%I)%s)', row_ref, source.embedding_column,
+                             CASE WHEN a.atttypid IN ('real[]'::regtype, 'double precision[]'::regtype, 'numeric[]'::regtype)
+                                  THEN ''
+                                  WHEN s3vl._text_column(source.source_table, source.embedding_column) THEN '::pg_catalog.text'
+                                  ELSE '::pg_catalog.float4[]' END) END,
+               CASE WHEN c.as_vector THEN pg_catalog.format('(%s.%I)::pg_catalog.float4[]', row_ref, source.embedding_column)
+                    ELSE 'NULL::pg_catalog.float4[]' END,
                coalesce((SELECT pg_catalog.string_agg(
                                     pg_catalog.format('pg_catalog.jsonb_build_object(%L, %s.%I)', m.name, row_ref, m.name),
                                     ' || ' ORDER BY m.n)
                          FROM pg_catalog.unnest(source.metadata_columns) WITH ORDINALITY AS m(name, n)),
                         '''{}''::jsonb'))
     FROM pg_catalog.pg_attribute AS a
+    -- real[], and what the JSON reading casts to real[] (pgvector's vector)
+    CROSS JOIN LATERAL (SELECT vectors AND (a.atttypid = 'real[]'::regtype
+                                            OR (a.atttypid NOT IN ('double precision[]'::regtype, 'numeric[]'::regtype)
+                                                AND NOT s3vl._text_column(source.source_table, source.embedding_column)))
+                        AS as_vector) AS c
     WHERE a.attrelid = source.source_table AND a.attname = source.embedding_column
 $$;
-COMMENT ON FUNCTION s3vl._read_columns(s3vl.sync_source, text) IS
-    'Private: the select list that reads a synced row from row_ref (a table alias such as t, or a row passed to EXECUTE as a parameter) by column name: key (text), embedding (a JSON array) and metadata (a JSON object of the metadata columns)';
+COMMENT ON FUNCTION s3vl._read_columns(s3vl.sync_source, text, boolean) IS
+    'Private: the select list that reads a synced row from row_ref (a table alias such as t, or a row passed to EXECUTE as a parameter) by column name: key (text), embedding (a JSON array, or a JSON string for a text column), vector (with vectors, a real[] or vector column as real[], embedding NULL) and metadata (a JSON object of the metadata columns)';
+DROP FUNCTION IF EXISTS s3vl._read_columns(s3vl.sync_source, text);
 
 -- s3vl._row_change
+DROP FUNCTION IF EXISTS s3vl._row_change(s3vl.sync_source, text, jsonb, jsonb);
 CREATE OR REPLACE FUNCTION s3vl._row_change(
-    source s3vl.sync_source, p_key text, p_embedding jsonb, p_metadata jsonb)
+    source s3vl.sync_source, p_key text, p_embedding jsonb, p_metadata jsonb, p_vector real[] DEFAULT NULL)
 RETURNS TABLE (key text, data jsonb, metadata jsonb, content_hash text)
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -133,11 +147,22 @@ BEGIN
                   DETAIL = 'Every synced row needs a key: it names the row''s vector.',
                   HINT = pg_catalog.format('Give column %I a value, or make it NOT NULL.', source.key_column);
     END IF;
-    IF p_embedding IS NULL OR p_embedding = 'null'::jsonb THEN
+    IF p_vector IS NOT NULL THEN
+        -- Zeros as JSON gives them (numeric has no -0), so a row reads the same captured and
+        -- backfilled. A row the real[] checks below cannot take goes to the JSON checks.
+        p_vector := pg_catalog.array_replace(p_vector, real '0', real '0');
+        IF pg_catalog.array_ndims(p_vector) = 1
+           AND (real '3.4e38' < ANY (p_vector) OR real '-3.4e38' > ANY (p_vector)) IS FALSE THEN
+            v_vector := p_vector;
+        ELSE
+            p_embedding := pg_catalog.to_jsonb(p_vector);
+        END IF;
+    END IF;
+    IF v_vector IS NULL AND (p_embedding IS NULL OR p_embedding = 'null'::jsonb) THEN
         RETURN QUERY SELECT p_key, NULL::jsonb, NULL::jsonb, NULL::text;
         RETURN;
     END IF;
-    IF pg_catalog.jsonb_typeof(p_embedding) = 'string' THEN
+    IF v_vector IS NULL AND pg_catalog.jsonb_typeof(p_embedding) = 'string' THEN
         -- A text column: embedded at flush with the index's model (65_embeddings.sql).
         RETURN QUERY SELECT * FROM s3vl._text_change(source, p_key, p_embedding #>> '{}', p_metadata);
         RETURN;
@@ -152,14 +177,16 @@ BEGIN
     -- elements, NaN, values near or past the float32 limit, nested arrays, no elements) by the
     -- JSON checks, which name the problem. Both give the same answer for such a row; the first
     -- takes a fifth of the time (issue 11, bench_write's INSERT).
-    BEGIN
-        v_numbers := s3vl._float8_array(p_embedding);
-    EXCEPTION WHEN OTHERS THEN
-        v_numbers := NULL;  -- not numbers: the JSON checks say which element
-    END;
-    IF pg_catalog.array_ndims(v_numbers) = 1
-       AND (3.4e38::double precision < ANY (v_numbers) OR -3.4e38::double precision > ANY (v_numbers)) IS FALSE THEN
-        v_vector := v_numbers::real[];
+    IF v_vector IS NULL THEN
+        BEGIN
+            v_numbers := s3vl._float8_array(p_embedding);
+        EXCEPTION WHEN OTHERS THEN
+            v_numbers := NULL;  -- not numbers: the JSON checks say which element
+        END;
+        IF pg_catalog.array_ndims(v_numbers) = 1
+           AND (3.4e38::double precision < ANY (v_numbers) OR -3.4e38::double precision > ANY (v_numbers)) IS FALSE THEN
+            v_vector := v_numbers::real[];
+        END IF;
     END IF;
     BEGIN
         PERFORM s3vl._check_put_items('sync_table', 'jsonb',
@@ -186,13 +213,14 @@ BEGIN
                         s3vl._content_hash(v_vector, v_metadata);
 END
 $$;
-COMMENT ON FUNCTION s3vl._row_change(s3vl.sync_source, text, jsonb, jsonb) IS
-    'Private: what a synced row means for the index: key, data (as a put sends it: {"float32_be_base64": ...}, exact float32), metadata and hash (data NULL when the row has no embedding: it is not indexed); SQLSTATE 22023 naming the table and the key when the index would refuse it, checked as put_vectors does';
+COMMENT ON FUNCTION s3vl._row_change(s3vl.sync_source, text, jsonb, jsonb, real[]) IS
+    'Private: what a synced row means for the index, from its embedding as JSON or (p_vector) as real[]: key, data (as a put sends it: {"float32_be_base64": ...}, exact float32), metadata and hash (data NULL when the row has no embedding: it is not indexed); SQLSTATE 22023 naming the table and the key when the index would refuse it, checked as put_vectors does';
 
 -- s3vl._record_change
+DROP FUNCTION IF EXISTS s3vl._record_change(s3vl.sync_source, text, boolean, text, jsonb, jsonb);
 CREATE OR REPLACE FUNCTION s3vl._record_change(
     source s3vl.sync_source, p_old_key text, p_has_new boolean, p_key text, p_embedding jsonb,
-    p_metadata jsonb)
+    p_metadata jsonb, p_vector real[] DEFAULT NULL)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -207,7 +235,7 @@ BEGIN
     IF NOT p_has_new THEN
         RETURN 1;
     END IF;
-    SELECT * INTO v_change FROM s3vl._row_change(source, p_key, p_embedding, p_metadata);
+    SELECT * INTO v_change FROM s3vl._row_change(source, p_key, p_embedding, p_metadata, p_vector);
     INSERT INTO s3vl.outbox (source_id, index_name, key, operation, data, metadata, content_hash)
     VALUES (source.id, source.index_name, v_change.key,
             CASE WHEN v_change.data IS NULL THEN 'delete' ELSE 'put' END,
@@ -221,7 +249,7 @@ BEGIN
     RETURN 1;
 END
 $$;
-COMMENT ON FUNCTION s3vl._record_change(s3vl.sync_source, text, boolean, text, jsonb, jsonb) IS
+COMMENT ON FUNCTION s3vl._record_change(s3vl.sync_source, text, boolean, text, jsonb, jsonb, real[]) IS
     'Private: records in s3vl.outbox what one row change asks of the index: the delete of the old key when the row went away or changed its key, then the put of the new row (without an embedding, its delete); keeps s3vl.sync_key, the keys the table has put, in step; returns 1';
 
 -- s3vl._capture_source
@@ -263,19 +291,20 @@ DECLARE
     v_new record;
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        EXECUTE pg_catalog.format('SELECT %s', s3vl._read_columns(v_source, '($1)')) INTO v_old USING OLD;
+        EXECUTE pg_catalog.format('SELECT %s', s3vl._read_columns(v_source, '($1)', true)) INTO v_old USING OLD;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        EXECUTE pg_catalog.format('SELECT %s', s3vl._read_columns(v_source, '($1)')) INTO v_new USING NEW;
+        EXECUTE pg_catalog.format('SELECT %s', s3vl._read_columns(v_source, '($1)', true)) INTO v_new USING NEW;
     END IF;
     IF TG_OP = 'DELETE' THEN
         PERFORM s3vl._record_change(v_source, v_old.key, false, NULL, NULL, NULL);
     ELSIF TG_OP = 'INSERT' THEN
-        PERFORM s3vl._record_change(v_source, NULL, true, v_new.key, v_new.embedding, v_new.metadata);
+        PERFORM s3vl._record_change(v_source, NULL, true, v_new.key, v_new.embedding, v_new.metadata, v_new.vector);
     -- Only the key, the embedding and the metadata columns reach the index.
-    ELSIF (v_old.key, v_old.embedding, v_old.metadata)
-          IS DISTINCT FROM (v_new.key, v_new.embedding, v_new.metadata) THEN
-        PERFORM s3vl._record_change(v_source, v_old.key, true, v_new.key, v_new.embedding, v_new.metadata);
+    ELSIF (v_old.key, v_old.embedding, v_old.vector, v_old.metadata)
+          IS DISTINCT FROM (v_new.key, v_new.embedding, v_new.vector, v_new.metadata) THEN
+        PERFORM s3vl._record_change(v_source, v_old.key, true, v_new.key, v_new.embedding, v_new.metadata,
+                                    v_new.vector);
     END IF;
     RETURN NULL;
 END

@@ -131,7 +131,7 @@ GRANT EXECUTE ON FUNCTION
     s3vl._check_flag(text, text, boolean),
     s3vl._check_sync_columns(text, regclass, text, text, text[]),
     s3vl._type_is_built_in(oid),
-    s3vl._read_columns(s3vl.sync_source, text),
+    s3vl._read_columns(s3vl.sync_source, text, boolean),
     s3vl._text_column(regclass, text),
     s3vl._check_table_privilege(text, regclass, text, text[])
 TO s3vl_writer;

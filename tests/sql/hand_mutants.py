@@ -201,6 +201,25 @@ MUTANTS = (
         ),
     ),
     Mutant(
+        "a captured real[] row near the float32 limit skips the JSON checks",
+        "80_sync_capture.sql",
+        "           AND (real '3.4e38' < ANY (p_vector) OR real '-3.4e38' > ANY (p_vector))"
+        " IS FALSE THEN",
+        "           THEN",
+        (
+            "write_sync/test_sync.py::test_each_row_the_index_would_refuse_is_refused_naming_its_problem",
+        ),
+    ),
+    Mutant(
+        "a captured real[] row keeps its negative zeros, a backfilled one loses them",
+        "80_sync_capture.sql",
+        "        p_vector := pg_catalog.array_replace(p_vector, real '0', real '0');\n",
+        "",
+        (
+            "write_sync/test_sync.py::test_extreme_float32_values_sync_exactly_whatever_the_session_prints",
+        ),
+    ),
+    Mutant(
         "every type is built in",
         "80_sync_capture.sql",
         "        SELECT t.typnamespace = 'pg_catalog'::regnamespace\n",

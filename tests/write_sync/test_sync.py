@@ -193,9 +193,9 @@ def test_a_row_the_index_would_refuse_is_refused_before_anything_is_recorded(
     assert pending(db) == 0
 
 
-# Every row the index would refuse, and what the capture trigger says of it. A row of finite
-# numbers inside the float32 range is checked as a real[], the rest as JSON (s3vl._row_change):
-# the answer is the same either way (these messages are those of the JSON checks alone).
+# Every row the index would refuse, and what sync says of it. A row of finite numbers inside the
+# float32 range is checked as a real[], the rest as JSON (s3vl._row_change): the answer is the
+# same either way (these messages are those of the JSON checks alone).
 DIMENSION_HINT = "Pass embeddings of 4 elements, made by the index's model."
 FINITE_HINT = "Every element must be a finite number."
 NOT_FINITE = "contains NULL, NaN, infinite or non-numeric elements"
@@ -231,22 +231,49 @@ REFUSED_ROWS = [
 ]  # fmt: skip
 
 
+# How the row reaches the checks: a real[] column's row inserted after sync_table comes to them
+# as real[] (s3vl._read_columns' vectors); one there before, read by sync_table's backfill, and a
+# double precision[] column's come as JSON.
+READINGS = [("real[]", "captured"), ("real[]", "backfilled"), ("double precision[]", "captured")]
+
+
+@pytest.mark.parametrize(("column", "reading"), READINGS, ids=[" ".join(r) for r in READINGS])
 @pytest.mark.parametrize(
     ("key", "emb", "title", "problem", "hint"),
     [pytest.param(*case[1:], id=case[0]) for case in REFUSED_ROWS],
 )
 def test_each_row_the_index_would_refuse_is_refused_naming_its_problem(
-    db: psycopg.Connection, docs: str, key: str, emb: str, title: str, problem: str, hint: str
+    db: psycopg.Connection,
+    column: str,
+    reading: str,
+    key: str,
+    emb: str,
+    title: str,
+    problem: str,
+    hint: str,
 ) -> None:
-    with pytest.raises(psycopg.errors.InvalidParameterValue) as refused:
-        db.execute(f"INSERT INTO {docs} VALUES ({key}, {emb}::real[], {title}, 'en')")
-    quoted = "'" + db.execute(f"SELECT {key}").fetchone()[0] + "'"
-    assert refused.value.diag.message_primary == (
-        f"s3vl sync of public.{docs}: the row with key {quoted} cannot go to index"
-        f' "items": {problem}'
-    )
-    assert refused.value.diag.message_hint == hint
-    assert pending(db) == 0
+    table = f"refused_{next(_tables)}"
+    db.execute(f"CREATE TABLE {table} (id text PRIMARY KEY, emb {column}, title text, lang text)")
+    sync = f"SELECT s3vl.sync_table('{table}', 'id', 'emb', 'items', ARRAY['title', 'lang'])"
+    insert = f"INSERT INTO {table} VALUES ({key}, {emb}::{column}, {title}, 'en')"
+    try:
+        if reading == "backfilled":
+            db.execute(insert)
+        else:
+            db.execute(sync)
+        with pytest.raises(psycopg.errors.InvalidParameterValue) as refused:
+            db.execute(sync if reading == "backfilled" else insert)
+        quoted = "'" + db.execute(f"SELECT {key}").fetchone()[0] + "'"
+        assert refused.value.diag.message_primary == (
+            f"s3vl sync of public.{table}: the row with key {quoted} cannot go to index"
+            f' "items": {problem}'
+        )
+        assert refused.value.diag.message_hint == hint
+        assert pending(db) == 0
+    finally:
+        if reading == "captured":
+            db.execute("SELECT s3vl.unsync_table(%s, 'items')", (table,))
+        db.execute(f"DROP TABLE {table}")
 
 
 def test_truncate_records_a_delete_for_every_row(

@@ -88,11 +88,11 @@ COMMENT ON FUNCTION s3vl._check_sync_columns(text, regclass, text, text, text[])
     'Private: SQLSTATE 22023 naming the argument when a column sync reads is missing or not of a built-in type';
 
 -- s3vl._read_columns
--- Only catalog names go in, through %I. vectors: the capture trigger's reading, where a real[] or
--- pgvector vector column comes as real[] (column vector, embedding NULL), read as it is stored;
--- printing it into JSON and parsing that back was two thirds of a trigger call (issue 11). Other
--- number arrays stay JSON: their cast to real[] could fail before the checks name the problem.
-CREATE OR REPLACE FUNCTION s3vl._read_columns(source s3vl.sync_source, row_ref text, vectors boolean DEFAULT false)
+-- Only catalog names go in, through %I. A real[] or pgvector vector column comes as real[]
+-- (column vector, embedding NULL), read as it is stored: printing it into JSON and parsing that
+-- back was two thirds of a capture trigger call (issue 11). Other number arrays stay JSON: their
+-- cast to real[] could fail before the checks name the problem.
+CREATE OR REPLACE FUNCTION s3vl._read_columns(source s3vl.sync_source, row_ref text)
 RETURNS text
 LANGUAGE sql STABLE
 AS $$
@@ -115,15 +115,14 @@ AS $$
                         '''{}''::jsonb'))
     FROM pg_catalog.pg_attribute AS a
     -- real[], and what the JSON reading casts to real[] (pgvector's vector)
-    CROSS JOIN LATERAL (SELECT vectors AND (a.atttypid = 'real[]'::regtype
+    CROSS JOIN LATERAL (SELECT (a.atttypid = 'real[]'::regtype
                                             OR (a.atttypid NOT IN ('double precision[]'::regtype, 'numeric[]'::regtype)
                                                 AND NOT s3vl._text_column(source.source_table, source.embedding_column)))
                         AS as_vector) AS c
     WHERE a.attrelid = source.source_table AND a.attname = source.embedding_column
 $$;
-COMMENT ON FUNCTION s3vl._read_columns(s3vl.sync_source, text, boolean) IS
-    'Private: the select list that reads a synced row from row_ref (a table alias such as t, or a row passed to EXECUTE as a parameter) by column name: key (text), embedding (a JSON array, or a JSON string for a text column), vector (with vectors, a real[] or vector column as real[], embedding NULL) and metadata (a JSON object of the metadata columns)';
-DROP FUNCTION IF EXISTS s3vl._read_columns(s3vl.sync_source, text);
+COMMENT ON FUNCTION s3vl._read_columns(s3vl.sync_source, text) IS
+    'Private: the select list that reads a synced row from row_ref (a table alias such as t, or a row passed to EXECUTE as a parameter) by column name: key (text), embedding (a JSON array, or a JSON string for a text column), vector (a real[] or vector column as real[], embedding NULL then) and metadata (a JSON object of the metadata columns)';
 
 -- s3vl._row_change
 DROP FUNCTION IF EXISTS s3vl._row_change(s3vl.sync_source, text, jsonb, jsonb);
@@ -148,9 +147,8 @@ BEGIN
                   HINT = pg_catalog.format('Give column %I a value, or make it NOT NULL.', source.key_column);
     END IF;
     IF p_vector IS NOT NULL THEN
-        -- Zeros as JSON gives them (numeric has no -0), so a row reads the same captured and
-        -- backfilled. A row the real[] checks below cannot take goes to the JSON checks.
-        p_vector := pg_catalog.array_replace(p_vector, real '0', real '0');
+        -- A row the real[] checks below cannot take goes to the JSON checks, which name the
+        -- problem (the largest float32 among them: as JSON it prints above the float32 range).
         IF pg_catalog.array_ndims(p_vector) = 1
            AND (real '3.4e38' < ANY (p_vector) OR real '-3.4e38' > ANY (p_vector)) IS FALSE THEN
             v_vector := p_vector;
@@ -291,10 +289,10 @@ DECLARE
     v_new record;
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        EXECUTE pg_catalog.format('SELECT %s', s3vl._read_columns(v_source, '($1)', true)) INTO v_old USING OLD;
+        EXECUTE pg_catalog.format('SELECT %s', s3vl._read_columns(v_source, '($1)')) INTO v_old USING OLD;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        EXECUTE pg_catalog.format('SELECT %s', s3vl._read_columns(v_source, '($1)', true)) INTO v_new USING NEW;
+        EXECUTE pg_catalog.format('SELECT %s', s3vl._read_columns(v_source, '($1)')) INTO v_new USING NEW;
     END IF;
     IF TG_OP = 'DELETE' THEN
         PERFORM s3vl._record_change(v_source, v_old.key, false, NULL, NULL, NULL);
@@ -415,7 +413,9 @@ COMMENT ON FUNCTION s3vl._add_sync_source(regclass, text, text, text, text[]) IS
 -- s3vl._enqueue_row
 -- Granted to s3vl_writer for sync_table's backfill and reconcile's repair, which read the table
 -- with the caller's rights; called directly it does no more than put_vectors.
-CREATE OR REPLACE FUNCTION s3vl._enqueue_row(source_id integer, p_key text, p_embedding jsonb, p_metadata jsonb)
+DROP FUNCTION IF EXISTS s3vl._enqueue_row(integer, text, jsonb, jsonb);
+CREATE OR REPLACE FUNCTION s3vl._enqueue_row(source_id integer, p_key text, p_embedding jsonb, p_metadata jsonb,
+                                             p_vector real[] DEFAULT NULL)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -430,10 +430,10 @@ BEGIN
                   DETAIL = 'The sync was stopped (s3vl.unsync_table) while rows were being queued.',
                   HINT = 'See SELECT * FROM s3vl.sync_status();';
     END IF;
-    RETURN s3vl._record_change(v_source, NULL, true, p_key, p_embedding, p_metadata);
+    RETURN s3vl._record_change(v_source, NULL, true, p_key, p_embedding, p_metadata, p_vector);
 END
 $$;
-COMMENT ON FUNCTION s3vl._enqueue_row(integer, text, jsonb, jsonb) IS
+COMMENT ON FUNCTION s3vl._enqueue_row(integer, text, jsonb, jsonb, real[]) IS
     'Private: records the put (without an embedding, the delete) of one synced row read by the caller; returns 1';
 
 -- s3vl._sync_target
@@ -552,7 +552,7 @@ BEGIN
 
     IF backfill THEN
         EXECUTE pg_catalog.format(
-            'SELECT coalesce(pg_catalog.sum(s3vl._enqueue_row(%s, r.key, r.embedding, r.metadata)), 0)::integer
+            'SELECT coalesce(pg_catalog.sum(s3vl._enqueue_row(%s, r.key, r.embedding, r.metadata, r.vector)), 0)::integer
              FROM (SELECT %s FROM %s AS t) AS r',
             v_source.id, s3vl._read_columns(v_source, 't'), p_table)
         INTO v_rows;

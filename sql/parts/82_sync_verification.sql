@@ -4,7 +4,9 @@
 
 -- s3vl._row_version
 -- Granted to s3vl_writer for stale_keys and reconcile, which read the table with its rights.
-CREATE OR REPLACE FUNCTION s3vl._row_version(source_id integer, p_key text, p_embedding jsonb, p_metadata jsonb)
+DROP FUNCTION IF EXISTS s3vl._row_version(integer, text, jsonb, jsonb);
+CREATE OR REPLACE FUNCTION s3vl._row_version(source_id integer, p_key text, p_embedding jsonb, p_metadata jsonb,
+                                             p_vector real[] DEFAULT NULL)
 RETURNS TABLE (key text, content_hash text, written_hash text, written_version bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -15,12 +17,12 @@ BEGIN
     SELECT * INTO STRICT v_source FROM s3vl.sync_source AS s WHERE s.id = _row_version.source_id;
     RETURN QUERY
     SELECT c.key, c.content_hash, v.content_hash, v.version
-    FROM s3vl._row_change(v_source, p_key, p_embedding, p_metadata) AS c
+    FROM s3vl._row_change(v_source, p_key, p_embedding, p_metadata, p_vector) AS c
     LEFT JOIN s3vl.key_version AS v ON v.index_name = v_source.index_name AND v.key = c.key
     WHERE c.data IS NOT NULL;
 END
 $$;
-COMMENT ON FUNCTION s3vl._row_version(integer, text, jsonb, jsonb) IS
+COMMENT ON FUNCTION s3vl._row_version(integer, text, jsonb, jsonb, real[]) IS
     'Private: one synced row as the caller read it: key and content_hash, beside the hash and version flush last wrote for its key (written_hash, written_version); no row when it has no embedding';
 
 -- s3vl.stale_keys
@@ -43,7 +45,7 @@ BEGIN
     RETURN QUERY EXECUTE pg_catalog.format(
         'SELECT v.key, v.content_hash, v.written_hash, v.written_version
          FROM (SELECT %s FROM %s AS t) AS r
-         CROSS JOIN LATERAL s3vl._row_version(%s, r.key, r.embedding, r.metadata) AS v
+         CROSS JOIN LATERAL s3vl._row_version(%s, r.key, r.embedding, r.metadata, r.vector) AS v
          WHERE v.written_hash IS DISTINCT FROM v.content_hash
          ORDER BY v.key', s3vl._read_columns(v_source, 't'), p_table, v_source.id);
 END
@@ -154,7 +156,7 @@ BEGIN
 
     EXECUTE pg_catalog.format(
         'SELECT pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(''key'', v.key, ''content_hash'', v.content_hash))
-         FROM (%s) AS r CROSS JOIN LATERAL s3vl._row_version(%s, r.key, r.embedding, r.metadata) AS v',
+         FROM (%s) AS r CROSS JOIN LATERAL s3vl._row_version(%s, r.key, r.embedding, r.metadata, r.vector) AS v',
         v_read, v_source.id)
     INTO v_wanted;
     v_problems := s3vl._reconcile_problems(v_source.id, coalesce(v_wanted, '[]'::jsonb));
@@ -169,7 +171,7 @@ BEGIN
 
     -- Queue the fixes as ordinary changes, so concurrent flushes and the order per key hold.
     EXECUTE pg_catalog.format(
-        'SELECT pg_catalog.sum(s3vl._enqueue_row(%s, r.key, r.embedding, r.metadata)) FROM (%s) AS r
+        'SELECT pg_catalog.sum(s3vl._enqueue_row(%s, r.key, r.embedding, r.metadata, r.vector)) FROM (%s) AS r
          WHERE r.key IN (SELECT p ->> ''key'' FROM pg_catalog.jsonb_array_elements($1) AS p
                          WHERE p ->> ''problem'' <> ''orphan'')',
         v_source.id, v_read)

@@ -117,10 +117,10 @@ TO s3vl_writer;
 -- need EXECUTE for CREATE TRIGGER; they only act for the trigger's own table.
 GRANT EXECUTE ON FUNCTION
     s3vl._add_sync_source(regclass, text, text, text, text[]),
-    s3vl._enqueue_row(integer, text, jsonb, jsonb),
+    s3vl._enqueue_row(integer, text, jsonb, jsonb, real[]),
     s3vl._sync_target(text, regclass, text),
     s3vl._forget_sync_source(integer),
-    s3vl._row_version(integer, text, jsonb, jsonb),
+    s3vl._row_version(integer, text, jsonb, jsonb, real[]),
     s3vl._reconcile_problems(integer, jsonb),
     s3vl._enqueue_deletes(integer, text[]),
     s3vl._pending_keys(text, text[]),
@@ -131,7 +131,7 @@ GRANT EXECUTE ON FUNCTION
     s3vl._check_flag(text, text, boolean),
     s3vl._check_sync_columns(text, regclass, text, text, text[]),
     s3vl._type_is_built_in(oid),
-    s3vl._read_columns(s3vl.sync_source, text, boolean),
+    s3vl._read_columns(s3vl.sync_source, text),
     s3vl._text_column(regclass, text),
     s3vl._check_table_privilege(text, regclass, text, text[])
 TO s3vl_writer;

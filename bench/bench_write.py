@@ -277,6 +277,15 @@ def main() -> None:
             ))  # fmt: skip
             assert count(client, index_arn) == VECTORS
 
+            # The same rows already in a table when it is synced: sync_table's backfill.
+            conn.execute("CREATE TABLE backfilled AS SELECT * FROM src")
+            conn.execute("ALTER TABLE backfilled ADD PRIMARY KEY (key)")
+            backfill = "SELECT s3vl.sync_table('backfilled', 'key', 'emb', %s, ARRAY['grp'])"
+            results.append((
+                "sync_table backfilling a table of them (-> outbox)",
+                timed(lambda: conn.execute(backfill, (INDEX,))),
+            ))  # fmt: skip
+
     print(f"writes from SQL: {VECTORS:,} x {DIMENSION} float32 vectors with one metadata key")
     header = f"{'path':<52} | {'seconds':>7} | {'rows/s':>7} | {'vs floor':>8}"
     print(header)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import struct
 import threading
 
 import numpy as np
@@ -229,6 +230,29 @@ def test_put_vectors_keeps_every_request_under_20_mib_as_sent(invoke, s3v):
     assert max(puts) <= PUT_REQUEST_BYTES_MAX
     assert sum(puts) > PUT_REQUEST_BYTES_MAX  # so one request would not have done
     assert len(s3v.stored_keys(wide_arn)) == 400
+
+
+def test_put_vectors_counts_each_value_at_its_longest_text_before_cutting_by_count(invoke, s3v):
+    # 500 vectors of 1,800 values whose text is 24 bytes (-0.000012814234651159495 as float32)
+    # are 21.6 MB as JSON, over 20 MiB: the bound that lets the bodies wait for their lanes must
+    # see it (a bound of 20 bytes a value would not: one request, refused by the service).
+    s3v.aws.create_index(
+        vectorBucketName=BUCKET,
+        indexName="long",
+        dataType="float32",
+        dimension=1800,
+        distanceMetric="euclidean",
+    )
+    long_arn = f"{BUCKET_ARN}/index/long"
+    longest = struct.unpack(">f", struct.pack(">f", -0.000012814234651159495))[0]
+    vectors = [{"key": f"l{i:03d}", "data": [longest] * 1800} for i in range(500)]
+    result = ok(invoke({"operation": "put_vectors", "index_arn": long_arn, "vectors": vectors}))
+    puts = [
+        size for name, size in zip(s3v.sent, s3v.body_bytes, strict=True) if name == "PutVectors"
+    ]
+    assert result["chunk_count"] == len(puts) == 2
+    assert max(puts) <= PUT_REQUEST_BYTES_MAX < sum(puts)
+    assert len(s3v.stored_keys(long_arn)) == 500
 
 
 def test_metadata_over_40_kb_is_refused_naming_the_vector(invoke, s3v):

@@ -46,6 +46,14 @@ def _local(name: str, path: str, old: str, new: str, tests: tuple[str, ...]) -> 
 
 
 BRIDGE = (
+    # The bound that lets a put's bodies be serialised in their lanes (operations/write.py).
+    _bridge(
+        "a float32 value's text is taken for at most 20 bytes",
+        "operations/write.py",
+        "_FLOAT32_JSON_BYTES = 25",
+        "_FLOAT32_JSON_BYTES = 20",
+        ("test_write.py",),
+    ),
     # The allowlist: each membership test by prefix (issue 14's first survivor), both ways.
     _bridge(
         "a bucket allowlist entry serves every ARN starting with it",

@@ -35,17 +35,21 @@ def put_vectors(request: PutVectors) -> dict[str, Any]:
     keys = [record.key for record in request.vectors]
     check_keys_fit(keys, "vectors")
     _check_against_index(request, index_info(index_arn))  # GetIndex, cached per container
-    # Each vector is serialised once: its bytes size the chunks and make up the bodies.
-    items = [(item, client.json_body(item)) for item in map(_item, request.vectors)]
-    chunks = _chunks(index_arn, items)
+    items = list(map(_item, request.vectors))
+    chunks = _chunks_by_count(index_arn, items) or _chunks(
+        index_arn, [(item, client.json_body(item)) for item in items]
+    )
     head = b'{"indexArn":' + client.json_body(index_arn) + b',"vectors":['
     _write_chunks(
         "put_vectors",
         index_arn,
         chunks,
+        # Made in the chunk's lane: the first chunk goes out while the others are serialised.
         lambda chunk: {
             "vectors": [item for item, _ in chunk],
-            "body": head + b",".join(sent for _, sent in chunk) + b"]}",
+            "body": head
+            + b",".join(client.json_body(item) if sent is None else sent for item, sent in chunk)
+            + b"]}",
         },
         key_of=lambda item: item[0]["key"],
         in_request_order=True,
@@ -107,7 +111,30 @@ def _check_against_index(request: PutVectors, info: IndexInfo) -> None:
                 )
 
 
-_Item = tuple[dict[str, Any], bytes]  # a vector as PutVectors takes it, and as sent (JSON)
+_Item = tuple[dict[str, Any], bytes | None]  # a vector as PutVectors takes it, as sent (JSON)
+
+# Most bytes a float32 value takes in the body: its shortest float64 text, at most 24 (such as
+# -0.000012814234651159495: 17 digits, 4 zeros, sign and point; a float32 has no 3-digit
+# exponent), and a comma.
+_FLOAT32_JSON_BYTES = 25
+
+
+def _chunks_by_count(index_arn: str, items: list[dict[str, Any]]) -> list[list[_Item]] | None:
+    """PUT_CHUNK vectors per chunk, when no chunk can pass PUT_CHUNK_BYTES even if every value
+    took its longest text; the bodies are then serialised in the lanes, not all before the first
+    write (a 768-d vector takes ~40 us). None when some chunk might: _chunks sizes them exactly."""
+    budget = PUT_CHUNK_BYTES - len(client.json_body({"indexArn": index_arn, "vectors": []}))
+    chunks = [items[i : i + PUT_CHUNK] for i in range(0, len(items), PUT_CHUNK)]
+    for chunk in chunks:
+        most = 0
+        for item in chunk:
+            data = item["data"]["float32"]
+            # the rest exactly ("data": {"float32": []} included), the values at their longest
+            rest = client.json_body({**item, "data": {"float32": []}})
+            most += len(rest) + _FLOAT32_JSON_BYTES * len(data) + 1  # and its "," separator
+        if most > budget:
+            return None
+    return [[(item, None) for item in chunk] for chunk in chunks]
 
 
 def _chunks(index_arn: str, items: list[_Item]) -> list[list[_Item]]:
@@ -118,12 +145,13 @@ def _chunks(index_arn: str, items: list[_Item]) -> list[list[_Item]]:
     current: list[_Item] = []
     budget = PUT_CHUNK_BYTES - len(client.json_body({"indexArn": index_arn, "vectors": []}))
     size = 0
-    for item in items:
-        item_size = len(item[1]) + 1  # and its "," separator
+    for item, sent in items:
+        assert sent is not None  # serialised: sized exactly here
+        item_size = len(sent) + 1  # and its "," separator
         if current and (len(current) == PUT_CHUNK or size + item_size > budget):
             chunks.append(current)
             current, size = [], 0
-        current.append(item)
+        current.append((item, sent))
         size += item_size
     if current:
         chunks.append(current)

@@ -81,6 +81,15 @@ def test_a_slice_of_rows_with_other_lower_bounds_is_stored_row_by_row(
     )
 
 
+def test_rows_that_start_with_zeros_but_are_not_all_zeros_go_to_a_cosine_index(
+    db: psycopg.Connection, path: LocalPath
+) -> None:
+    # Only a row of nothing but zeros (-0 among them) is refused on a cosine index.
+    rows = [[0, 0, 0, 1], [-0.0, 0, 1e-45, 0], [0, 0, 0, -2]]
+    assert put(db, ["z1", "z2", "z3"], rows) == 3
+    assert sorted(path.key_set()) == ["z1", "z2", "z3"]
+
+
 def test_the_jsonb_form_stores_the_float32_nearest_each_json_number(
     db: psycopg.Connection, path: LocalPath
 ) -> None:

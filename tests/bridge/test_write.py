@@ -202,25 +202,33 @@ def test_a_vector_that_is_zero_in_float32_is_refused_for_a_cosine_index(invoke, 
     assert s3v.sent == ["GetIndex"]
 
 
-def test_put_vectors_keeps_every_request_under_20_mib_as_sent(invoke, s3v):
-    # 400 vectors of 4096 long floats are ~33 MB as JSON: under 500 vectors, but two requests.
+def _put_to_new_index(invoke, s3v, name: str, vectors: list[dict]) -> tuple[dict, list[int]]:
+    """put_vectors of `vectors` to a new euclidean index of their dimension: the answer, and the
+    size of each PutVectors body the service received."""
     s3v.aws.create_index(
         vectorBucketName=BUCKET,
-        indexName="wide",
+        indexName=name,
         dataType="float32",
-        dimension=4096,
+        dimension=len(vectors[0]["data"]),
         distanceMetric="euclidean",
     )
-    wide_arn = f"{BUCKET_ARN}/index/wide"
+    arn = f"{BUCKET_ARN}/index/{name}"
+    result = ok(invoke({"operation": "put_vectors", "index_arn": arn, "vectors": vectors}))
+    puts = [
+        size for sent, size in zip(s3v.sent, s3v.body_bytes, strict=True) if sent == "PutVectors"
+    ]
+    assert len(s3v.stored_keys(arn)) == len(vectors)
+    return result, puts
+
+
+def test_put_vectors_keeps_every_request_under_20_mib_as_sent(invoke, s3v):
+    # 400 vectors of 4096 long floats are ~33 MB as JSON: under 500 vectors, but two requests.
     rng = random.Random(7)
     vectors = [
         {"key": f"w{i:03d}", "data": [rng.random() for _ in range(4096)], "metadata": {"é": i}}
         for i in range(400)
     ]
-    result = ok(invoke({"operation": "put_vectors", "index_arn": wide_arn, "vectors": vectors}))
-    puts = [
-        size for name, size in zip(s3v.sent, s3v.body_bytes, strict=True) if name == "PutVectors"
-    ]
+    result, puts = _put_to_new_index(invoke, s3v, "wide", vectors)
     assert result == {
         "written_count": 400,
         "written_keys": [v["key"] for v in vectors],
@@ -229,30 +237,17 @@ def test_put_vectors_keeps_every_request_under_20_mib_as_sent(invoke, s3v):
     assert len(puts) == 2
     assert max(puts) <= PUT_REQUEST_BYTES_MAX
     assert sum(puts) > PUT_REQUEST_BYTES_MAX  # so one request would not have done
-    assert len(s3v.stored_keys(wide_arn)) == 400
 
 
 def test_put_vectors_counts_each_value_at_its_longest_text_before_cutting_by_count(invoke, s3v):
     # 500 vectors of 1,800 values whose text is 24 bytes (-0.000012814234651159495 as float32)
     # are 21.6 MB as JSON, over 20 MiB: the bound that lets the bodies wait for their lanes must
     # see it (a bound of 20 bytes a value would not: one request, refused by the service).
-    s3v.aws.create_index(
-        vectorBucketName=BUCKET,
-        indexName="long",
-        dataType="float32",
-        dimension=1800,
-        distanceMetric="euclidean",
-    )
-    long_arn = f"{BUCKET_ARN}/index/long"
     longest = struct.unpack(">f", struct.pack(">f", -0.000012814234651159495))[0]
     vectors = [{"key": f"l{i:03d}", "data": [longest] * 1800} for i in range(500)]
-    result = ok(invoke({"operation": "put_vectors", "index_arn": long_arn, "vectors": vectors}))
-    puts = [
-        size for name, size in zip(s3v.sent, s3v.body_bytes, strict=True) if name == "PutVectors"
-    ]
+    result, puts = _put_to_new_index(invoke, s3v, "long", vectors)
     assert result["chunk_count"] == len(puts) == 2
     assert max(puts) <= PUT_REQUEST_BYTES_MAX < sum(puts)
-    assert len(s3v.stored_keys(long_arn)) == 500
 
 
 def test_metadata_over_40_kb_is_refused_naming_the_vector(invoke, s3v):

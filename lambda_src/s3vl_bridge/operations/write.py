@@ -119,11 +119,16 @@ _Item = tuple[dict[str, Any], bytes | None]  # a vector as PutVectors takes it, 
 _FLOAT32_JSON_BYTES = 25
 
 
+def _vectors_budget(index_arn: str) -> int:
+    """Bytes a PutVectors body leaves its vectors: PUT_CHUNK_BYTES less the body around them."""
+    return PUT_CHUNK_BYTES - len(client.json_body({"indexArn": index_arn, "vectors": []}))
+
+
 def _chunks_by_count(index_arn: str, items: list[dict[str, Any]]) -> list[list[_Item]] | None:
     """PUT_CHUNK vectors per chunk, when no chunk can pass PUT_CHUNK_BYTES even if every value
     took its longest text; the bodies are then serialised in the lanes, not all before the first
     write (a 768-d vector takes ~40 us). None when some chunk might: _chunks sizes them exactly."""
-    budget = PUT_CHUNK_BYTES - len(client.json_body({"indexArn": index_arn, "vectors": []}))
+    budget = _vectors_budget(index_arn)
     chunks = [items[i : i + PUT_CHUNK] for i in range(0, len(items), PUT_CHUNK)]
     for chunk in chunks:
         most = 0
@@ -143,7 +148,7 @@ def _chunks(index_arn: str, items: list[_Item]) -> list[list[_Item]]:
     body around them its own."""
     chunks: list[list[_Item]] = []
     current: list[_Item] = []
-    budget = PUT_CHUNK_BYTES - len(client.json_body({"indexArn": index_arn, "vectors": []}))
+    budget = _vectors_budget(index_arn)
     size = 0
     for item, sent in items:
         assert sent is not None  # serialised: sized exactly here
